@@ -1,0 +1,295 @@
+import { detectLanguage } from './language.js';
+import type { LoadedExam } from './load.js';
+import { examUnits } from './model.js';
+import { type Exam, examSchema, type Rubric, rubricSchema } from './schema.js';
+import type { SourceDoc } from './source.js';
+import { validateAll } from './source.js';
+
+export type Severity = 'error' | 'warning';
+
+export interface LintFinding {
+  severity: Severity;
+  rule: string;
+  where: string;
+  message: string;
+}
+
+export interface LintResult {
+  file: string;
+  findings: LintFinding[];
+  errors: number;
+  warnings: number;
+}
+
+function result(file: string, findings: LintFinding[]): LintResult {
+  return {
+    file,
+    findings,
+    errors: findings.filter((f) => f.severity === 'error').length,
+    warnings: findings.filter((f) => f.severity === 'warning').length,
+  };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** Lints an exam document: schema, points arithmetic, ids, `choose` rules and language. */
+export function lintExam(doc: SourceDoc): LintResult {
+  const { data: exam, problems } = validateAll(examSchema, doc, 'exam');
+  const findings: LintFinding[] = problems.map((p) => ({
+    severity: 'error',
+    rule: 'schema',
+    where: p.where,
+    message: p.message,
+  }));
+  if (!exam) return result(doc.file, findings);
+  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
+    findings.push({ severity, rule, where: doc.locate(path), message });
+
+  const seen = new Map<string, string>();
+  const claim = (id: string, path: PropertyKey[], what: string) => {
+    const prev = seen.get(id);
+    if (prev) add('error', 'duplicate-id', [...path, 'id'], `duplicate id "${id}" (${what}); first used at ${prev}`);
+    else seen.set(id, doc.locate([...path, 'id']));
+  };
+
+  exam.parts.forEach((part, pi) => {
+    const partPath = ['parts', pi];
+    claim(part.id, partPath, 'part');
+    part.questions.forEach((q, qi) => {
+      const qPath = [...partPath, 'questions', qi];
+      claim(q.id, qPath, 'question');
+      const walk = (
+        node: { id: string; points: number; subparts?: { id: string; points: number; subparts?: unknown[] }[] },
+        path: PropertyKey[],
+      ) => {
+        if (node.points === 0)
+          add('error', 'points-missing', [...path, 'points'], `"${node.id}" has 0 points: fill in its points`);
+        if (!node.subparts) return;
+        const sum = node.subparts.reduce((s, c) => s + c.points, 0);
+        if (sum !== node.points) {
+          add(
+            'error',
+            'points-sum',
+            [...path, 'points'],
+            `"${node.id}" has ${node.points} points but its sub-parts add up to ${sum}`,
+          );
+        }
+        node.subparts.forEach((child, ci) => {
+          const childPath = [...path, 'subparts', ci];
+          claim(child.id, childPath, 'sub-part');
+          walk(child as typeof node, childPath);
+        });
+      };
+      walk(q, qPath);
+    });
+
+    const pts = part.questions.map((q) => q.points);
+    if (part.choose) {
+      const n = part.questions.length;
+      if (part.choose.count > n) {
+        add(
+          'error',
+          'choose',
+          [...partPath, 'choose', 'count'],
+          `part "${part.id}" asks to choose ${part.choose.count} of only ${plural(n, 'question')}`,
+        );
+      } else if (part.choose.count === n) {
+        add(
+          'warning',
+          'choose',
+          [...partPath, 'choose', 'count'],
+          `part "${part.id}" chooses all ${n} questions; drop \`choose\``,
+        );
+      }
+      if (new Set(pts).size > 1) {
+        add(
+          'error',
+          'choose',
+          [...partPath, 'choose'],
+          `part "${part.id}" lets candidates choose, but its questions carry different points (${pts.join(', ')}); choices must be worth the same`,
+        );
+      } else if (part.choose.count <= n) {
+        const expected = part.choose.count * pts[0];
+        if (expected !== part.points) {
+          add(
+            'error',
+            'points-sum',
+            [...partPath, 'points'],
+            `part "${part.id}" has ${part.points} points but ${part.choose.count} chosen question(s) of ${pts[0]} make ${expected}`,
+          );
+        }
+      }
+    } else {
+      const sum = pts.reduce((a, b) => a + b, 0);
+      if (sum !== part.points)
+        add(
+          'error',
+          'points-sum',
+          [...partPath, 'points'],
+          `part "${part.id}" has ${part.points} points but its questions add up to ${sum}`,
+        );
+    }
+  });
+
+  if (exam.points !== undefined) {
+    const sum = exam.parts.reduce((s, p) => s + p.points, 0);
+    if (sum !== exam.points)
+      add('error', 'points-sum', ['points'], `the exam has ${exam.points} points but its parts add up to ${sum}`);
+  }
+
+  const detected = detectLanguage(
+    examUnits(exam)
+      .map((u) => u.text)
+      .join('\n'),
+  );
+  if (detected && detected !== exam.language) {
+    add(
+      'warning',
+      'language',
+      ['language'],
+      `language is "${exam.language}" but the question texts look like "${detected}"`,
+    );
+  }
+  return result(doc.file, findings);
+}
+
+/** Lints a rubric against its (valid) exam: coverage, ids, points and references. */
+export function lintRubric(loaded: LoadedExam, doc: SourceDoc): LintResult {
+  const { data: rubric, problems } = validateAll(rubricSchema, doc, 'rubric');
+  const findings: LintFinding[] = problems.map((p) => ({
+    severity: 'error',
+    rule: 'schema',
+    where: p.where,
+    message: p.message,
+  }));
+  if (!rubric) return result(doc.file, findings);
+  findings.push(...rubricFindings(loaded.exam, rubric, doc));
+  return result(doc.file, findings);
+}
+
+function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
+    findings.push({ severity, rule, where: doc.locate(path), message });
+
+  if (rubric.exam !== exam.id) {
+    add('error', 'rubric-exam', ['exam'], `this rubric is for exam "${rubric.exam}", not "${exam.id}"`);
+    return findings;
+  }
+  const units = new Map(examUnits(exam).map((u) => [u.id, u]));
+  const parents = new Set<string>();
+  for (const part of exam.parts)
+    for (const q of part.questions) {
+      const walk = (n: { id: string; subparts?: unknown[] }) => {
+        if (n.subparts?.length) {
+          parents.add(n.id);
+          for (const c of n.subparts) walk(c as typeof n);
+        }
+      };
+      walk(q);
+    }
+
+  const ids = new Map<string, string>();
+  for (const [target, entry] of Object.entries(rubric.marking)) {
+    const base: PropertyKey[] = ['marking', target];
+    const unit = units.get(target);
+    if (!unit) {
+      const msg = parents.has(target)
+        ? `"${target}" has sub-parts; put its rubric items under each sub-part instead`
+        : `"${target}" is not a question or sub-part of exam "${exam.id}"`;
+      add('error', 'rubric-unknown-id', base, msg);
+    }
+    const localIds = new Set(entry.items.map((i) => i.id));
+    entry.items.forEach((item, ii) => {
+      const path = [...base, 'items', ii];
+      const prev = ids.get(item.id);
+      if (prev)
+        add('error', 'duplicate-id', [...path, 'id'], `duplicate rubric id "${item.id}"; first used at ${prev}`);
+      else ids.set(item.id, doc.locate([...path, 'id']));
+      for (const req of item.requires ?? []) {
+        if (req === item.id) add('error', 'rubric-ref', [...path, 'requires'], `item "${item.id}" requires itself`);
+        else if (!localIds.has(req))
+          add(
+            'error',
+            'rubric-ref',
+            [...path, 'requires'],
+            `item "${item.id}" requires "${req}", which is not an item of "${target}"`,
+          );
+      }
+    });
+    (entry.caps ?? []).forEach((cap, ci) => {
+      const path = [...base, 'caps', ci];
+      const prev = ids.get(cap.id);
+      if (prev) add('error', 'duplicate-id', [...path, 'id'], `duplicate rubric id "${cap.id}"; first used at ${prev}`);
+      else ids.set(cap.id, doc.locate([...path, 'id']));
+      for (const u of cap.unless ?? []) {
+        if (!localIds.has(u))
+          add(
+            'error',
+            'rubric-ref',
+            [...path, 'unless'],
+            `cap "${cap.id}" names "${u}", which is not an item of "${target}"`,
+          );
+      }
+      if (unit && cap.max >= unit.points)
+        add(
+          'warning',
+          'rubric-cap',
+          [...path, 'max'],
+          `cap "${cap.id}" allows ${cap.max} of ${unit.points} points, so it never bites`,
+        );
+    });
+    if (unit) {
+      const sum = entry.items.reduce((s, i) => s + i.points, 0);
+      if (sum !== unit.points) {
+        add(
+          'error',
+          'rubric-points',
+          [...base, 'items'],
+          `rubric items for "${target}" add up to ${sum}, but the exam gives it ${unit.points} points`,
+        );
+      }
+      if (unit.answer && !entry.items.some((i) => i.auto)) {
+        add(
+          'warning',
+          'rubric-auto',
+          [...base, 'items'],
+          `"${target}" has a machine-checkable answer but no item is marked \`auto: true\`, so the automatic check can award nothing`,
+        );
+      }
+    }
+  }
+  // Cycles through `requires` would make every item in the loop unearnable.
+  for (const [target, entry] of Object.entries(rubric.marking)) {
+    const reqs = new Map(entry.items.map((i) => [i.id, i.requires ?? []]));
+    const state = new Map<string, number>();
+    const visit = (id: string, trail: string[]): string[] | undefined => {
+      if (state.get(id) === 2) return undefined;
+      if (state.get(id) === 1) return [...trail, id];
+      state.set(id, 1);
+      for (const r of reqs.get(id) ?? []) {
+        const cycle = visit(r, [...trail, id]);
+        if (cycle) return cycle;
+      }
+      state.set(id, 2);
+      return undefined;
+    };
+    for (const item of entry.items) {
+      const cycle = visit(item.id, []);
+      if (cycle) {
+        add(
+          'error',
+          'rubric-ref',
+          ['marking', target],
+          `items of "${target}" require each other in a loop: ${cycle.join(' → ')}`,
+        );
+        break;
+      }
+    }
+  }
+  for (const unit of units.values()) {
+    if (!rubric.marking[unit.id])
+      add('error', 'rubric-coverage', ['marking'], `no rubric items for "${unit.id}" (${unit.points} points)`);
+  }
+  return findings;
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { Answer, Exam, Part, Question, SubPart } from './schema.js';
+
+/**
+ * A gradable unit: a question or sub-part with no sub-parts of its own. Rubric items attach to units,
+ * and grades are given per unit.
+ */
+export interface Unit {
+  id: string;
+  questionId: string;
+  partId: string;
+  /** Labels from question number down, e.g. ["13", "b"]. */
+  labels: string[];
+  text: string;
+  points: number;
+  reference?: string;
+  answer?: Answer;
+}
+
+type Node = Question | SubPart;
+
+function label(node: Node): string {
+  if ('number' in node) return node.number;
+  return node.label ?? node.id;
+}
+
+export function examUnits(exam: Exam): Unit[] {
+  const out: Unit[] = [];
+  const visit = (node: Node, part: Part, question: Question, labels: string[]) => {
+    const here = [...labels, label(node)];
+    if (node.subparts?.length) {
+      for (const child of node.subparts) visit(child, part, question, here);
+      return;
+    }
+    out.push({
+      id: node.id,
+      questionId: question.id,
+      partId: part.id,
+      labels: here,
+      text: node.text,
+      points: node.points,
+      reference: node.reference,
+      answer: node.answer,
+    });
+  };
+  for (const part of exam.parts) for (const q of part.questions) visit(q, part, q, []);
+  return out;
+}
+
+export function examQuestions(exam: Exam): { question: Question; part: Part }[] {
+  return exam.parts.flatMap((part) => part.questions.map((question) => ({ question, part })));
+}
+
+/** Points a candidate can earn: `choose` parts count only their k questions. */
+export function examMaxPoints(exam: Exam): number {
+  return exam.parts.reduce((sum, part) => sum + partMaxPoints(part), 0);
+}
+
+export function partMaxPoints(part: Part): number {
+  const pts = part.questions.map((q) => q.points).sort((a, b) => b - a);
+  const k = part.choose ? Math.min(part.choose.count, pts.length) : pts.length;
+  return pts.slice(0, k).reduce((a, b) => a + b, 0);
+}
+
+/** Full text of a question as asked on paper: stem, then each sub-part with its label. */
+export function questionPromptText(question: Question): string {
+  const lines = [question.text.trim()];
+  const walk = (nodes: SubPart[] | undefined, depth: number) => {
+    for (const s of nodes ?? []) {
+      lines.push(
+        `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})`,
+      );
+      walk(s.subparts, depth + 1);
+    }
+  };
+  walk(question.subparts, 0);
+  return lines.join('\n\n');
+}
+
+/** Canonical JSON (sorted keys) so the hash ignores formatting and key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function examHash(exam: Exam): string {
+  return `sha256:${sha256(canonicalJson(exam))}`;
+}

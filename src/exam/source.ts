@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { HeldoutError } from '../errors.js';
+
+/** A parsed YAML or JSON document that can say where any path in it came from. */
+export interface SourceDoc {
+  file: string;
+  value: unknown;
+  /** `file:line:col` for a path into the document (the nearest existing ancestor if the path is missing). */
+  locate(path: ReadonlyArray<PropertyKey>): string;
+}
+
+export function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') ? rel : file;
+}
+
+export function readText(file: string, what = 'file'): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new HeldoutError(`${what} not found`, { where: displayPath(file) });
+    if (code === 'EISDIR')
+      throw new HeldoutError(`expected a ${what}, found a directory`, { where: displayPath(file) });
+    throw new HeldoutError(`cannot read ${what}: ${(err as Error).message}`, { where: displayPath(file) });
+  }
+}
+
+/** Parses YAML or JSON (JSON is YAML 1.2), keeping positions for error messages. */
+export function parseSource(text: string, file: string): SourceDoc {
+  const shown = displayPath(file);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return `${shown}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    throw new HeldoutError(`invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}`, {
+      where: at(e.pos[0]),
+    });
+  }
+  const value = doc.toJS({ maxAliasCount: 1000 });
+  return {
+    file: shown,
+    value,
+    locate(path) {
+      let node: unknown = doc.contents;
+      let best = node as Node | null;
+      for (const key of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+          if (!pair) break;
+          // Point at the key for a bad value that has no node of its own (null).
+          node = pair.value ?? pair.key;
+          if (!pair.value && pair.key) best = pair.key as Node;
+        } else if (isSeq(node) && typeof key === 'number') {
+          node = node.items[key];
+        } else break;
+        if (node && typeof node === 'object' && 'range' in node) best = node as Node;
+        else break;
+      }
+      return best?.range ? at(best.range[0]) : `${shown}:1:1`;
+    },
+  };
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(top level)';
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+/** Validates a parsed document; the first problem becomes a HeldoutError that names file:line:col and the field. */
+export function validate<S extends z.ZodType>(schema: S, doc: SourceDoc, what: string): z.infer<S> {
+  const result = schema.safeParse(doc.value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new HeldoutError(`${what} field ${formatPath(issue.path)} ${describeIssue(issue)}`, {
+    where: doc.locate(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path),
+    hint:
+      result.error.issues.length > 1 ? `${result.error.issues.length - 1} more problem(s) after this one` : undefined,
+  });
+}
+
+/** Every problem, not just the first: lint wants them all. */
+export function validateAll<S extends z.ZodType>(
+  schema: S,
+  doc: SourceDoc,
+  what: string,
+): { data?: z.infer<S>; problems: { where: string; message: string; field: string }[] } {
+  const result = schema.safeParse(doc.value);
+  if (result.success) return { data: result.data, problems: [] };
+  return {
+    problems: result.error.issues.map((issue) => ({
+      where: doc.locate(issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path),
+      field: formatPath(issue.path),
+      message: `${what} field ${formatPath(issue.path)} ${describeIssue(issue)}`,
+    })),
+  };
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/**
+ * The records a run directory holds. They are the contract between run → grade → score → report, and other
+ * tools read them: change them only by adding optional fields. Documented in docs/formats.md.
+ */
+
+export const usageSchema = z.object({
+  inputTokens: z.number().int().min(0).optional(),
+  outputTokens: z.number().int().min(0).optional(),
+});
+
+/** One line of `responses.jsonl`: one (model, question, sample). */
+export const responseRecordSchema = z.object({
+  /** Stable key: `<model>|<questionId>|<sample>`. */
+  id: z.string(),
+  /** The model spec as given (`openai:gpt-4o`, `replay:answers.csv`, or a config name). */
+  model: z.string(),
+  /** The question asked (a top-level question, or a unit with --split-subparts). */
+  questionId: z.string(),
+  /** The units this answer is graded on. */
+  unitIds: z.array(z.string()),
+  sample: z.number().int().min(0),
+  text: z.string().optional(),
+  error: z.object({ kind: z.string(), message: z.string(), status: z.number().optional() }).optional(),
+  finishReason: z.string().optional(),
+  usage: usageSchema.optional(),
+  timing: z
+    .object({ startedAt: z.string(), ms: z.number().min(0), attempts: z.number().int().min(0).optional() })
+    .optional(),
+  cached: z.boolean().optional(),
+  /** The prompt as sent, for audit (never contains keys). */
+  messages: z.array(z.object({ role: z.string(), content: z.string() })).optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+export type ResponseRecord = z.infer<typeof responseRecordSchema>;
+
+export const responseId = (model: string, questionId: string, sample: number) => `${model}|${questionId}|${sample}`;
+
+export const graderKinds = ['auto', 'judge', 'human'] as const;
+export type GraderKind = (typeof graderKinds)[number];
+
+/** One line of `grades.jsonl`: one grader's marks for one unit of one response. */
+export const gradeRecordSchema = z.object({
+  responseId: z.string(),
+  unitId: z.string(),
+  grader: z.object({
+    kind: z.enum(graderKinds),
+    /** `auto`, `judge:openai:gpt-4o`, or the human grader's name. */
+    id: z.string(),
+  }),
+  status: z.enum(['graded', 'ungraded']),
+  /** Points per rubric item after clamping, `requires` and caps. */
+  items: z.record(z.string(), z.object({ points: z.number().min(0), reason: z.string().optional() })),
+  /** Caps the grader said apply (conditions without `unless`). */
+  caps: z.array(z.string()).optional(),
+  total: z.number().min(0),
+  maxPoints: z.number().min(0),
+  /** Why it is ungraded, or the raw judge output kept for audit. */
+  note: z.string().optional(),
+  raw: z.string().optional(),
+  at: z.string(),
+});
+export type GradeRecord = z.infer<typeof gradeRecordSchema>;

@@ -1,0 +1,93 @@
+import { extname } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { HeldoutError } from '../errors.js';
+import { displayPath, readText } from '../exam/source.js';
+
+export interface TableRow {
+  /** 1-based line where the row starts in the file. */
+  line: number;
+  values: Record<string, unknown>;
+}
+
+export interface Table {
+  file: string;
+  columns: string[];
+  rows: TableRow[];
+}
+
+export function tableKind(file: string): 'csv' | 'jsonl' {
+  const ext = extname(file).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') return 'csv';
+  if (ext === '.jsonl' || ext === '.ndjson' || ext === '.json') return 'jsonl';
+  throw new HeldoutError(`unsupported file type "${ext || '(none)'}"`, {
+    where: displayPath(file),
+    hint: 'use a .csv (with a header row) or a .jsonl file',
+  });
+}
+
+/** Reads a CSV (header row; CRLF, quotes and multi-line cells handled) or JSONL file into rows with line numbers. */
+export function readTable(file: string): Table {
+  const text = readText(file).replace(/^\uFEFF/, '');
+  const shown = displayPath(file);
+  if (tableKind(file) === 'csv') {
+    let records: { record: string[]; info: { lines: number } }[];
+    try {
+      records = parseCsv(text, {
+        delimiter: file.toLowerCase().endsWith('.tsv') ? '\t' : ',',
+        info: true,
+        relax_column_count: true,
+        skip_empty_lines: true,
+      }) as unknown as { record: string[]; info: { lines: number } }[];
+    } catch (err) {
+      const e = err as { lines?: number; message: string };
+      throw new HeldoutError(`invalid CSV: ${e.message.replace(/^Invalid .*?: /, '')}`, {
+        where: e.lines ? `${shown}:${e.lines}` : shown,
+      });
+    }
+    if (records.length === 0) throw new HeldoutError('the CSV file is empty', { where: shown });
+    const columns = records[0].record.map((c) => c.trim());
+    const rows: TableRow[] = [];
+    let prevEnd = records[0].info.lines;
+    for (const { record, info } of records.slice(1)) {
+      const start = prevEnd + 1;
+      prevEnd = info.lines;
+      if (record.length !== columns.length) {
+        throw new HeldoutError(`row has ${record.length} cells but the header has ${columns.length}`, {
+          where: `${shown}:${start}`,
+          hint: 'quote cells that contain commas',
+        });
+      }
+      rows.push({ line: start, values: Object.fromEntries(columns.map((c, i) => [c, record[i]])) });
+    }
+    return { file: shown, columns, rows };
+  }
+  const rows: TableRow[] = [];
+  const columns = new Set<string>();
+  const lines = text.split('\n');
+  lines.forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new HeldoutError(`invalid JSON: ${(err as Error).message}`, { where: `${shown}:${i + 1}` });
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      throw new HeldoutError('each line must be a JSON object', { where: `${shown}:${i + 1}` });
+    }
+    for (const k of Object.keys(value)) columns.add(k);
+    rows.push({ line: i + 1, values: value as Record<string, unknown> });
+  });
+  return { file: shown, columns: [...columns], rows };
+}
+
+/** The named column, or an error that lists the ones there are. */
+export function requireColumn(table: Table, column: string, flag = '--field'): void {
+  if (!table.columns.includes(column)) {
+    throw new HeldoutError(`no column "${column}"`, {
+      where: table.file,
+      hint: `${flag} must be one of: ${table.columns.map((c) => JSON.stringify(c)).join(', ') || '(no columns)'}`,
+    });
+  }
+}
