@@ -1,0 +1,215 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Text normalisation for the contamination rules. Each rule names its normalisation, so that a figure
+ * reported under "gpt3-13gram" means what it means in the GPT-3 paper and lm-evaluation-harness.
+ *
+ * These functions are the slow, obviously-correct reference. Fast loops elsewhere (the corpus scanner) are
+ * tested against them.
+ */
+
+/** Python's `string.punctuation`: the 32 ASCII punctuation characters the janitor deletes. */
+export const JANITOR_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
+const PUNCT_SET = new Set(JANITOR_PUNCTUATION);
+
+/**
+ * lm-evaluation-harness `Janitor.normalize_string`: `str.translate` with a table that maps A–Z to a–z
+ * (nothing else: "É" stays "É") and deletes `string.punctuation`.
+ */
+export function janitorNormalize(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.charCodeAt(0);
+    if (c >= 65 && c <= 90) out += String.fromCharCode(c + 32);
+    else if (!PUNCT_SET.has(ch)) out += ch;
+  }
+  return out;
+}
+
+/**
+ * The characters Python's `str.split()` splits on (`str.isspace()`): Unicode White_Space plus the ASCII
+ * separators U+001C–U+001F, which JavaScript's `\s` misses. U+200B and U+FEFF are not whitespace in Python.
+ */
+export const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+const PY_WHITESPACE_G = new RegExp(PY_WHITESPACE.source, 'g');
+
+/** Python `str.split()` with no argument: split on runs of whitespace, drop empty strings. */
+export function pySplit(text: string): string[] {
+  return text.split(PY_WHITESPACE_G).filter((t) => t.length > 0);
+}
+
+/** The janitor's word tokens: `janitorNormalize(text).split()`. Idempotent on already-normalised text. */
+export function janitorTokens(text: string): string[] {
+  return pySplit(janitorNormalize(text));
+}
+
+/** The GPT-4 report's processing for its 50-character rule: keep only letters and digits (no spaces, no symbols). */
+export function gpt4Chars(text: string): string {
+  return text.replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+const SPACING = [
+  '\\quad',
+  '\\qquad',
+  '\\enspace',
+  '\\thinspace',
+  '\\medspace',
+  '\\thickspace',
+  '\\negthinspace',
+  '\\negmedspace',
+  '\\negthickspace',
+  '\\displaystyle',
+  '\\textstyle',
+  '\\left',
+  '\\right',
+  '\\bigl',
+  '\\bigr',
+  '\\Bigl',
+  '\\Bigr',
+  '\\big',
+  '\\Big',
+];
+
+/** One argument of a LaTeX command: a braced group or a single character (`\frac12`). */
+function readArg(s: string, i: number): { arg: string; end: number } | undefined {
+  while (i < s.length && s[i] === ' ') i++;
+  if (i >= s.length) return undefined;
+  if (s[i] === '{') {
+    let depth = 0;
+    for (let j = i; j < s.length; j++) {
+      if (s[j] === '{') depth++;
+      else if (s[j] === '}' && --depth === 0) return { arg: s.slice(i + 1, j), end: j + 1 };
+    }
+    return undefined;
+  }
+  if (s[i] === '\\') {
+    const m = /^\\[a-zA-Z]+/.exec(s.slice(i));
+    if (m) return { arg: m[0], end: i + m[0].length };
+  }
+  return { arg: s[i], end: i + 1 };
+}
+
+/**
+ * LaTeX-aware clean-up, applied before a rule's own normalisation: drops `$`, `\(`…`\)`, `\left`/`\right`,
+ * sizing and spacing commands; unwraps `\text{…}` (and `\mathrm`, `\textbf`, `\mbox`, `\operatorname`);
+ * turns `\dfrac`/`\tfrac` into `\frac` and writes `\frac12` as `\frac{1}{2}`, so that "$\frac{1}{2}$" and
+ * "\dfrac12" come out the same.
+ */
+export function latexNormalize(text: string): string {
+  let s = text
+    .replace(/\\\(|\\\)|\\\[|\\\]/g, ' ')
+    .replace(/\$/g, ' ')
+    .replace(/\\[dt]frac(?![a-zA-Z])/g, '\\frac')
+    .replace(/\\[,;:!> ]/g, ' ')
+    .replace(/~/g, ' ');
+  for (const cmd of SPACING) s = s.split(new RegExp(`\\${cmd}(?![a-zA-Z])`, 'g')).join(' ');
+  // Unwrap text-like commands, innermost first.
+  const unwrap = /\\(?:text|textrm|textbf|textit|mathrm|mathbf|mathit|mbox|operatorname)\s*\{([^{}]*)\}/g;
+  for (let k = 0; k < 5 && unwrap.test(s); k++) s = s.replace(unwrap, ' $1 ');
+  // \frac with shorthand arguments → braced.
+  let out = '';
+  let i = 0;
+  for (;;) {
+    const j = s.indexOf('\\frac', i);
+    if (j < 0 || /[a-zA-Z]/.test(s[j + 5] ?? '')) {
+      if (j < 0) {
+        out += s.slice(i);
+        break;
+      }
+      out += s.slice(i, j + 5);
+      i = j + 5;
+      continue;
+    }
+    out += s.slice(i, j);
+    const a = readArg(s, j + 5);
+    const b = a && readArg(s, a.end);
+    if (!a || !b) {
+      out += '\\frac';
+      i = j + 5;
+      continue;
+    }
+    out += `\\frac{${latexNormalize(a.arg).trim()}}{${latexNormalize(b.arg).trim()}}`;
+    i = b.end;
+  }
+  return out.replace(/[ \t]+/g, ' ');
+}
+
+/** The token that stands for every number in number-masked ("template") mode. */
+export const NUM_TOKEN = '<num>';
+
+/**
+ * Replaces every run of digits with `<num>` in janitor-normalised text (where "3.5" and "1,000" are
+ * already single runs). Run it after `janitorNormalize`, which would delete the angle brackets.
+ */
+export function maskNumbers(normalized: string): string {
+  return normalized.replace(/\p{Nd}+/gu, ` ${NUM_TOKEN} `);
+}
+
+export type TokenizerName = 'whitespace' | 'word';
+
+/** A word normalisation: the janitor, plus optional modes. Its `id` keys the index cache. */
+export interface WordNormalization {
+  latex?: boolean;
+  maskNumbers?: boolean;
+  /** Porter stemming; applied only to texts detected (or declared) as English. */
+  stem?: boolean;
+  /** `whitespace` = the janitor's `str.split()` (default); `word` = natural's word tokenisers. */
+  tokenizer?: TokenizerName;
+}
+
+export function normalizationId(n: WordNormalization): string {
+  const parts = ['janitor'];
+  if (n.latex) parts.push('latex');
+  if (n.maskNumbers) parts.push('num');
+  if (n.stem) parts.push('stem');
+  if (n.tokenizer && n.tokenizer !== 'whitespace') parts.push(`tok-${n.tokenizer}`);
+  return parts.join('+');
+}
+
+const require = createRequire(import.meta.url);
+let porter: { stem(word: string): string } | undefined;
+let wordTokenizer: { tokenize(text: string): string[] } | undefined;
+let unicodeTokenizer: { tokenize(text: string): string[] } | undefined;
+
+/** natural's Porter stemmer, loaded on first use (subpath import: the root is slow and prints to stdout). */
+export function porterStem(word: string): string {
+  porter ??= require('natural/lib/natural/stemmers/porter_stemmer.js') as { stem(word: string): string };
+  return porter.stem(word);
+}
+
+/** natural's tokenisers: WordTokenizer (ASCII letters) for English, a Unicode RegexpTokenizer otherwise. */
+export function naturalTokens(text: string, language?: string): string[] {
+  if (language === 'en' || language === undefined) {
+    if (!wordTokenizer) {
+      const { WordTokenizer } = require('natural/lib/natural/tokenizers/regexp_tokenizer.js') as {
+        WordTokenizer: new () => { tokenize(text: string): string[] };
+      };
+      wordTokenizer = new WordTokenizer();
+    }
+    // WordTokenizer drops non-ASCII letters; keep its split only when the text is ASCII.
+    if (/^[\x00-\x7f]*$/.test(text)) return wordTokenizer.tokenize(text).filter((t) => t.length > 0);
+  }
+  if (!unicodeTokenizer) {
+    const { RegexpTokenizer } = require('natural/lib/natural/tokenizers/regexp_tokenizer.js') as {
+      RegexpTokenizer: new (opts: { pattern: RegExp }) => { tokenize(text: string): string[] };
+    };
+    unicodeTokenizer = new RegexpTokenizer({ pattern: /[^\p{L}\p{N}<>]+/u });
+  }
+  return unicodeTokenizer.tokenize(text).filter((t) => t.length > 0);
+}
+
+/**
+ * Word tokens under a normalisation: [LaTeX clean-up] → janitor → split → [mask numbers] → [stem].
+ * With no options this is exactly `janitorTokens`.
+ */
+export function wordTokens(text: string, n: WordNormalization = {}, language?: string): string[] {
+  let s = n.latex ? latexNormalize(text) : text;
+  s = janitorNormalize(s);
+  let tokens = n.tokenizer === 'word' ? naturalTokens(s, language) : pySplit(s);
+  if (n.maskNumbers) tokens = tokens.flatMap((t) => (/\p{Nd}/u.test(t) ? pySplit(maskNumbers(t)) : [t]));
+  if (n.stem && (language === undefined || language === 'en')) {
+    tokens = tokens.map((t) => (t === NUM_TOKEN ? t : porterStem(t)));
+  }
+  return tokens;
+}
