@@ -1,0 +1,173 @@
+import { ModelCallError } from './errors.js';
+import { parseRetryAfter } from './retry.js';
+import type { ResolvedModel } from './spec.js';
+
+/** What a provider returns for one attempt; the caller adds caching, timing and retries. */
+export interface RawCompletion {
+  text: string;
+  finishReason?: string;
+  usage?: { inputTokens?: number; outputTokens?: number };
+}
+
+export interface ProviderRequest {
+  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  prompt?: string;
+  temperature?: number;
+  maxTokens?: number;
+  seed?: number;
+  json?: boolean;
+}
+
+export type ProviderCall = (req: ProviderRequest, signal: AbortSignal) => Promise<RawCompletion>;
+
+/** SDK clients are imported on first use so that `heldout --help` never loads them. */
+export async function providerCall(model: ResolvedModel, apiKey: string): Promise<ProviderCall> {
+  if (model.api === 'anthropic') return anthropicCall(model, apiKey);
+  return openaiCall(model, apiKey);
+}
+
+interface SdkErrorShape {
+  status?: number;
+  headers?: { get(name: string): string | null } | Record<string, string>;
+  message?: string;
+  name?: string;
+  constructor?: { name?: string };
+  cause?: unknown;
+}
+
+function headerGetter(headers: SdkErrorShape['headers']): ((n: string) => string | null | undefined) | undefined {
+  if (!headers) return undefined;
+  if (typeof (headers as { get?: unknown }).get === 'function') {
+    return (n) => (headers as { get(name: string): string | null }).get(n);
+  }
+  return (n) => (headers as Record<string, string>)[n];
+}
+
+/** Maps what either SDK (or fetch, or JSON.parse) threw to a ModelCallError. */
+export function classifySdkError(raw: unknown, why: 'timeout' | 'aborted' | undefined): ModelCallError {
+  if (raw instanceof ModelCallError) return raw;
+  if (why === 'timeout')
+    return new ModelCallError('timeout', 'no response before the per-call timeout', { cause: raw });
+  if (why === 'aborted') return new ModelCallError('aborted', 'the call was cancelled', { cause: raw });
+  const e = (raw ?? {}) as SdkErrorShape;
+  const cls = e.constructor?.name ?? e.name ?? '';
+  const message = String(e.message ?? raw).slice(0, 500);
+  if (raw instanceof SyntaxError || /JSON/.test(cls)) {
+    return new ModelCallError('malformed', `the response body is not valid JSON: ${message}`, { cause: raw });
+  }
+  if (typeof e.status === 'number') {
+    const kind = e.status === 401 || e.status === 403 ? 'auth' : 'http';
+    return new ModelCallError(kind, message, {
+      status: e.status,
+      retryAfterMs: parseRetryAfter(headerGetter(e.headers)),
+      cause: raw,
+    });
+  }
+  if (/Timeout/.test(cls)) return new ModelCallError('timeout', message, { cause: raw });
+  return new ModelCallError('network', message, { cause: raw });
+}
+
+function checkObject(res: unknown): Record<string, unknown> {
+  if (!res || typeof res !== 'object' || Array.isArray(res)) {
+    throw new ModelCallError('malformed', `the response is not a JSON object (got ${typeof res})`);
+  }
+  return res as Record<string, unknown>;
+}
+
+async function openaiCall(model: ResolvedModel, apiKey: string): Promise<ProviderCall> {
+  const { default: OpenAI } = await import('openai');
+  const client = new OpenAI({
+    apiKey,
+    baseURL: model.baseUrl ?? 'https://api.openai.com/v1',
+    maxRetries: 0,
+    // Our own per-attempt timer aborts earlier; this only guards against a missing signal.
+    timeout: 60 * 60 * 1000,
+    organization: null,
+    project: null,
+  });
+  // The official API wants max_completion_tokens (reasoning models reject max_tokens); compatible servers take max_tokens.
+  const tokensField = model.provider === 'openai' ? 'max_completion_tokens' : 'max_tokens';
+  return async (req, signal) => {
+    if (req.prompt !== undefined) {
+      const body: Record<string, unknown> = { model: model.model, prompt: req.prompt };
+      if (req.temperature !== undefined) body.temperature = req.temperature;
+      if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
+      if (req.seed !== undefined) body.seed = req.seed;
+      const res = checkObject(await client.completions.create(body as never, { signal }));
+      const choice = (res.choices as { text?: string; finish_reason?: string }[] | undefined)?.[0];
+      if (!choice) throw new ModelCallError('empty', 'the response has no choices');
+      if (choice.finish_reason === 'content_filter') {
+        throw new ModelCallError('refusal', 'the provider withheld the answer (finish_reason: content_filter)');
+      }
+      const text = typeof choice.text === 'string' ? choice.text : '';
+      if (!text.trim())
+        throw new ModelCallError('empty', `the answer is empty (finish_reason: ${choice.finish_reason})`);
+      return { text, finishReason: choice.finish_reason ?? undefined, usage: openaiUsage(res.usage) };
+    }
+    const body: Record<string, unknown> = { model: model.model, messages: req.messages };
+    if (req.temperature !== undefined) body.temperature = req.temperature;
+    if (req.maxTokens !== undefined) body[tokensField] = req.maxTokens;
+    if (req.seed !== undefined) body.seed = req.seed;
+    if (req.json) body.response_format = { type: 'json_object' };
+    const res = checkObject(await client.chat.completions.create(body as never, { signal }));
+    const choice = (
+      res.choices as { message?: { content?: string | null; refusal?: string | null }; finish_reason?: string }[]
+    )?.[0];
+    if (!choice) throw new ModelCallError('empty', 'the response has no choices');
+    if (choice.finish_reason === 'content_filter' || choice.message?.refusal) {
+      throw new ModelCallError(
+        'refusal',
+        choice.message?.refusal
+          ? `the model refused: ${choice.message.refusal.slice(0, 300)}`
+          : 'the provider withheld the answer (finish_reason: content_filter)',
+      );
+    }
+    const text = typeof choice.message?.content === 'string' ? choice.message.content : '';
+    if (!text.trim()) throw new ModelCallError('empty', `the answer is empty (finish_reason: ${choice.finish_reason})`);
+    return { text, finishReason: choice.finish_reason ?? undefined, usage: openaiUsage(res.usage) };
+  };
+}
+
+function openaiUsage(u: unknown): RawCompletion['usage'] {
+  if (!u || typeof u !== 'object') return undefined;
+  const { prompt_tokens, completion_tokens } = u as { prompt_tokens?: number; completion_tokens?: number };
+  return { inputTokens: prompt_tokens, outputTokens: completion_tokens };
+}
+
+async function anthropicCall(model: ResolvedModel, apiKey: string): Promise<ProviderCall> {
+  const { default: Anthropic } = await import('@anthropic-ai/sdk');
+  const client = new Anthropic({
+    apiKey,
+    baseURL: model.baseUrl ?? 'https://api.anthropic.com',
+    maxRetries: 0,
+    timeout: 60 * 60 * 1000,
+  });
+  return async (req, signal) => {
+    const system = req.messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n\n');
+    const body: Record<string, unknown> = {
+      model: model.model,
+      max_tokens: req.maxTokens ?? 4096,
+      messages: req.messages.filter((m) => m.role !== 'system'),
+    };
+    if (system) body.system = system;
+    if (req.temperature !== undefined) body.temperature = req.temperature;
+    const res = checkObject(await client.messages.create(body as never, { signal }));
+    const blocks = res.content as { type?: string; text?: string }[] | undefined;
+    if (res.stop_reason === 'refusal') throw new ModelCallError('refusal', 'the model refused (stop_reason: refusal)');
+    if (!Array.isArray(blocks) || blocks.length === 0) throw new ModelCallError('empty', 'the response has no content');
+    const text = blocks
+      .filter((b) => b.type === 'text' && typeof b.text === 'string')
+      .map((b) => b.text)
+      .join('');
+    if (!text.trim()) throw new ModelCallError('empty', `the answer is empty (stop_reason: ${res.stop_reason})`);
+    const u = res.usage as { input_tokens?: number; output_tokens?: number } | undefined;
+    return {
+      text,
+      finishReason: typeof res.stop_reason === 'string' ? res.stop_reason : undefined,
+      usage: u ? { inputTokens: u.input_tokens, outputTokens: u.output_tokens } : undefined,
+    };
+  };
+}
