@@ -35,4 +35,18 @@ export function registerRubricCommands(program: Command): void {
         `wrote ${file}; write the criteria, split items by step, then run \`heldout rubric lint ${dir}\`\n`,
       );
     });
+
+  rubric
+    .command('preview')
+    .description(
+      'render the exam with its rubric as one self-contained HTML page (points, criteria, caps, notes, maths)',
+    )
+    .argument('<exam-dir>', 'exam directory')
+    .option('--rubric <file>', 'rubric file (default: rubrics/<exam-id>.yaml or <exam-dir>/rubric.yaml)')
+    .option('-o, --out <file>', 'where to write', 'rubric.html')
+    .action(async (dir: string, opts: { rubric?: string; out: string }) => {
+      const { writeRubricPreview } = await import('../report/rubric-preview-file.js');
+      const file = await writeRubricPreview(dir, opts);
+      process.stdout.write(`${file}\n`);
+    });
 }

@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { escapeHtml, escapeVisible, type Html, plainVisible, trusted } from './html.js';
+import { renderInline, renderMarkdown } from './markdown.js';
+import type { MathRenderer } from './math.js';
+
+/**
+ * The templates ship as source files (package.json "files" has src/report/templates). From both src/report/*.ts
+ * (tests) and dist/report/*.js (the CLI), `../../src/report/templates` is the same folder.
+ */
+export const TEMPLATE_DIR = fileURLToPath(new URL('../../src/report/templates/', import.meta.url));
+
+export function readTemplate(name: string): string {
+  return readFileSync(join(TEMPLATE_DIR, name), 'utf8');
+}
+
+/** Content-Security-Policy for every page we write: no script, no network, inline styles and data: images only. */
+export const CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; " +
+  "connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
+
+export type Helpers = Record<string, Handlebars.HelperDelegate>;
+
+/**
+ * An isolated Handlebars instance. User text only ever arrives as data: it is printed with `{{ }}` (escaped) or
+ * through a helper here that escapes it first; it is never compiled as a template.
+ */
+export function createEngine(math: MathRenderer, extra: Helpers = {}): typeof Handlebars {
+  const hb = Handlebars.create();
+  const safe = (h: Html) => new hb.SafeString(h);
+  const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
+  hb.registerHelper({
+    /** Exam and rubric text: soft line wraps. */
+    md: (text: unknown) => safe(renderMarkdown(str(text), math, { breaks: false })),
+    /** One line (criteria, titles): no paragraphs. */
+    mdInline: (text: unknown) => safe(renderInline(str(text), math, { breaks: false })),
+    /** Model answers: every newline is a line break. */
+    mdAnswer: (text: unknown) => safe(renderMarkdown(str(text), math, { breaks: true })),
+    /** Plain text with invisible characters made visible. */
+    visible: (text: unknown) => safe(escapeVisible(str(text))),
+    /** For title="" attributes. */
+    attr: (text: unknown) => plainVisible(str(text)),
+    pct: (v: unknown, digits: unknown) =>
+      typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(typeof digits === 'number' ? digits : 1)}%` : '–',
+    num: (v: unknown, digits: unknown) => (typeof v === 'number' && Number.isFinite(v) ? formatNumber(v, digits) : '–'),
+    signed: (v: unknown, digits: unknown) =>
+      typeof v === 'number' && Number.isFinite(v)
+        ? `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(typeof digits === 'number' ? digits : 1)}`
+        : '–',
+    eq: (a: unknown, b: unknown) => a === b,
+    and: (a: unknown, b: unknown) => Boolean(a) && Boolean(b),
+    or: (a: unknown, b: unknown) => Boolean(a) || Boolean(b),
+    not: (a: unknown) => !a,
+    gt: (a: unknown, b: unknown) => typeof a === 'number' && typeof b === 'number' && a > b,
+    join: (v: unknown, sep: unknown) => (Array.isArray(v) ? v.map(str).join(typeof sep === 'string' ? sep : ', ') : ''),
+    plural: (n: unknown, word: unknown) => `${str(n)} ${str(word)}${n === 1 ? '' : 's'}`,
+    ...extra,
+  });
+  return hb;
+}
+
+function formatNumber(v: number, digits: unknown): string {
+  if (typeof digits === 'number') return v.toFixed(digits);
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
+}
+
+export interface PageOptions {
+  title: string;
+  /** Already-rendered body markup. */
+  body: Html;
+}
+
+/** The page shell shared by the report and the rubric preview: CSP first, inline CSS, no script. */
+export function renderPage(opts: PageOptions): string {
+  const css = readTemplate('report.css');
+  if (/<\//.test(css)) throw new Error('report.css must not contain "</"');
+  const hb = Handlebars.create();
+  const page = hb.compile(readTemplate('page.hbs'), { strict: true });
+  return page({ title: opts.title, csp: CSP, css: new hb.SafeString(css), body: new hb.SafeString(opts.body) });
+}
+
+export { escapeHtml, trusted };
