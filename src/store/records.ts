@@ -31,6 +31,8 @@ export const responseRecordSchema = z.object({
   cached: z.boolean().optional(),
   /** The prompt as sent, for audit (never contains keys). */
   messages: z.array(z.object({ role: z.string(), content: z.string() })).optional(),
+  /** Completion mode (base models): the raw k-shot prompt as sent, instead of `messages`. */
+  prompt: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
 });
 export type ResponseRecord = z.infer<typeof responseRecordSchema>;
