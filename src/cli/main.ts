@@ -3,9 +3,10 @@ import { ExitCode, isHeldoutError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { registerExamCommands } from './exam.js';
 import { registerRubricCommands } from './rubric.js';
+import { registerRunCommands } from './run.js';
 
 /** Each command module adds its commands; cores are imported lazily inside actions to keep start-up fast. */
-const registrars: ((program: Command) => void)[] = [registerExamCommands, registerRubricCommands];
+const registrars: ((program: Command) => void)[] = [registerExamCommands, registerRubricCommands, registerRunCommands];
 
 export function buildProgram(): Command {
   const program = new Command('heldout')

@@ -1,0 +1,193 @@
+import Handlebars from 'handlebars';
+import { HeldoutError } from '../errors.js';
+import { examQuestions, examUnits, questionPromptText } from '../exam/model.js';
+import type { Exam, Part, Question, SubPart } from '../exam/schema.js';
+import type { ChatMessage } from '../models/index.js';
+
+/** What one prompt asks: a whole top-level question (sub-parts together, as on paper) or, split, one unit. */
+export interface PromptItem {
+  /** Stored as the record's `questionId`: the question id, or the unit id with --split-subparts. */
+  questionId: string;
+  /** The top-level question it belongs to. */
+  parentId: string;
+  unitIds: string[];
+  /** Text pieces as they appear in the prompt (stem, sub-parts): used to match replayed answers by text. */
+  pieces: string[];
+  /** The question text as asked. */
+  text: string;
+  messages: ChatMessage[];
+  /** Completion mode: the raw k-shot prompt. */
+  prompt?: string;
+}
+
+export interface PromptOptions {
+  mode: 'chat' | 'completion';
+  splitSubparts: boolean;
+  /** Handlebars template texts; default: the exam's `prompts`, then heldout's defaults. */
+  systemTemplate?: string;
+  userTemplate?: string;
+  /** Completion mode: worked examples from other questions. */
+  shots: number;
+}
+
+export const DEFAULT_SYSTEM_TEMPLATE = `You are a candidate sitting a written examination: {{exam.title}}.
+{{#if instructions}}
+
+{{instructions}}
+{{/if}}`;
+
+export const DEFAULT_USER_TEMPLATE = `{{#if part.choose}}{{part.title}}: answer {{part.choose.count}} of its {{part.questionCount}} questions; this is one of them.
+
+{{/if}}Question {{question.number}} ({{question.points}} point{{#unless question.onePoint}}s{{/unless}})
+
+{{question.text}}`;
+
+/** What a template can use. */
+export interface PromptContext {
+  exam: { id: string; title: string; language: string; instructions?: string };
+  instructions: string;
+  part: { id: string; title: string; choose?: { count: number }; questionCount: number };
+  question: { id: string; number: string; text: string; stem: string; points: number; onePoint: boolean };
+}
+
+function compile(source: string, what: string): HandlebarsTemplateDelegate<PromptContext> {
+  const hb = Handlebars.create();
+  try {
+    const tpl = hb.compile<PromptContext>(source, { noEscape: true, strict: false });
+    return tpl;
+  } catch (err) {
+    throw new HeldoutError(`invalid ${what} template: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function render(tpl: HandlebarsTemplateDelegate<PromptContext>, ctx: PromptContext, what: string): string {
+  try {
+    return tpl(ctx).trim();
+  } catch (err) {
+    throw new HeldoutError(`the ${what} template failed: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** The reference solution of a question for a k-shot example: its own, or its sub-parts' labelled. */
+function referenceText(q: Question): string | undefined {
+  if (q.reference?.trim()) return q.reference.trim();
+  const parts: string[] = [];
+  const walk = (nodes: SubPart[] | undefined) => {
+    for (const s of nodes ?? []) {
+      if (s.subparts?.length) walk(s.subparts);
+      else if (s.reference?.trim()) parts.push(`${s.label ?? s.id}) ${s.reference.trim()}`);
+      else return false;
+    }
+    return true;
+  };
+  if (!q.subparts?.length || !walk(q.subparts) || parts.length === 0) return undefined;
+  return parts.join('\n\n');
+}
+
+/** The chain of sub-parts from a question down to a unit, for asking one unit with its context. */
+function pathTo(q: Question, unitId: string): SubPart[] | undefined {
+  const walk = (nodes: SubPart[] | undefined, trail: SubPart[]): SubPart[] | undefined => {
+    for (const s of nodes ?? []) {
+      const here = [...trail, s];
+      if (s.id === unitId) return here;
+      const found = walk(s.subparts, here);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(q.subparts, []);
+}
+
+/** Builds every prompt of a run, in exam order. */
+export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] {
+  const systemTpl = compile(opts.systemTemplate ?? exam.prompts?.system ?? DEFAULT_SYSTEM_TEMPLATE, 'system');
+  const userTpl = compile(opts.userTemplate ?? exam.prompts?.user ?? DEFAULT_USER_TEMPLATE, 'user');
+  const units = examUnits(exam);
+  const questions = examQuestions(exam);
+  const instructions = exam.instructions?.trim() ?? '';
+  const examCtx = { id: exam.id, title: exam.title, language: exam.language, instructions: exam.instructions };
+
+  const asked: {
+    item: Omit<PromptItem, 'messages' | 'prompt'>;
+    part: Part;
+    number: string;
+    points: number;
+    stem: string;
+  }[] = [];
+  for (const { question: q, part } of questions) {
+    const qUnits = units.filter((u) => u.questionId === q.id);
+    if (!opts.splitSubparts || !q.subparts?.length) {
+      asked.push({
+        item: {
+          questionId: q.id,
+          parentId: q.id,
+          unitIds: qUnits.map((u) => u.id),
+          pieces: [q.text, ...qUnits.filter((u) => u.id !== q.id).map((u) => u.text)],
+          text: questionPromptText(q),
+        },
+        part,
+        number: q.number,
+        points: q.points,
+        stem: q.text.trim(),
+      });
+      continue;
+    }
+    for (const u of qUnits) {
+      const path = pathTo(q, u.id) ?? [];
+      const lines = [q.text.trim()];
+      path.forEach((s, depth) => {
+        lines.push(
+          `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})`,
+        );
+      });
+      asked.push({
+        item: {
+          questionId: u.id,
+          parentId: q.id,
+          unitIds: [u.id],
+          pieces: [q.text, ...path.map((s) => s.text)],
+          text: lines.join('\n\n'),
+        },
+        part,
+        number: `${q.number}${path.map((s) => ` ${s.label ?? s.id}`).join('')}`,
+        points: u.points,
+        stem: q.text.trim(),
+      });
+    }
+  }
+
+  const shots =
+    opts.mode === 'completion'
+      ? questions
+          .map(({ question }) => ({ question, reference: referenceText(question) }))
+          .filter((s): s is { question: Question; reference: string } => s.reference !== undefined)
+      : [];
+
+  return asked.map(({ item, part, number, points, stem }) => {
+    if (opts.mode === 'completion') {
+      const examples = shots
+        .filter((s) => s.question.id !== item.parentId)
+        .slice(0, opts.shots)
+        .map((s) => `Question: ${questionPromptText(s.question)}\nAnswer: ${s.reference}`);
+      const head = instructions ? `${instructions}\n\n` : '';
+      const prompt = `${head}${[...examples, `Question: ${item.text}\nAnswer:`].join('\n\n')}`;
+      return { ...item, messages: [], prompt };
+    }
+    const ctx: PromptContext = {
+      exam: examCtx,
+      instructions,
+      part: {
+        id: part.id,
+        title: part.title,
+        choose: part.choose ? { count: part.choose.count } : undefined,
+        questionCount: part.questions.length,
+      },
+      question: { id: item.questionId, number, text: item.text, stem, points, onePoint: points === 1 },
+    };
+    const system = render(systemTpl, ctx, 'system');
+    const user = render(userTpl, ctx, 'user');
+    const messages: ChatMessage[] = system ? [{ role: 'system', content: system }] : [];
+    messages.push({ role: 'user', content: user });
+    return { ...item, messages };
+  });
+}

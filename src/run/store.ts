@@ -1,0 +1,189 @@
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { HeldoutError } from '../errors.js';
+import { displayPath } from '../exam/source.js';
+import { readJsonl } from '../store/jsonl.js';
+import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
+
+/**
+ * A run directory `runs/<id>/`: `manifest.json` (what was run, with which parameters) and `responses.jsonl`
+ * (append-only answers). Grading adds `grades.jsonl`. Documented in docs/formats.md.
+ */
+
+export const RUN_FORMAT = 'heldout-run/1';
+export const MANIFEST_FILE = 'manifest.json';
+export const RESPONSES_FILE = 'responses.jsonl';
+export const GRADES_FILE = 'grades.jsonl';
+
+export const runParamsSchema = z.object({
+  temperature: z.number().min(0).max(2),
+  maxTokens: z.number().int().min(1).optional(),
+  samples: z.number().int().min(1),
+  /** Sample i is sent with seed + i (where the provider supports seeds). */
+  seed: z.number().int().optional(),
+  splitSubparts: z.boolean(),
+  mode: z.enum(['chat', 'completion']),
+  shots: z.number().int().min(0),
+  /** The Handlebars template texts used (undefined: the exam's or heldout's default). */
+  systemTemplate: z.string().optional(),
+  userTemplate: z.string().optional(),
+  /** Set when answers were imported with points: the column and the human grader's name. */
+  pointsColumn: z.string().optional(),
+  grader: z.string().optional(),
+});
+export type RunParams = z.infer<typeof runParamsSchema>;
+
+export const runModelSchema = z.object({
+  spec: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  baseUrl: z.string().optional(),
+  mode: z.enum(['chat', 'completion']),
+});
+
+export const runCountsSchema = z.object({
+  /** Items the run asks for: models × prompts × samples. */
+  planned: z.number().int().min(0),
+  answered: z.number().int().min(0),
+  failed: z.number().int().min(0),
+  /** Replay only: no recorded answer (stored as an empty answer). */
+  missing: z.number().int().min(0),
+});
+export type RunCounts = z.infer<typeof runCountsSchema>;
+
+export const runManifestSchema = z.looseObject({
+  format: z.literal(RUN_FORMAT),
+  id: z.string(),
+  exam: z.object({ id: z.string(), title: z.string(), hash: z.string(), dir: z.string() }),
+  /** Same as exam.hash, at the top level for quick comparisons. */
+  examHash: z.string(),
+  models: z.array(runModelSchema),
+  params: runParamsSchema,
+  toolVersion: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  status: z.enum(['running', 'complete', 'incomplete', 'interrupted']),
+  counts: runCountsSchema,
+  /** One entry per invocation (the first run, then each --resume). */
+  sessions: z.array(
+    z.object({
+      startedAt: z.string(),
+      finishedAt: z.string().optional(),
+      resumed: z.boolean(),
+      retryFailed: z.boolean().optional(),
+      status: z.string().optional(),
+    }),
+  ),
+});
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+export function isRunDir(dir: string): boolean {
+  return existsSync(join(dir, MANIFEST_FILE));
+}
+
+export function loadRunManifest(runDir: string): RunManifest {
+  const file = join(resolve(runDir), MANIFEST_FILE);
+  if (!existsSync(file)) {
+    throw new HeldoutError('not a run directory (no manifest.json)', {
+      where: displayPath(resolve(runDir)),
+      hint: 'pass a directory written by `heldout run` (see `heldout runs list`)',
+    });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HeldoutError(`invalid JSON: ${(err as Error).message}`, { where: displayPath(file) });
+  }
+  const parsed = runManifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HeldoutError(`manifest field ${issue.path.join('.') || '(root)'} ${issue.message}`, {
+      where: displayPath(file),
+    });
+  }
+  return parsed.data;
+}
+
+/** Written to a temp file and renamed, so a crash leaves the old or the new manifest, never half of one. */
+export function writeRunManifest(runDir: string, manifest: RunManifest): void {
+  const file = join(runDir, MANIFEST_FILE);
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/** The latest record per id (a later `--retry-failed` success supersedes an error), in first-seen order. */
+export function latestById(records: ResponseRecord[]): ResponseRecord[] {
+  const map = new Map<string, ResponseRecord>();
+  for (const r of records) map.set(r.id, r);
+  return [...map.values()];
+}
+
+/**
+ * Every answer of a run: the latest record per (model, question, sample). Read-only: a torn last line (a run
+ * still being written, or killed) is left out, not repaired.
+ */
+export function loadRunResponses(runDir: string): ResponseRecord[] {
+  const file = join(resolve(runDir), RESPONSES_FILE);
+  if (!existsSync(join(resolve(runDir), MANIFEST_FILE)) && !existsSync(file)) loadRunManifest(runDir);
+  return latestById(readJsonl(file, responseRecordSchema).records);
+}
+
+/** Counts over the latest records. `answered` excludes replay's empty "missing" answers. */
+export function countResponses(records: ResponseRecord[], planned: number): RunCounts {
+  let answered = 0;
+  let failed = 0;
+  let missing = 0;
+  for (const r of records) {
+    if (r.error) failed++;
+    else if (r.finishReason === 'missing') missing++;
+    else answered++;
+  }
+  return { planned, answered, failed, missing };
+}
+
+export interface RunListing {
+  dir: string;
+  id: string;
+  exam: string;
+  models: string[];
+  status: string;
+  startedAt: string;
+  counts: RunCounts;
+}
+
+/** Past runs under `dir`, newest first. Directories without a readable manifest are skipped. */
+export function listRuns(dir = 'runs'): RunListing[] {
+  const root = resolve(dir);
+  if (!existsSync(root)) return [];
+  const out: RunListing[] = [];
+  for (const name of readdirSync(root)) {
+    const runDir = join(root, name);
+    if (!statSync(runDir).isDirectory() || !isRunDir(runDir)) continue;
+    let manifest: RunManifest;
+    try {
+      manifest = loadRunManifest(runDir);
+    } catch {
+      continue;
+    }
+    let counts = manifest.counts;
+    try {
+      counts = countResponses(loadRunResponses(runDir), manifest.counts.planned);
+    } catch {
+      // A corrupt responses file: show the manifest's counts.
+    }
+    const killed = manifest.status === 'running' && !manifest.finishedAt;
+    out.push({
+      dir: runDir,
+      id: manifest.id || basename(runDir),
+      exam: manifest.exam.id,
+      models: manifest.models.map((m) => m.spec),
+      status: killed ? 'running or killed' : manifest.status,
+      startedAt: manifest.startedAt,
+      counts,
+    });
+  }
+  return out.sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1));
+}
