@@ -1,4 +1,4 @@
-import { all, create, type MathNode } from 'mathjs';
+import { all, type BigNumber, create, type MathNode } from 'mathjs';
 import type { Answer } from '../exam/schema.js';
 import { latexToMathjs } from './latex.js';
 
@@ -10,7 +10,7 @@ import { latexToMathjs } from './latex.js';
  */
 
 const M = create(all, { number: 'BigNumber', precision: 64 });
-type Big = ReturnType<typeof M.bignumber>;
+type Big = BigNumber;
 
 export interface Comparison {
   equal: boolean;

@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { HeldoutError } from '../errors.js';
+import { type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exam/load.js';
+import { examUnits, type Unit } from '../exam/model.js';
+import type { RubricTarget } from '../exam/schema.js';
+import { displayPath } from '../exam/source.js';
+import { readJsonl } from '../store/jsonl.js';
+import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
+
+/** The parts of `manifest.json` grading needs; the runner writes more. */
+const manifestSchema = z
+  .object({
+    examDir: z.string().optional(),
+    exam: z
+      .union([z.string(), z.object({ id: z.string().optional(), dir: z.string().optional() }).passthrough()])
+      .optional(),
+    examId: z.string().optional(),
+    rubric: z.union([z.string(), z.object({ file: z.string().optional() }).passthrough()]).optional(),
+    rubricFile: z.string().optional(),
+  })
+  .passthrough();
+export type RunManifestLike = z.infer<typeof manifestSchema>;
+
+export interface RunContext {
+  runDir: string;
+  manifest: RunManifestLike;
+  exam: LoadedExam;
+  rubric: LoadedRubric;
+  units: Map<string, Unit>;
+  /** The latest record per response id, in file order; records with `error` included. */
+  responses: ResponseRecord[];
+}
+
+export interface RunContextOptions {
+  /** Exam directory, when the manifest does not name one (or to override it). */
+  exam?: string;
+  rubric?: string;
+}
+
+export function readManifest(runDir: string): RunManifestLike {
+  const file = join(runDir, 'manifest.json');
+  if (!existsSync(file)) {
+    throw new HeldoutError('not a run directory: no manifest.json', {
+      where: displayPath(runDir),
+      hint: 'pass the directory `heldout run --out` wrote (runs/<id>)',
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HeldoutError(`invalid JSON: ${(err as Error).message}`, { where: displayPath(file) });
+  }
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HeldoutError(`invalid manifest: field ${issue.path.join('.')} ${issue.message}`, {
+      where: displayPath(file),
+    });
+  }
+  return parsed.data;
+}
+
+/** Latest record per id wins (a retried item appends a new record). */
+export function readRunResponses(runDir: string): ResponseRecord[] {
+  const { records } = readJsonl(join(runDir, 'responses.jsonl'), responseRecordSchema);
+  const latest = new Map<string, ResponseRecord>();
+  for (const r of records) {
+    latest.delete(r.id);
+    latest.set(r.id, r);
+  }
+  return [...latest.values()];
+}
+
+function manifestExamDir(m: RunManifestLike): string | undefined {
+  if (m.examDir) return m.examDir;
+  if (m.exam && typeof m.exam === 'object' && typeof m.exam.dir === 'string') return m.exam.dir;
+  return undefined;
+}
+
+function manifestRubric(m: RunManifestLike): string | undefined {
+  if (m.rubricFile) return m.rubricFile;
+  if (typeof m.rubric === 'string') return m.rubric;
+  if (m.rubric && typeof m.rubric === 'object' && typeof m.rubric.file === 'string') return m.rubric.file;
+  return undefined;
+}
+
+/** A path in the manifest: absolute, relative to the cwd (as the user typed it), or relative to the run. */
+function resolveRecorded(path: string, runDir: string): string | undefined {
+  if (isAbsolute(path)) return existsSync(path) ? path : undefined;
+  for (const p of [resolve(path), resolve(runDir, path)]) if (existsSync(p)) return p;
+  return undefined;
+}
+
+export function loadRunContext(runDir: string, opts: RunContextOptions = {}): RunContext {
+  const dir = resolve(runDir);
+  const manifest = readManifest(dir);
+  let examDir = opts.exam;
+  if (!examDir) {
+    const recorded = manifestExamDir(manifest);
+    examDir = recorded ? resolveRecorded(recorded, dir) : undefined;
+    if (!examDir) {
+      throw new HeldoutError(
+        recorded ? `the run's exam directory "${recorded}" is not there` : 'the run manifest names no exam directory',
+        { where: displayPath(join(dir, 'manifest.json')), hint: 'pass the exam with --exam <dir>' },
+      );
+    }
+  }
+  const exam = loadExam(examDir);
+  const recordedId = typeof manifest.exam === 'string' ? manifest.exam : (manifest.exam?.id ?? manifest.examId);
+  if (recordedId && typeof recordedId === 'string' && recordedId !== exam.exam.id) {
+    throw new HeldoutError(`this run is for exam "${recordedId}", not "${exam.exam.id}"`, {
+      where: displayPath(join(dir, 'manifest.json')),
+      hint: 'pass the right exam with --exam',
+    });
+  }
+  const rubricPath =
+    opts.rubric ??
+    (() => {
+      const r = manifestRubric(manifest);
+      return r ? resolveRecorded(r, dir) : undefined;
+    })();
+  const rubric = loadRubric(exam, rubricPath);
+  const units = new Map(examUnits(exam.exam).map((u) => [u.id, u]));
+  return { runDir: dir, manifest, exam, rubric, units, responses: readRunResponses(dir) };
+}
+
+export function rubricFor(ctx: Pick<RunContext, 'rubric'>, unitId: string): RubricTarget | undefined {
+  return ctx.rubric.rubric.marking[unitId];
+}
+
+/** The units a response is graded on that the exam and rubric know. */
+export function gradableUnits(ctx: Pick<RunContext, 'units' | 'rubric'>, r: ResponseRecord): Unit[] {
+  return r.unitIds.map((id) => ctx.units.get(id)).filter((u): u is Unit => !!u && !!rubricFor(ctx, u.id));
+}
+
+/** Label path of a unit below its question, for cutting a multi-part answer into sections. */
+export function unitLabelPath(unit: Unit): string[] {
+  return unit.labels.slice(1);
+}

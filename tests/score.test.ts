@@ -1,0 +1,108 @@
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { gradeRunAuto, scoreRun } from '../src/grading/run-grading.js';
+import { bootstrapMeanCi, pickUnitGrade } from '../src/grading/score.js';
+import { gradesFile } from '../src/grading/store.js';
+import type { GradeRecord } from '../src/store/records.js';
+import { CHOOSE_EXAM, type ResponseSpec, writeRun } from './fixtures/grading/make-run.js';
+import { tempDir } from './helpers/cli.js';
+
+const answers = (model: string, sample = 0, q4 = '\\boxed{7}'): ResponseSpec[] => [
+  { model, sample, questionId: '1', unitIds: ['1'], text: '$3x = 18$, $x = \\boxed{6}$' },
+  { model, sample, questionId: '2', unitIds: ['2a', '2b'], text: 'a) \\boxed{\\frac13}\nb) \\boxed{[-1, 3]}' },
+  { model, sample, questionId: '3', unitIds: ['3'], text: '\\boxed{5}' },
+  { model, sample, questionId: '4', unitIds: ['4'], text: q4 },
+  { model, sample, questionId: '5', unitIds: ['5'], text: '\\boxed{8}' },
+  { model, sample, questionId: '6', unitIds: ['6'], error: 'HTTP 500' },
+  { model, sample, questionId: '7', unitIds: ['7'], text: '\\boxed{6}' },
+];
+
+const human = (unitId: string, items: Record<string, number>, total: number, id = 'ann'): GradeRecord => ({
+  responseId: `m|${unitId.replace(/[ab]$/, '')}|0`,
+  unitId,
+  grader: { kind: 'human', id },
+  status: 'graded',
+  items: Object.fromEntries(Object.entries(items).map(([k, v]) => [k, { points: v }])),
+  total,
+  maxPoints: 2,
+  at: '2026-01-01T00:00:00Z',
+});
+
+describe('scoring', () => {
+  it('adds units into questions, applies choose rules (best k, first k answered) and reports the exam total', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, answers('m'));
+    gradeRunAuto(dir);
+    const m = scoreRun(dir).models[0];
+    const q = (id: string) => m.questions.find((x) => x.id === id)!;
+    // q1: auto awards 1.2 (1 point). q2: 2a 1 point, 2b 0 (2b.2 requires the working 2b.1).
+    expect(q('1')).toMatchObject({ points: 1, maxPoints: 2, grader: 'auto' });
+    expect(q('2').points).toBe(1);
+    // Part II, best two of three: q3 (2) and q5 (2) count, q4 (0) does not.
+    expect(m.parts.find((p) => p.id === 'II')).toMatchObject({ points: 4, maxPoints: 6, counted: ['3', '5'] });
+    expect(q('4').counted).toBe(false);
+    // Part III, the first one answered: q6 failed, so q7 counts.
+    expect(m.parts.find((p) => p.id === 'III')).toMatchObject({ points: 2, maxPoints: 2, counted: ['7'] });
+    expect(m).toMatchObject({ model: 'm', points: 8, maxPoints: 14, percent: 57.143, samples: 1 });
+    expect(m.ungraded.failedResponses).toBe(1);
+    expect(m.ci95).toBeUndefined();
+  });
+
+  it('picks grades by precedence: human > judge > auto by default, configurable', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, answers('m'));
+    gradeRunAuto(dir);
+    appendFileSync(gradesFile(dir), `${JSON.stringify(human('1', { '1.1': 1, '1.2': 1 }, 2))}\n`);
+    const byDefault = scoreRun(dir).models[0];
+    expect(byDefault.questions.find((q) => q.id === '1')).toMatchObject({ points: 2, grader: 'human' });
+    expect(byDefault.points).toBe(9);
+    const autoFirst = scoreRun(dir, { precedence: ['auto', 'human'] }).models[0];
+    expect(autoFirst.points).toBe(8);
+    // Only auto: the human grade is ignored entirely.
+    expect(scoreRun(dir, { precedence: ['judge'] }).models[0].points).toBe(0);
+  });
+
+  it('counts ungraded and never-graded units instead of hiding them as 0', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, answers('m').slice(0, 2));
+    const ungradedJudge: GradeRecord = {
+      ...human('1', {}, 0),
+      grader: { kind: 'judge', id: 'judge:x' },
+      status: 'ungraded',
+      note: 'invalid output twice',
+    };
+    appendFileSync(gradesFile(dir), `${JSON.stringify(ungradedJudge)}\n`);
+    const m = scoreRun(dir).models[0];
+    expect(m.ungraded).toEqual({ ungraded: 1, missing: 2, failedResponses: 0, unanswered: 5 });
+    expect(m.questions.find((q) => q.id === '1')).toMatchObject({ points: 0, grader: null, ungradedUnits: 1 });
+  });
+
+  it('averages samples and gives a seeded bootstrap interval', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, [
+      ...answers('m', 0),
+      ...answers('m', 1, '\\boxed{6}'),
+      ...answers('m', 2, '\\boxed{6}'),
+    ]);
+    gradeRunAuto(dir);
+    const m = scoreRun(dir).models[0];
+    // Sample 0: 8 points; samples 1 and 2 also get q4 right, but best-two-of-three still caps Part II at 4.
+    expect(m.sampleTotals).toEqual([8, 8, 8]);
+    expect(m.samples).toBe(3);
+    expect(m.ci95).toEqual([8, 8]);
+    expect(m.questions.find((q) => q.id === '4')!.points).toBeCloseTo(4 / 3, 3);
+  });
+
+  it('bootstrap interval brackets the mean and is reproducible', () => {
+    const xs = [50, 55, 60, 65, 70];
+    const a = bootstrapMeanCi(xs, 2000, 7);
+    expect(a).toEqual(bootstrapMeanCi(xs, 2000, 7));
+    expect(a[0]).toBeLessThan(60);
+    expect(a[1]).toBeGreaterThan(60);
+    expect(a[0]).toBeGreaterThanOrEqual(50);
+  });
+
+  it('averages several graders of the winning kind, and a combined judge record wins', () => {
+    const base = human('1', {}, 0);
+    const j = (id: string, total: number): GradeRecord => ({ ...base, grader: { kind: 'judge', id }, total });
+    expect(pickUnitGrade([j('judge:a', 1), j('judge:b', 2)], ['judge']).points).toBe(1.5);
+    expect(pickUnitGrade([j('judge:a', 1), j('judge:b', 2), j('judges:median:a+b', 2)], ['judge']).points).toBe(2);
+  });
+});
