@@ -388,6 +388,8 @@ function parseJsonlFile(
   return { format, items, badLines: badLines.sort((a, b) => a.line - b.line), total };
 }
 
+const UNQUOTED = /[^,\r\n]*/y;
+
 /** RFC 4180 records with the 1-based line each starts on (quoted cells may span lines; CRLF accepted). */
 export function parseCsvRecords(text: string): { cells: string[]; line: number }[] {
   const out: { cells: string[]; line: number }[] = [];
@@ -422,11 +424,11 @@ export function parseCsvRecords(text: string): { cells: string[]; line: number }
         }
       }
       // Unquoted part (or junk after a closing quote) up to the next separator.
-      while (i < n) {
-        const c = text[i];
-        if (c === ',' || c === '\n' || c === '\r') break;
-        cell += c;
-        i++;
+      UNQUOTED.lastIndex = i;
+      const m = UNQUOTED.exec(text);
+      if (m && m[0].length > 0) {
+        cell += m[0];
+        i += m[0].length;
       }
       cells.push(cell);
       cell = '';

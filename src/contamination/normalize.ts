@@ -11,20 +11,15 @@ import { createRequire } from 'node:module';
 /** Python's `string.punctuation`: the 32 ASCII punctuation characters the janitor deletes. */
 export const JANITOR_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
-const PUNCT_SET = new Set(JANITOR_PUNCTUATION);
+const PUNCT_RE = /[!-/:-@[-`{-~]/g;
 
 /**
  * lm-evaluation-harness `Janitor.normalize_string`: `str.translate` with a table that maps A–Z to a–z
- * (nothing else: "É" stays "É") and deletes `string.punctuation`.
+ * (nothing else: "É" stays "É") and deletes `string.punctuation` (the ASCII ranges 0x21–0x2F, 0x3A–0x40,
+ * 0x5B–0x60 and 0x7B–0x7E).
  */
 export function janitorNormalize(text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const c = ch.charCodeAt(0);
-    if (c >= 65 && c <= 90) out += String.fromCharCode(c + 32);
-    else if (!PUNCT_SET.has(ch)) out += ch;
-  }
-  return out;
+  return text.replace(PUNCT_RE, '').replace(/[A-Z]+/g, (run) => run.toLowerCase());
 }
 
 /**
@@ -71,6 +66,8 @@ const SPACING = [
   '\\Big',
 ];
 
+const SPACING_RE = new RegExp(`(?:${SPACING.map((c) => c.replace(/\\/g, '\\\\')).join('|')})(?![a-zA-Z])`, 'g');
+
 /** One argument of a LaTeX command: a braced group or a single character (`\frac12`). */
 function readArg(s: string, i: number): { arg: string; end: number } | undefined {
   while (i < s.length && s[i] === ' ') i++;
@@ -103,7 +100,7 @@ export function latexNormalize(text: string): string {
     .replace(/\\[dt]frac(?![a-zA-Z])/g, '\\frac')
     .replace(/\\[,;:!> ]/g, ' ')
     .replace(/~/g, ' ');
-  for (const cmd of SPACING) s = s.split(new RegExp(`\\${cmd}(?![a-zA-Z])`, 'g')).join(' ');
+  s = s.replace(SPACING_RE, ' ');
   // Unwrap text-like commands, innermost first.
   const unwrap = /\\(?:text|textrm|textbf|textit|mathrm|mathbf|mathit|mbox|operatorname)\s*\{([^{}]*)\}/g;
   for (let k = 0; k < 5 && unwrap.test(s); k++) s = s.replace(unwrap, ' $1 ');
@@ -206,8 +203,11 @@ export function naturalTokens(text: string, language?: string): string[] {
 export function wordTokens(text: string, n: WordNormalization = {}, language?: string): string[] {
   let s = n.latex ? latexNormalize(text) : text;
   s = janitorNormalize(s);
-  let tokens = n.tokenizer === 'word' ? naturalTokens(s, language) : pySplit(s);
-  if (n.maskNumbers) tokens = tokens.flatMap((t) => (/\p{Nd}/u.test(t) ? pySplit(maskNumbers(t)) : [t]));
+  let tokens: string[];
+  if (n.tokenizer === 'word') {
+    tokens = naturalTokens(s, language);
+    if (n.maskNumbers) tokens = tokens.flatMap((t) => (/\p{Nd}/u.test(t) ? pySplit(maskNumbers(t)) : [t]));
+  } else tokens = pySplit(n.maskNumbers ? maskNumbers(s) : s);
   if (n.stem && (language === undefined || language === 'en')) {
     tokens = tokens.map((t) => (t === NUM_TOKEN ? t : porterStem(t)));
   }

@@ -1,0 +1,403 @@
+import type { BenchItem } from './benchmarks.js';
+import { type NgramHasher, ngramHashesInto, stringHash2 } from './hash.js';
+import { gpt4Chars, type WordNormalization, wordTokens } from './normalize.js';
+
+/**
+ * An inverted index from hashed n-grams to the benchmark items that contain them, in typed arrays:
+ * sorted unique 64-bit keys (two Uint32Arrays), CSR offsets and item-number postings. It answers
+ * "which items may contain this n-gram"; callers verify candidates against the real tokens.
+ */
+
+/** Bumped when hashing, tokenising or the layout changes, so stale cache files are rebuilt. */
+export const INDEX_VERSION = 1;
+
+/** Characters per indexed gram for the 50-character rule, and the stride between indexed grams. */
+export const CHAR_GRAM = 25;
+
+export interface IndexSpec {
+  /** `word`: every word n-gram; `char`: letter-and-digit grams of CHAR_GRAM characters every CHAR_GRAM positions. */
+  kind: 'word' | 'char';
+  /** Which text of each item: the question (`text`) or the reference `solution`. */
+  field: 'text' | 'solution';
+  n: number;
+  /** `normalizationId(...)` for word indexes, `gpt4chars` for char indexes. */
+  normalization: string;
+}
+
+export interface NgramIndex {
+  spec: IndexSpec;
+  sourceHash: string;
+  itemCount: number;
+  keysHi: Uint32Array;
+  keysLo: Uint32Array;
+  /** `postings[offsets[k] .. offsets[k+1])` are the items holding key k. */
+  offsets: Uint32Array;
+  postings: Uint32Array;
+  /** Char indexes keep the processed text of every item (for verification), concatenated. */
+  chars?: string;
+  charStarts?: Uint32Array;
+}
+
+export function specId(spec: IndexSpec): string {
+  return `${spec.kind}:${spec.field}:${spec.n}:${spec.normalization}`;
+}
+
+/** A growable triple of Uint32 columns (char indexes, whose size is not known up front). */
+class Entries {
+  hi = new Uint32Array(1 << 16);
+  lo = new Uint32Array(1 << 16);
+  item = new Uint32Array(1 << 16);
+  length = 0;
+  push(h: number, l: number, it: number): void {
+    if (this.length === this.hi.length) {
+      const grow = (a: Uint32Array) => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.hi = grow(this.hi);
+      this.lo = grow(this.lo);
+      this.item = grow(this.item);
+    }
+    this.hi[this.length] = h;
+    this.lo[this.length] = l;
+    this.item[this.length] = it;
+    this.length++;
+  }
+}
+
+/**
+ * Stable LSD radix sort (four 16-bit digits) of entries by the 64-bit key (hi, lo), moving the columns
+ * along so every pass reads sequentially. Stability keeps each key's items in ascending order.
+ */
+function radixSort(hi: Uint32Array, lo: Uint32Array, item: Uint32Array, n: number): void {
+  let aH = hi;
+  let aL = lo;
+  let aI = item;
+  let bH: Uint32Array = new Uint32Array(n);
+  let bL: Uint32Array = new Uint32Array(n);
+  let bI: Uint32Array = new Uint32Array(n);
+  const count = new Uint32Array(65537);
+  for (let pass = 0; pass < 4; pass++) {
+    const src = pass < 2 ? aL : aH;
+    const shift = (pass & 1) * 16;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[((src[i] >>> shift) & 0xffff) + 1]++;
+    for (let d = 1; d <= 65536; d++) count[d] += count[d - 1];
+    for (let i = 0; i < n; i++) {
+      const pos = count[(src[i] >>> shift) & 0xffff]++;
+      bH[pos] = aH[i];
+      bL[pos] = aL[i];
+      bI[pos] = aI[i];
+    }
+    [aH, bH] = [bH, aH];
+    [aL, bL] = [bL, aL];
+    [aI, bI] = [bI, aI];
+  }
+  // Four passes: the sorted data is back in the caller's arrays.
+}
+
+function finish(
+  hi: Uint32Array,
+  lo: Uint32Array,
+  item: Uint32Array,
+  n: number,
+  spec: IndexSpec,
+  sourceHash: string,
+  itemCount: number,
+): NgramIndex {
+  radixSort(hi, lo, item, n);
+  // Unique keys are written over the sorted key columns (k never passes i), postings over the item column.
+  const offsets = new Uint32Array(n + 1);
+  let k = -1;
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    const h = hi[i];
+    const l = lo[i];
+    const it = item[i];
+    if (k < 0 || h !== hi[k] || l !== lo[k]) {
+      k++;
+      hi[k] = h;
+      lo[k] = l;
+      offsets[k] = p;
+    } else if (item[p - 1] === it) continue; // the same item holds this n-gram twice
+    item[p++] = it;
+  }
+  const keys = k + 1;
+  offsets[keys] = p;
+  return {
+    spec,
+    sourceHash,
+    itemCount,
+    keysHi: hi.slice(0, keys),
+    keysLo: lo.slice(0, keys),
+    offsets: offsets.slice(0, keys + 1),
+    postings: item.slice(0, p),
+  };
+}
+
+export interface BuildOptions {
+  /** Replaces the n-gram hash (tests force collisions with it). */
+  hasher?: NgramHasher;
+  language?: string;
+}
+
+export function fieldText(item: BenchItem, field: IndexSpec['field']): string {
+  return (field === 'solution' ? item.solution : item.text) ?? '';
+}
+
+/** Every item's tokens as hash halves, concatenated; `starts[i]..starts[i+1]` are item i's. */
+export interface TokenStream {
+  h1: Uint32Array;
+  h2: Uint32Array;
+  starts: Uint32Array;
+}
+
+export function tokenStream(
+  items: readonly BenchItem[],
+  field: IndexSpec['field'],
+  norm: WordNormalization,
+  language?: string,
+): TokenStream {
+  const starts = new Uint32Array(items.length + 1);
+  const all: string[][] = [];
+  let total = 0;
+  for (let it = 0; it < items.length; it++) {
+    starts[it] = total;
+    const text = fieldText(items[it], field);
+    const tokens = text ? wordTokens(text, norm, language) : [];
+    all.push(tokens);
+    total += tokens.length;
+  }
+  starts[items.length] = total;
+  const h1 = new Uint32Array(total);
+  const h2 = new Uint32Array(total);
+  let w = 0;
+  for (const tokens of all) {
+    for (const t of tokens) {
+      const [a, b] = stringHash2(t);
+      h1[w] = a;
+      h2[w] = b;
+      w++;
+    }
+  }
+  return { h1, h2, starts };
+}
+
+export function buildWordIndexFromStream(
+  stream: TokenStream,
+  spec: IndexSpec,
+  sourceHash: string,
+  opts: { hasher?: NgramHasher } = {},
+): NgramIndex {
+  const n = spec.n;
+  const itemCount = stream.starts.length - 1;
+  let total = 0;
+  for (let it = 0; it < itemCount; it++) total += Math.max(0, stream.starts[it + 1] - stream.starts[it] - n + 1);
+  const hi = new Uint32Array(total);
+  const lo = new Uint32Array(total);
+  const item = new Uint32Array(total);
+  let w = 0;
+  for (let it = 0; it < itemCount; it++) {
+    const from = stream.starts[it];
+    const to = stream.starts[it + 1];
+    if (to - from < n) continue;
+    const before = w;
+    if (opts.hasher) {
+      for (let i = from; i + n <= to; i++) {
+        const [a, b] = opts.hasher(stream.h1, stream.h2, i, n);
+        hi[w] = a;
+        lo[w] = b;
+        w++;
+      }
+    } else w += ngramHashesInto(stream.h1, stream.h2, from, to, n, hi, lo, w);
+    item.fill(it, before, w);
+  }
+  return finish(hi, lo, item, total, spec, sourceHash, itemCount);
+}
+
+export function buildWordIndex(
+  items: readonly BenchItem[],
+  spec: IndexSpec,
+  norm: WordNormalization,
+  sourceHash: string,
+  opts: BuildOptions = {},
+): NgramIndex {
+  return buildWordIndexFromStream(tokenStream(items, spec.field, norm, opts.language), spec, sourceHash, opts);
+}
+
+/** Hash of `s[start, start+len)` for char grams; exported so queries hash exactly as the index did. */
+export function charGramHash(s: string, start: number, len: number): [number, number] {
+  return stringHash2(s, start, start + len);
+}
+
+export function buildCharIndex(
+  items: readonly BenchItem[],
+  spec: IndexSpec,
+  sourceHash: string,
+  opts: { hasher?: (s: string, start: number, len: number) => [number, number] } = {},
+): NgramIndex {
+  const hash = opts.hasher ?? charGramHash;
+  const entries = new Entries();
+  const parts: string[] = [];
+  const charStarts = new Uint32Array(items.length + 1);
+  let pos = 0;
+  const g = spec.n;
+  for (let it = 0; it < items.length; it++) {
+    charStarts[it] = pos;
+    const s = gpt4Chars(fieldText(items[it], spec.field));
+    parts.push(s);
+    pos += s.length;
+    for (let p = 0; p + g <= s.length; p += g) {
+      const [hi, lo] = hash(s, p, g);
+      entries.push(hi, lo, it);
+    }
+  }
+  charStarts[items.length] = pos;
+  const index = finish(entries.hi, entries.lo, entries.item, entries.length, spec, sourceHash, items.length);
+  index.chars = parts.join('');
+  index.charStarts = charStarts;
+  return index;
+}
+
+/** The items that may hold the n-gram with this hash (a view; do not modify). */
+export function lookup(index: NgramIndex, hi: number, lo: number): Uint32Array {
+  const { keysHi, keysLo } = index;
+  let a = 0;
+  let b = keysHi.length;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    const mh = keysHi[m];
+    if (mh < hi || (mh === hi && keysLo[m] < lo)) a = m + 1;
+    else b = m;
+  }
+  if (a < keysHi.length && keysHi[a] === hi && keysLo[a] === lo) {
+    return index.postings.subarray(index.offsets[a], index.offsets[a + 1]);
+  }
+  return EMPTY;
+}
+const EMPTY = new Uint32Array(0);
+
+/** The processed (letters and digits) text of item `it` in a char index. */
+export function charText(index: NgramIndex, it: number): string {
+  return index.chars!.slice(index.charStarts![it], index.charStarts![it + 1]);
+}
+
+export function indexBytes(index: NgramIndex): number {
+  return (
+    index.keysHi.byteLength +
+    index.keysLo.byteLength +
+    index.offsets.byteLength +
+    index.postings.byteLength +
+    (index.charStarts?.byteLength ?? 0) +
+    (index.chars?.length ?? 0) * 2
+  );
+}
+
+// ---- On-disk format -------------------------------------------------------------------------------------
+// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | offsets | postings
+// | charStarts (char indexes) | chars as UTF-8 (char indexes). All integers little-endian.
+
+const MAGIC = 'HLDNGIX1';
+
+interface IndexMeta {
+  version: number;
+  spec: IndexSpec;
+  sourceHash: string;
+  itemCount: number;
+  keys: number;
+  postings: number;
+  charBytes?: number;
+}
+
+export function serializeIndex(index: NgramIndex): Buffer {
+  const charBuf = index.chars !== undefined ? Buffer.from(index.chars, 'utf8') : undefined;
+  const meta: IndexMeta = {
+    version: INDEX_VERSION,
+    spec: index.spec,
+    sourceHash: index.sourceHash,
+    itemCount: index.itemCount,
+    keys: index.keysHi.length,
+    postings: index.postings.length,
+    charBytes: charBuf?.length,
+  };
+  const metaBuf = Buffer.from(JSON.stringify(meta), 'utf8');
+  const head = 8 + 4 + metaBuf.length;
+  const pad = (4 - (head % 4)) % 4;
+  const arrays: Uint32Array[] = [index.keysHi, index.keysLo, index.offsets, index.postings];
+  if (index.charStarts) arrays.push(index.charStarts);
+  const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.alloc(4), metaBuf, Buffer.alloc(pad)];
+  parts[1].writeUInt32LE(metaBuf.length, 0);
+  for (const a of arrays) parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  if (charBuf) parts.push(charBuf);
+  return Buffer.concat(parts);
+}
+
+/** Why a cached index cannot be used, or the index. Checks the layout, the key and every offset and posting. */
+export function deserializeIndex(
+  buf: Buffer,
+  expected: { spec: IndexSpec; sourceHash: string; itemCount: number },
+): NgramIndex | { invalid: string } {
+  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) return { invalid: 'not an index file' };
+  const metaLen = buf.readUInt32LE(8);
+  if (12 + metaLen > buf.length) return { invalid: 'truncated header' };
+  let meta: IndexMeta;
+  try {
+    meta = JSON.parse(buf.toString('utf8', 12, 12 + metaLen)) as IndexMeta;
+  } catch {
+    return { invalid: 'corrupt header' };
+  }
+  if (meta.version !== INDEX_VERSION) return { invalid: `index version ${meta.version}, need ${INDEX_VERSION}` };
+  if (specId(meta.spec) !== specId(expected.spec)) return { invalid: 'built for another rule' };
+  if (meta.sourceHash !== expected.sourceHash || meta.itemCount !== expected.itemCount) {
+    return { invalid: 'built from another version of the benchmark' };
+  }
+  const isChar = meta.spec.kind === 'char';
+  let off = 12 + metaLen;
+  off += (4 - (off % 4)) % 4;
+  const K = meta.keys;
+  const P = meta.postings;
+  const words = 2 * K + (K + 1) + P + (isChar ? meta.itemCount + 1 : 0);
+  const need = off + 4 * words + (isChar ? (meta.charBytes ?? 0) : 0);
+  if (buf.length !== need) return { invalid: `size ${buf.length} bytes, expected ${need}` };
+  // Copy into an aligned ArrayBuffer (Buffer pools are not 4-byte aligned in general).
+  const body = new Uint32Array(words);
+  new Uint8Array(body.buffer).set(buf.subarray(off, off + 4 * words));
+  let w = 0;
+  const take = (len: number) => {
+    const a = body.subarray(w, w + len);
+    w += len;
+    return a;
+  };
+  const keysHi = take(K);
+  const keysLo = take(K);
+  const offsets = take(K + 1);
+  const postings = take(P);
+  if (offsets[0] !== 0 || offsets[K] !== P) return { invalid: 'bad offsets' };
+  for (let k = 0; k < K; k++) {
+    if (offsets[k + 1] <= offsets[k]) return { invalid: 'bad offsets' };
+    if (k > 0 && (keysHi[k] < keysHi[k - 1] || (keysHi[k] === keysHi[k - 1] && keysLo[k] <= keysLo[k - 1]))) {
+      return { invalid: 'keys out of order' };
+    }
+  }
+  for (let p = 0; p < P; p++) if (postings[p] >= meta.itemCount) return { invalid: 'posting out of range' };
+  const index: NgramIndex = {
+    spec: meta.spec,
+    sourceHash: meta.sourceHash,
+    itemCount: meta.itemCount,
+    keysHi,
+    keysLo,
+    offsets,
+    postings,
+  };
+  if (isChar) {
+    const charStarts = take(meta.itemCount + 1);
+    const chars = buf.toString('utf8', off + 4 * words, need);
+    if (charStarts[0] !== 0 || charStarts[meta.itemCount] !== chars.length) return { invalid: 'bad char offsets' };
+    for (let i = 0; i < meta.itemCount; i++)
+      if (charStarts[i + 1] < charStarts[i]) return { invalid: 'bad char offsets' };
+    index.chars = chars;
+    index.charStarts = charStarts;
+  }
+  return index;
+}
