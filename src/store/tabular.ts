@@ -27,7 +27,10 @@ export function tableKind(file: string): 'csv' | 'jsonl' {
 
 /** Reads a CSV (header row; CRLF, quotes and multi-line cells handled) or JSONL file into rows with line numbers. */
 export function readTable(file: string): Table {
-  const text = readText(file).replace(/^\uFEFF/, '');
+  // csv-parse counts a CRLF inside a quoted cell as two lines, which would shift every later line number.
+  const text = readText(file)
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n/g, '\n');
   const shown = displayPath(file);
   if (tableKind(file) === 'csv') {
     let records: { record: string[]; info: { lines: number } }[];
