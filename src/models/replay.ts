@@ -57,17 +57,26 @@ export function loadReplaySheet(file: string): ReplaySheet {
       hint: `add an id column (${ID_COLUMNS.join(', ')}) or a question text column (${TEXT_COLUMNS.join(', ')})`,
     });
   }
+  // JSONL rows need not share keys: look each field up per row, in the order of preference.
+  const first = (values: Record<string, unknown>, names: string[]) => {
+    for (const n of names) {
+      const key = Object.keys(values).find((k) => k.toLowerCase() === n.toLowerCase());
+      if (key !== undefined && values[key] !== undefined && values[key] !== null && values[key] !== '')
+        return values[key];
+    }
+    return undefined;
+  };
   const rows: ReplayRow[] = table.rows.map((r) => {
-    const answer = r.values[answerColumn];
-    if (answer !== undefined && answer !== null && typeof answer !== 'string' && typeof answer !== 'number') {
+    const answer = first(r.values, ANSWER_COLUMNS);
+    if (answer !== undefined && typeof answer !== 'string' && typeof answer !== 'number') {
       throw new HeldoutError(`"${answerColumn}" must be text`, { where: `${table.file}:${r.line}` });
     }
-    const id = idColumn ? cell(r.values[idColumn])?.trim() : undefined;
+    const id = cell(first(r.values, ID_COLUMNS))?.trim();
     return {
       line: r.line,
       id: id || undefined,
-      text: textColumn ? cell(r.values[textColumn]) : undefined,
-      answer: answer === undefined || answer === null ? '' : String(answer).replace(/\r\n?/g, '\n'),
+      text: cell(first(r.values, TEXT_COLUMNS)),
+      answer: answer === undefined ? '' : String(answer).replace(/\r\n?/g, '\n'),
       values: r.values,
     };
   });
