@@ -1,0 +1,730 @@
+import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/model.js';
+import type { RubricTarget } from '../exam/schema.js';
+import type { GradeRecord, ResponseRecord } from '../store/records.js';
+import { anchorId, truncateForDisplay } from './html.js';
+import type { BenchmarkRow, CheckInput, CheckItemInput, ReportInputs, ScoreInput, ScoreModelInput } from './inputs.js';
+import { redactParams, runFacts } from './run-facts.js';
+import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
+import { overfitAnalysis } from './stats.js';
+
+/** Answers longer than this are cut for display (never for grading); the report says how much was left out. */
+export const ANSWER_DISPLAY_CHARS = 20_000;
+const REASON_DISPLAY_CHARS = 2_000;
+
+/** Exact section titles: tests and readers rely on them. */
+export const SECTION_TITLES = {
+  scoreboard: 'Scoreboard',
+  questions: 'Questions',
+  answers: 'Answers',
+  graders: 'Graders',
+  contamination: 'Contamination',
+  benchmarks: 'Held-out vs public benchmarks',
+  run: 'Run',
+} as const;
+export type SectionKey = keyof typeof SECTION_TITLES;
+
+/** Shown instead of a section's content when its data does not exist yet. */
+export interface Empty {
+  message: string;
+  command?: string;
+}
+
+export interface ModelRef {
+  spec: string;
+  label: string;
+  /** Position in the scoreboard (0-based): anchors use it because specs can contain anything. */
+  index: number;
+}
+
+export interface ScoreboardRow {
+  rank: number;
+  model: ModelRef;
+  points: number;
+  maxPoints: number;
+  percent: number;
+  samples: number;
+  ci?: { low: number; high: number };
+  parts: { id: string; points: number; maxPoints: number; percent: number }[];
+}
+
+export interface HeatCell {
+  questionId: string;
+  fraction?: number;
+  points?: number;
+  maxPoints?: number;
+  /** Not counted by a `choose` part. */
+  dropped: boolean;
+  href?: string;
+  title: string;
+}
+
+export interface GraderAward {
+  grader: string;
+  points?: number;
+  reason?: string;
+}
+
+export interface AnswerUnit {
+  unitId: string;
+  label: string;
+  maxPoints: number;
+  graders: { id: string; kind: string; total?: number; status: string; note?: string; caps: string[] }[];
+  items: { id: string; points: number; criterion: string; auto: boolean; awards: GraderAward[]; disagree: boolean }[];
+  disagree: boolean;
+}
+
+export interface AnswerView {
+  anchor: string;
+  /** The question (or unit, with split sub-parts) that was asked. */
+  questionId: string;
+  model: ModelRef;
+  sample: number;
+  text?: string;
+  truncatedFrom?: number;
+  error?: string;
+  finishReason?: string;
+  points?: number;
+  maxPoints?: number;
+  units: AnswerUnit[];
+  disagree: boolean;
+  /** Benchmark items whose solution this answer reproduces. */
+  reproduces: string[];
+}
+
+export interface QuestionView {
+  id: string;
+  anchor: string;
+  label: string;
+  partTitle: string;
+  points: number;
+  text: string;
+  subparts: { label: string; text: string; points: number }[];
+  reference?: string;
+  answers: AnswerView[];
+}
+
+export interface GraderSummary {
+  id: string;
+  kind: string;
+  units: number;
+  ungraded: number;
+  points: number;
+  maxPoints: number;
+}
+
+export interface DataTable {
+  title: string;
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+export interface ContaminationRow {
+  id: string;
+  anchor: string;
+  verdicts: { rule: string; verdict: string }[];
+  contaminated: boolean;
+  templateMatch: boolean;
+  matches: {
+    bench: string;
+    itemId: string;
+    rule?: string;
+    exam: Segment[];
+    benchmark?: Segment[];
+  }[];
+}
+
+export interface ScatterView {
+  metric: 'gsm8k' | 'math';
+  metricLabel: string;
+  points: {
+    model: ModelRef;
+    x: number;
+    y: number;
+    residual: number;
+    z?: number;
+    studentized?: number;
+    flagged: boolean;
+  }[];
+  slope: number;
+  intercept: number;
+  r2: number;
+  residualSd?: number;
+  threshold: number;
+  flagPossible: boolean;
+}
+
+export interface ReportModel {
+  title: string;
+  examId: string;
+  examTitle: string;
+  runId: string;
+  generatedAt: string;
+  toolVersion: string;
+  models: ModelRef[];
+  sections: { key: SectionKey; title: string; number: number }[];
+  scoreboard: {
+    rows: ScoreboardRow[];
+    parts: { id: string; title: string; maxPoints: number }[];
+    empty?: Empty;
+    anySamples: boolean;
+  };
+  questions: {
+    columns: { id: string; label: string; maxPoints: number }[];
+    rows: { model: ModelRef; cells: HeatCell[]; percent?: number }[];
+    empty?: Empty;
+  };
+  answers: { questions: QuestionView[]; empty?: Empty; disagreements: number; truncated: number };
+  graders: { summaries: GraderSummary[]; tables: DataTable[]; empty?: Empty; disagreements: number };
+  contamination: {
+    rules: string[];
+    rows: ContaminationRow[];
+    contaminated: number;
+    flaggedAnswers: { anchor: string; model: ModelRef; questionId: string; items: string[] }[];
+    benchmarks: string[];
+    empty?: Empty;
+    note?: string;
+  };
+  benchmarks: {
+    scatters: ScatterView[];
+    unmatchedCsv: string[];
+    missingModels: ModelRef[];
+    source?: string;
+    empty?: Empty;
+  };
+  run: ReturnType<typeof runFacts>;
+}
+
+/** A short, readable name: `openai:gpt-4o` → `gpt-4o`, `replay:examples/answers/strong.jsonl` → `strong`. */
+export function modelLabel(spec: string): string {
+  const colon = spec.indexOf(':');
+  if (colon < 0) return spec;
+  const provider = spec.slice(0, colon);
+  const rest = spec.slice(colon + 1);
+  if (provider === 'replay') return (rest.split(/[\\/]/).pop() ?? rest).replace(/\.(jsonl|json|csv)$/i, '');
+  return rest;
+}
+
+function ciOf(m: ScoreModelInput): { low: number; high: number } | undefined {
+  const c = m.ci95;
+  if (!c) return undefined;
+  if (Array.isArray(c)) return c.length === 2 ? { low: c[0], high: c[1] } : undefined;
+  return typeof c.low === 'number' && typeof c.high === 'number' ? { low: c.low, high: c.high } : undefined;
+}
+
+const pct = (p: number, max: number) => (max > 0 ? (100 * p) / max : 0);
+
+/** The last grade per (response, unit, grader): re-grading appends, the latest wins. */
+function latestGrades(grades: GradeRecord[]): Map<string, GradeRecord[]> {
+  const latest = new Map<string, GradeRecord>();
+  for (const g of grades) {
+    const key = `${g.responseId}\u0000${g.unitId}\u0000${g.grader.id}`;
+    const prev = latest.get(key);
+    if (!prev || prev.at <= g.at) latest.set(key, g);
+  }
+  const byUnit = new Map<string, GradeRecord[]>();
+  for (const g of latest.values()) {
+    const key = `${g.responseId}\u0000${g.unitId}`;
+    byUnit.set(key, [...(byUnit.get(key) ?? []), g]);
+  }
+  const order = { auto: 0, judge: 1, human: 2 } as Record<string, number>;
+  for (const list of byUnit.values()) {
+    list.sort(
+      (a, b) => (order[a.grader.kind] ?? 3) - (order[b.grader.kind] ?? 3) || a.grader.id.localeCompare(b.grader.id),
+    );
+  }
+  return byUnit;
+}
+
+function answerUnits(
+  unitIds: string[],
+  units: Map<string, Unit>,
+  marking: Record<string, RubricTarget>,
+  grades: (u: string) => GradeRecord[],
+): AnswerUnit[] {
+  return unitIds.map((unitId) => {
+    const unit = units.get(unitId);
+    const target = marking[unitId];
+    const gs = grades(unitId);
+    const graded = gs.filter((g) => g.status === 'graded');
+    const items = (target?.items ?? []).map((item) => {
+      const awards: GraderAward[] = graded.map((g) => {
+        const a = g.items[item.id];
+        const reason = a?.reason ? truncateForDisplay(a.reason, REASON_DISPLAY_CHARS).text : undefined;
+        return { grader: g.grader.id, points: a?.points, reason };
+      });
+      // The automatic check only speaks for `auto` items; its silence on the others is not a disagreement.
+      const voices = graded
+        .map((g, i) => ({ g, a: awards[i] }))
+        .filter(({ g, a }) => a.points !== undefined && (g.grader.kind !== 'auto' || item.auto === true));
+      const disagree = new Set(voices.map((v) => v.a.points)).size > 1;
+      return {
+        id: item.id,
+        points: item.points,
+        criterion: item.criterion,
+        auto: item.auto === true,
+        awards,
+        disagree,
+      };
+    });
+    // Items the graders awarded that the rubric does not list (e.g. an edited rubric) are still shown.
+    const known = new Set(items.map((i) => i.id));
+    for (const id of [...new Set(graded.flatMap((g) => Object.keys(g.items)))].filter((id) => !known.has(id)).sort()) {
+      const awards = graded.map((g) => ({
+        grader: g.grader.id,
+        points: g.items[id]?.points,
+        reason: g.items[id]?.reason,
+      }));
+      items.push({ id, points: 0, criterion: '(not in the rubric)', auto: false, awards, disagree: false });
+    }
+    // The automatic check only totals the `auto` items, so its total is not comparable with a full grading.
+    const totals = new Set(graded.filter((g) => g.grader.kind !== 'auto').map((g) => g.total));
+    return {
+      unitId,
+      label: unit ? unit.labels.join(' ') : unitId,
+      maxPoints: unit?.points ?? gs[0]?.maxPoints ?? 0,
+      graders: gs.map((g) => ({
+        id: g.grader.id,
+        kind: g.grader.kind,
+        total: g.status === 'graded' ? g.total : undefined,
+        status: g.status,
+        note: g.note ? truncateForDisplay(g.note, REASON_DISPLAY_CHARS).text : undefined,
+        caps: g.caps ?? [],
+      })),
+      items,
+      disagree: items.some((i) => i.disagree) || totals.size > 1,
+    };
+  });
+}
+
+/** Every array of flat objects in the agreement result becomes a table, titled by its path. */
+export function agreementTables(value: unknown, path: string[] = []): DataTable[] {
+  if (Array.isArray(value)) {
+    const rows = value.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object' && !Array.isArray(r));
+    if (!rows.length) return [];
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => isCell(r[k]))))];
+    if (!columns.length) return [];
+    const nested = rows.flatMap((r, i) =>
+      Object.entries(r)
+        .filter(([, v]) => v && typeof v === 'object')
+        .flatMap(([k, v]) => agreementTables(v, [...path, `${rowName(r, i)}`, k])),
+    );
+    return [
+      {
+        title: humanise(path),
+        columns,
+        rows: rows.map((r) => columns.map((c) => (isCell(r[c]) ? (r[c] as string | number | null) : null))),
+      },
+      ...nested,
+    ];
+  }
+  if (value && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => agreementTables(v, [...path, k]));
+  }
+  return [];
+}
+
+const isCell = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+const rowName = (r: Record<string, unknown>, i: number) =>
+  String(r.id ?? r.name ?? r.pair ?? (r.a !== undefined && r.b !== undefined ? `${r.a} vs ${r.b}` : `#${i + 1}`));
+const humanise = (path: string[]) => (path.length ? path.join(' › ') : 'Agreement');
+
+/** CSV rows are matched to run models by exact spec, then by label, ignoring case. */
+export function matchBenchmarks(
+  models: ModelRef[],
+  rows: BenchmarkRow[],
+): { matched: Map<number, BenchmarkRow>; unmatchedCsv: string[] } {
+  const matched = new Map<number, BenchmarkRow>();
+  const used = new Set<BenchmarkRow>();
+  const norm = (s: string) => s.trim().toLowerCase();
+  for (const pass of ['spec', 'label'] as const) {
+    for (const m of models) {
+      if (matched.has(m.index)) continue;
+      const key = norm(pass === 'spec' ? m.spec : m.label);
+      const row = rows.find((r) => !used.has(r) && norm(r.model) === key);
+      if (row) {
+        matched.set(m.index, row);
+        used.add(row);
+      }
+    }
+  }
+  return { matched, unmatchedCsv: rows.filter((r) => !used.has(r)).map((r) => r.model) };
+}
+
+/** Accuracy as a percentage: the CSV may hold 0–1 or 0–100. */
+function asPercent(values: number[]): number[] {
+  return values.every((v) => v <= 1) ? values.map((v) => v * 100) : values;
+}
+
+function buildScatters(
+  models: ModelRef[],
+  score: ScoreInput | undefined,
+  rows: BenchmarkRow[],
+): ReportModel['benchmarks'] {
+  const { matched, unmatchedCsv } = matchBenchmarks(models, rows);
+  const percentOf = new Map(score?.models.map((m) => [m.model, m.percent]) ?? []);
+  const scatters: ScatterView[] = [];
+  for (const metric of ['gsm8k', 'math'] as const) {
+    const pts = models
+      .map((m) => ({ m, bench: matched.get(m.index)?.[metric], exam: percentOf.get(m.spec) }))
+      .filter(
+        (p): p is { m: ModelRef; bench: number; exam: number } =>
+          typeof p.bench === 'number' && Number.isFinite(p.bench) && typeof p.exam === 'number',
+      );
+    if (pts.length < 2) continue;
+    const allMetric = rows.map((r) => r[metric]).filter((v): v is number => typeof v === 'number');
+    const xs = allMetric.every((v) => v <= 1) ? pts.map((p) => p.bench * 100) : asPercent(pts.map((p) => p.bench));
+    const fit = overfitAnalysis(
+      xs,
+      pts.map((p) => p.exam),
+    );
+    if (!fit) continue;
+    scatters.push({
+      metric,
+      metricLabel: metric === 'gsm8k' ? 'GSM8K' : 'MATH',
+      points: fit.points.map((p, i) => ({ model: pts[i].m, ...p })),
+      slope: fit.slope,
+      intercept: fit.intercept,
+      r2: fit.r2,
+      residualSd: fit.residualSd,
+      threshold: fit.threshold,
+      flagPossible: fit.flagPossible,
+    });
+  }
+  return {
+    scatters,
+    unmatchedCsv,
+    missingModels: models.filter((m) => !matched.has(m.index)),
+  };
+}
+
+function contaminationRows(check: CheckInput, questionText: Map<string, string>): ContaminationRow[] {
+  return check.items.map((item: CheckItemInput) => {
+    const verdicts = Object.entries(item.verdicts ?? {}).map(([rule, verdict]) => ({ rule, verdict: String(verdict) }));
+    const examText = questionText.get(item.id) ?? '';
+    return {
+      id: item.id,
+      anchor: anchorId('c', item.id),
+      verdicts,
+      contaminated: verdicts.some((v) => v.verdict === 'contaminated'),
+      templateMatch: item.templateMatch === true,
+      matches: (item.matches ?? []).map((m) => {
+        const benchText = [m.text, m.benchText, m.question].find((t): t is string => typeof t === 'string');
+        const shared = benchText ? sharedNgramSegments(examText, benchText) : undefined;
+        return {
+          bench: m.bench,
+          itemId: String(m.itemId),
+          rule: m.rule,
+          exam: shared ? shared.a : [{ text: examText, shared: false }],
+          benchmark: shared?.b,
+        };
+      }),
+    };
+  });
+}
+
+/** Pure: everything the templates print, computed from plain data. */
+export function buildReportModel(inputs: ReportInputs): ReportModel {
+  const { exam, score } = inputs;
+  const units = new Map(examUnits(exam).map((u) => [u.id, u]));
+  const questions = examQuestions(exam);
+  const questionOfUnit = (id: string) => units.get(id)?.questionId ?? id;
+
+  // Models: scoreboard order when scored, else the order they first appear in the responses.
+  const specs: string[] = [];
+  const seen = new Set<string>();
+  const add = (s: string) => {
+    if (!seen.has(s)) {
+      seen.add(s);
+      specs.push(s);
+    }
+  };
+  const scored = [...(score?.models ?? [])].sort((a, b) => b.percent - a.percent || a.model.localeCompare(b.model));
+  scored.forEach((m) => add(m.model));
+  for (const m of (inputs.manifest?.models as unknown[] | undefined) ?? []) {
+    const spec = typeof m === 'string' ? m : (m as { spec?: unknown })?.spec;
+    if (typeof spec === 'string') add(spec);
+  }
+  inputs.responses.forEach((r) => add(r.model));
+  const labels = new Map<string, number>();
+  specs.forEach((s) => labels.set(modelLabel(s), (labels.get(modelLabel(s)) ?? 0) + 1));
+  const models: ModelRef[] = specs.map((spec, index) => ({
+    spec,
+    // Two specs with one short name (e.g. the same model at two providers) keep their full spec.
+    label: (labels.get(modelLabel(spec)) ?? 0) > 1 ? spec : modelLabel(spec),
+    index,
+  }));
+  const modelOf = new Map(models.map((m) => [m.spec, m]));
+
+  // Scoreboard.
+  const parts = exam.parts.map((p) => ({ id: p.id, title: p.title, maxPoints: partMaxPoints(p) }));
+  const rows: ScoreboardRow[] = scored.map((m, i) => ({
+    rank: i + 1,
+    model: modelOf.get(m.model)!,
+    points: m.points,
+    maxPoints: m.maxPoints,
+    percent: m.percent,
+    samples: m.samples ?? 1,
+    ci: ciOf(m),
+    parts: parts.map((p) => {
+      const got = m.parts.find((x) => x.id === p.id);
+      const max = got?.maxPoints ?? p.maxPoints;
+      return { id: p.id, points: got?.points ?? 0, maxPoints: max, percent: pct(got?.points ?? 0, max) };
+    }),
+  }));
+
+  // Answers, grouped by top-level question.
+  const gradesByUnit = latestGrades(inputs.grades);
+  const marking = inputs.rubric?.marking ?? {};
+  const responsesByQuestion = new Map<string, ResponseRecord[]>();
+  for (const r of inputs.responses) {
+    const q = questionOfUnit(r.questionId);
+    responsesByQuestion.set(q, [...(responsesByQuestion.get(q) ?? []), r]);
+  }
+  const firstAnchor = new Map<string, string>();
+  let truncated = 0;
+  const questionViews: QuestionView[] = questions.map(({ question, part }) => {
+    const rs = [...(responsesByQuestion.get(question.id) ?? [])].sort(
+      (a, b) =>
+        (modelOf.get(a.model)?.index ?? 0) - (modelOf.get(b.model)?.index ?? 0) ||
+        a.sample - b.sample ||
+        a.questionId.localeCompare(b.questionId),
+    );
+    const answers = rs.map((r): AnswerView => {
+      const model = modelOf.get(r.model)!;
+      const anchor = anchorId('a', String(model.index), r.questionId, String(r.sample));
+      const key = `${model.index}\u0000${question.id}`;
+      if (!firstAnchor.has(key)) firstAnchor.set(key, anchor);
+      const shown = r.text !== undefined ? truncateForDisplay(r.text, ANSWER_DISPLAY_CHARS) : undefined;
+      if (shown?.truncatedFrom) truncated++;
+      const us = answerUnits(r.unitIds, units, marking, (u) => gradesByUnit.get(`${r.id}\u0000${u}`) ?? []);
+      const finals = us.map((u) => u.graders.filter((g) => g.total !== undefined).at(-1)?.total);
+      return {
+        anchor,
+        questionId: r.questionId,
+        model,
+        sample: r.sample,
+        text: shown?.text,
+        truncatedFrom: shown?.truncatedFrom,
+        error: r.error ? `${r.error.kind}: ${r.error.message}` : undefined,
+        finishReason:
+          r.finishReason && r.finishReason !== 'stop' && r.finishReason !== 'end_turn' ? r.finishReason : undefined,
+        points: finals.every((f) => f !== undefined) && finals.length ? finals.reduce((a, b) => a! + b!, 0) : undefined,
+        maxPoints: us.reduce((s, u) => s + u.maxPoints, 0),
+        units: us,
+        disagree: us.some((u) => u.disagree),
+        reproduces: [],
+      };
+    });
+    return {
+      id: question.id,
+      anchor: anchorId('q', question.id),
+      label: question.number,
+      partTitle: part.title,
+      points: question.points,
+      text: question.text,
+      subparts: [...units.values()]
+        .filter((u) => u.questionId === question.id && u.id !== question.id)
+        .map((u) => ({ label: u.labels.slice(1).join(' '), text: u.text, points: u.points })),
+      reference: question.reference ?? (question.subparts?.length ? subpartReferences(question.id, units) : undefined),
+      answers,
+    };
+  });
+  const allAnswers = questionViews.flatMap((q) => q.answers);
+
+  // Heatmap.
+  const heatRows = scored.map((m) => {
+    const model = modelOf.get(m.model)!;
+    const cells = questions.map(({ question }): HeatCell => {
+      const q = m.questions.find((x) => x.id === question.id);
+      const href = firstAnchor.get(`${model.index}\u0000${question.id}`);
+      const fraction = q && q.maxPoints > 0 ? q.points / q.maxPoints : undefined;
+      const dropped = q?.counted === false;
+      return {
+        questionId: question.id,
+        fraction,
+        points: q?.points,
+        maxPoints: q?.maxPoints ?? question.points,
+        dropped,
+        href: href ? `#${href}` : undefined,
+        title: q
+          ? `${model.label} · question ${question.number}: ${fmt(q.points)} of ${fmt(q.maxPoints)} points${dropped ? ' (not counted: choose rule)' : ''}${q.grader ? ` · graded by ${q.grader}` : ''}`
+          : `${model.label} · question ${question.number}: no grade`,
+      };
+    });
+    return { model, cells, percent: m.percent };
+  });
+
+  // Graders.
+  const summaries = new Map<string, GraderSummary>();
+  for (const list of gradesByUnit.values()) {
+    for (const g of list) {
+      const s = summaries.get(g.grader.id) ?? {
+        id: g.grader.id,
+        kind: g.grader.kind,
+        units: 0,
+        ungraded: 0,
+        points: 0,
+        maxPoints: 0,
+      };
+      if (g.status === 'graded') {
+        s.units++;
+        s.points += g.total;
+        s.maxPoints += g.maxPoints;
+      } else s.ungraded++;
+      summaries.set(g.grader.id, s);
+    }
+  }
+  const tables = inputs.agreement ? agreementTables(inputs.agreement) : [];
+  const unitDisagreements = allAnswers.reduce((n, a) => n + a.units.filter((u) => u.disagree).length, 0);
+
+  // Contamination.
+  const questionText = new Map(questions.map(({ question }) => [question.id, question.text]));
+  for (const u of units.values()) if (!questionText.has(u.id)) questionText.set(u.id, u.text);
+  const check = inputs.check;
+  const cRows = check ? contaminationRows(check, questionText) : [];
+  const rules = [...new Set(cRows.flatMap((r) => r.verdicts.map((v) => v.rule)))];
+  const flaggedAnswers = check ? answerFlags(check, allAnswers, questionOfUnit) : [];
+
+  const benchmarks = inputs.benchmarks?.length
+    ? { ...buildScatters(models, score, inputs.benchmarks), source: inputs.benchmarksFile }
+    : { scatters: [], unmatchedCsv: [], missingModels: [], source: inputs.benchmarksFile };
+
+  const sections = (Object.keys(SECTION_TITLES) as SectionKey[]).map((key, i) => ({
+    key,
+    title: SECTION_TITLES[key],
+    number: i + 1,
+  }));
+  const runDirHint = `runs/${inputs.runId}`;
+  return {
+    title: `${exam.title} — results`,
+    examId: exam.id,
+    examTitle: exam.title,
+    runId: inputs.runId,
+    generatedAt: inputs.generatedAt,
+    toolVersion: inputs.toolVersion,
+    models,
+    sections,
+    scoreboard: {
+      rows,
+      parts,
+      anySamples: rows.some((r) => r.samples > 1),
+      empty: rows.length
+        ? undefined
+        : {
+            message: 'No scores yet: grade the answers, then score them.',
+            command: `heldout grade ${runDirHint} && heldout score ${runDirHint}`,
+          },
+    },
+    questions: {
+      columns: questions.map(({ question }) => ({
+        id: question.id,
+        label: question.number,
+        maxPoints: question.points,
+      })),
+      rows: heatRows,
+      empty: heatRows.length
+        ? undefined
+        : { message: 'No per-question scores yet.', command: `heldout grade ${runDirHint}` },
+    },
+    answers: {
+      questions: questionViews,
+      disagreements: unitDisagreements,
+      truncated,
+      empty: allAnswers.length
+        ? undefined
+        : { message: 'This run has no answers yet.', command: `heldout run ${exam.id} --model <spec>` },
+    },
+    graders: {
+      summaries: [...summaries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id)),
+      tables,
+      disagreements: unitDisagreements,
+      empty: summaries.size
+        ? undefined
+        : {
+            message: 'No grades yet.',
+            command: `heldout grade ${runDirHint} (add --judge <spec> for a model judge; heldout grades import for human grades)`,
+          },
+    },
+    contamination: {
+      rules,
+      rows: cRows,
+      contaminated: cRows.filter((r) => r.contaminated).length,
+      flaggedAnswers,
+      benchmarks: checkBenchmarks(check),
+      note: inputs.checkNote,
+      empty: check
+        ? undefined
+        : {
+            message:
+              'No contamination check was given. Fetch a benchmark, check the exam against it, and pass the result with --check.',
+            command: `heldout bench pull gsm8k && heldout check exams/${exam.id} --bench gsm8k --json > contamination.json && heldout report ${runDirHint} --check contamination.json`,
+          },
+    },
+    benchmarks: {
+      ...benchmarks,
+      empty: benchmarks.scatters.length
+        ? undefined
+        : inputs.benchmarks?.length
+          ? {
+              message: `Fewer than two run models have both an exam score and a public benchmark score in ${inputs.benchmarksFile ?? 'the CSV'}. CSV rows are matched to models by exact spec or by short name (${models.map((m) => m.label).join(', ') || 'none'}).`,
+            }
+          : {
+              message:
+                'Give public benchmark scores for the models in a CSV with columns model,gsm8k,math (accuracy 0–1 or percent).',
+              command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
+            },
+    },
+    run: runFacts(inputs, models),
+  };
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+function subpartReferences(questionId: string, units: Map<string, Unit>): string | undefined {
+  const refs = [...units.values()].filter((u) => u.questionId === questionId && u.reference);
+  return refs.length
+    ? refs.map((u) => `**${u.labels.slice(1).join(' ')})** ${u.reference!.trim()}`).join('\n\n')
+    : undefined;
+}
+
+function checkBenchmarks(check: CheckInput | undefined): string[] {
+  if (!check) return [];
+  const b = check.benchmarks;
+  const names = Array.isArray(b)
+    ? b.map((x) =>
+        typeof x === 'string'
+          ? x
+          : String((x as { name?: unknown; id?: unknown })?.name ?? (x as { id?: unknown })?.id ?? ''),
+      )
+    : [];
+  const fromMatches = check.items.flatMap((i) => (i.matches ?? []).map((m) => m.bench));
+  return [...new Set([...names, ...fromMatches].filter(Boolean))];
+}
+
+/** Answers that the check says reproduce a benchmark solution (`answers` in the check JSON, when present). */
+function answerFlags(
+  check: CheckInput,
+  answers: AnswerView[],
+  questionOfUnit: (id: string) => string,
+): ReportModel['contamination']['flaggedAnswers'] {
+  const list = Array.isArray(check.answers) ? (check.answers as Record<string, unknown>[]) : [];
+  const out: ReportModel['contamination']['flaggedAnswers'] = [];
+  for (const a of list) {
+    const model = typeof a.model === 'string' ? a.model : undefined;
+    const qid = typeof a.questionId === 'string' ? a.questionId : typeof a.id === 'string' ? a.id : undefined;
+    if (!model || !qid) continue;
+    const items = (Array.isArray(a.matches) ? a.matches : []).map(
+      (m) => `${(m as { bench?: string }).bench}:${(m as { itemId?: string }).itemId}`,
+    );
+    const sample = typeof a.sample === 'number' ? a.sample : 0;
+    const view = answers.find(
+      (v) => v.model.spec === model && v.sample === sample && questionOfUnit(qid) === questionOfUnit(v.questionId),
+    );
+    if (!view) continue;
+    view.reproduces = items;
+    out.push({ anchor: view.anchor, model: view.model, questionId: qid, items });
+  }
+  return out;
+}
+
+export { redactParams };
