@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { HeldoutError } from '../errors.js';
 import { cacheKey, defaultCacheDir, ResponseCache } from './cache.js';
@@ -167,6 +168,8 @@ export function openModel(spec: string, opts: OpenModelOptions = {}): ModelCalle
       json: req.json || undefined,
       sample: req.sample ?? 0,
     });
+    // Many concurrent calls share one run-wide signal: that is not a leak, so lift Node's 10-listener warning.
+    if (signal) setMaxListeners(0, signal);
     const hit = cache?.get(key);
     if (hit) return { ...hit, cached: true, attempts: 0, ms: 0 };
     return limit(async () => {
