@@ -262,6 +262,29 @@ describe('runExam against a loopback server', () => {
     expect(lines(join(out, 'grades.jsonl'))).toHaveLength(3);
   });
 
+  it('a config model with mode: completion gets the k-shot prompt inside a chat run', async () => {
+    const out = join(dir, 'mixed');
+    const config = {
+      models: { base: { spec: 'vllm:base-7b', baseUrl: server.openaiBaseUrl, mode: 'completion' as const } },
+      raw: {},
+    };
+    const res = await inProcess(out).run({
+      models: ['openai:gpt-test', 'base'],
+      config,
+      baseUrl: undefined,
+      env: { OPENAI_API_KEY: KEY, OPENAI_BASE_URL: server.openaiBaseUrl },
+    });
+    expect(res.counts.answered).toBe(6);
+    const paths = server.requests.map((q) => q.path).sort();
+    expect(paths).toEqual([...Array(3).fill('/v1/chat/completions'), ...Array(3).fill('/v1/completions')]);
+    expect(loadRunManifest(out).models.map((m) => [m.spec, m.mode])).toEqual([
+      ['openai:gpt-test', 'chat'],
+      ['base', 'completion'],
+    ]);
+    const recs = loadRunResponses(out);
+    expect(recs.filter((x) => x.model === 'base').every((x) => x.prompt?.endsWith('Answer:'))).toBe(true);
+  });
+
   it('matches by id and by the unit id of a one-unit question; reports unknown ids with their line', async () => {
     const sheet = join(dir, 'answers.jsonl');
     writeFileSync(

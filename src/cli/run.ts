@@ -262,9 +262,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
           samples: o.samples,
           seed: o.seed,
           splitSubparts: o.splitSubparts,
-          mode:
-            o.mode ??
-            (models.length > 0 && models.every((m) => config.models[m]?.mode === 'completion') ? 'completion' : 'chat'),
+          mode: o.mode ?? 'chat',
           shots: o.shots,
           systemTemplate: template(o.systemTemplate, '--system-template'),
           userTemplate: template(o.userTemplate, '--user-template'),

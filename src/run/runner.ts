@@ -186,13 +186,24 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     }),
   );
 
-  const prompts = buildPromptItems(exam, {
-    mode: params.mode,
-    splitSubparts: params.splitSubparts,
-    systemTemplate: params.systemTemplate,
-    userTemplate: params.userTemplate,
-    shots: params.shots,
-  });
+  // A run has one default mode; a model whose config says `mode: completion` gets the k-shot prompt anyway.
+  const promptsByMode = new Map<'chat' | 'completion', PromptItem[]>();
+  const promptsFor = (mode: 'chat' | 'completion') => {
+    let list = promptsByMode.get(mode);
+    if (!list) {
+      list = buildPromptItems(exam, {
+        mode,
+        splitSubparts: params.splitSubparts,
+        systemTemplate: params.systemTemplate,
+        userTemplate: params.userTemplate,
+        shots: params.shots,
+      });
+      promptsByMode.set(mode, list);
+    }
+    return list;
+  };
+  const prompts = promptsFor('chat');
+  for (const c of callers) promptsFor(c.resolved.api === 'replay' ? 'chat' : c.mode);
 
   mkdirSync(runDir, { recursive: true });
   const responsesFile = join(runDir, RESPONSES_FILE);
@@ -204,7 +215,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
 
   const items: WorkItem[] = [];
   for (const caller of callers) {
-    for (const prompt of prompts) {
+    for (const prompt of promptsFor(caller.resolved.api === 'replay' ? 'chat' : caller.mode)) {
       for (let sample = 0; sample < params.samples; sample++) {
         items.push({ id: responseId(caller.spec, prompt.questionId, sample), caller, prompt, sample });
       }
@@ -228,7 +239,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       provider: c.provider,
       model: c.model,
       ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
-      mode: params.mode,
+      mode: c.mode,
     })),
     params,
     toolVersion: toolVersion(),
