@@ -27,3 +27,26 @@ export { rubricSkeleton, writeRubricSkeleton } from './exam/rubric-skeleton.js';
 export * from './exam/schema.js';
 export { parseSource, type SourceDoc } from './exam/source.js';
 export { readTable, type Table, type TableRow } from './store/tabular.js';
+export {
+  type ChatMessage,
+  type Completion,
+  type CompletionRequest,
+  isModelCallError,
+  loadConfig,
+  ModelCallError,
+  type ModelCaller,
+  type OpenModelOptions,
+  openModel,
+  resolveModelSpec,
+} from './models/index.js';
+export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate } from './models/replay.js';
+export { buildPromptItems, type PromptItem } from './run/prompt.js';
+export { type RunEvent, type RunExamOptions, type RunResult, runExam } from './run/runner.js';
+export {
+  listRuns,
+  loadRunManifest,
+  loadRunResponses,
+  type RunManifest,
+  type RunParams,
+  runManifestSchema,
+} from './run/store.js';
