@@ -26,7 +26,6 @@ export { examOutline } from './exam/outline.js';
 export { rubricSkeleton, writeRubricSkeleton } from './exam/rubric-skeleton.js';
 export * from './exam/schema.js';
 export { parseSource, type SourceDoc } from './exam/source.js';
-export { readTable, type Table, type TableRow } from './store/tabular.js';
 export {
   type ChatMessage,
   type Completion,
@@ -50,3 +49,4 @@ export {
   type RunParams,
   runManifestSchema,
 } from './run/store.js';
+export { readTable, type Table, type TableRow } from './store/tabular.js';
