@@ -1,12 +1,20 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, isHeldoutError } from '../errors.js';
 import { toolVersion } from '../version.js';
+import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
+import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
 
 /** Each command module adds its commands; cores are imported lazily inside actions to keep start-up fast. */
-const registrars: ((program: Command) => void)[] = [registerExamCommands, registerRubricCommands, registerRunCommands];
+const registrars: ((program: Command) => void)[] = [
+  registerExamCommands,
+  registerRubricCommands,
+  registerRunCommands,
+  registerReportCommands,
+  registerDemoCommands,
+];
 
 export function buildProgram(): Command {
   const program = new Command('heldout')

@@ -6,12 +6,14 @@ import type { GradeRecord, ResponseRecord } from '../store/records.js';
  * files) by `load.ts`. The shapes mirror the JSON that `heldout score --json`, `heldout agreement --json` and
  * `heldout check --json` print; fields this module does not know are ignored.
  */
+/** The part of `heldout score --json` (grading's `ScoreReport`) the report uses. */
 export interface ScoreInput {
   models: ScoreModelInput[];
 }
 
 export interface ScoreModelInput {
   model: string;
+  /** Mean over samples. */
   points: number;
   maxPoints: number;
   percent: number;
@@ -20,47 +22,64 @@ export interface ScoreModelInput {
     id: string;
     points: number;
     maxPoints: number;
-    grader?: string;
+    grader?: string | null;
     /** False for a question that a `choose` part did not count. */
     counted?: boolean;
   }[];
   samples?: number;
-  /** 95% interval of the total percent over samples, as [low, high] or {low, high}. */
-  ci95?: [number, number] | { low: number; high: number };
+  /** 95% bootstrap interval of the mean total, in points. */
+  ci95?: [number, number];
 }
 
-/** Agreement tables are shown as they come: each array of flat objects becomes a table. */
-export type AgreementInput = Record<string, unknown>;
+export interface AgreementStatsInput {
+  n: number;
+  meanAbsDiff: number | null;
+  exactAgreement: number | null;
+  kappa: number | null;
+  alpha: number | null;
+}
 
-export type Verdict = 'clean' | 'contaminated' | 'not-comparable' | string;
+/** The part of `heldout agreement --json` (grading's `AgreementReport`) the report uses. */
+export interface AgreementInput {
+  graders: { id: string; kind: string; grades: number }[];
+  pairs: {
+    a: string;
+    b: string;
+    overall: { items: AgreementStatsInput; questions: AgreementStatsInput };
+    questions: ({ id: string } & AgreementStatsInput)[];
+  }[];
+}
 
+export type Verdict = 'clean' | 'contaminated' | 'not-comparable';
+
+/** The part of `heldout check --json` (contamination's `CheckResult`) the report uses. */
 export interface CheckInput {
+  rules?: string[];
+  sources?: { label: string; name?: string; split?: string; count?: number; path?: string }[];
   items: CheckItemInput[];
-  /** The benchmarks that were compared, when the check reports them. */
-  benchmarks?: unknown;
-  [key: string]: unknown;
+  answers?: (CheckItemInput & { model?: string; questionId?: string })[];
 }
 
 export interface CheckItemInput {
   id: string;
-  verdicts: Record<string, Verdict>;
+  verdicts: Partial<Record<string, Verdict>>;
+  reasons?: Partial<Record<string, string>>;
   templateMatch?: boolean;
-  overlap?: Record<string, unknown>;
   matches?: CheckMatchInput[];
-  [key: string]: unknown;
 }
 
 export interface CheckMatchInput {
   bench: string;
   itemId: string;
   rule?: string;
-  /** Text of the benchmark item, when the check includes it. */
-  text?: string;
-  benchText?: string;
-  solution?: string;
-  spans?: unknown[];
-  [key: string]: unknown;
+  /** Shared runs, in the check's normalised text. */
+  spans?: { text: string }[];
+  shared?: number;
+  fraction?: number;
 }
+
+/** Benchmark items the check matched, by item id, for the side-by-side view (read from the benchmark files). */
+export type BenchItemTexts = Record<string, { text: string; solution?: string }>;
 
 /** One row of the public-benchmark CSV (`model,gsm8k,math`, accuracy 0–1 or percent). */
 export interface BenchmarkRow {
@@ -80,7 +99,10 @@ export interface ReportInputs {
   grades: GradeRecord[];
   score?: ScoreInput;
   agreement?: AgreementInput;
+  /** Where the check JSON came from (shown in the report). */
+  checkFile?: string;
   check?: CheckInput;
+  benchItems?: BenchItemTexts;
   /** Why there is no check (e.g. no benchmark cached), shown in the Contamination section. */
   checkNote?: string;
   benchmarks?: BenchmarkRow[];

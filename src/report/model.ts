@@ -2,7 +2,17 @@ import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/mode
 import type { RubricTarget } from '../exam/schema.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { anchorId, truncateForDisplay } from './html.js';
-import type { BenchmarkRow, CheckInput, CheckItemInput, ReportInputs, ScoreInput, ScoreModelInput } from './inputs.js';
+import type {
+  AgreementInput,
+  AgreementStatsInput,
+  BenchItemTexts,
+  BenchmarkRow,
+  CheckInput,
+  CheckItemInput,
+  ReportInputs,
+  ScoreInput,
+  ScoreModelInput,
+} from './inputs.js';
 import { redactParams, runFacts } from './run-facts.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
 import { overfitAnalysis } from './stats.js';
@@ -75,6 +85,7 @@ export interface AnswerUnit {
 
 export interface AnswerView {
   anchor: string;
+  responseId: string;
   /** The question (or unit, with split sub-parts) that was asked. */
   questionId: string;
   model: ModelRef;
@@ -112,23 +123,30 @@ export interface GraderSummary {
   maxPoints: number;
 }
 
-export interface DataTable {
-  title: string;
-  columns: string[];
-  rows: (string | number | null)[][];
+export interface PairView {
+  a: string;
+  b: string;
+  /** A model judge compared with a human: the comparison readers look for first. */
+  judgeVsHuman: boolean;
+  items: AgreementStatsInput;
+  questions: AgreementStatsInput;
+  perQuestion: ({ id: string } & AgreementStatsInput)[];
 }
 
 export interface ContaminationRow {
   id: string;
   anchor: string;
-  verdicts: { rule: string; verdict: string }[];
+  verdicts: { rule: string; verdict: string; reason?: string }[];
   contaminated: boolean;
   templateMatch: boolean;
   matches: {
     bench: string;
     itemId: string;
-    rule?: string;
+    rules: string[];
+    /** The shared runs as the check found them (normalised text). */
+    spans: string[];
     exam: Segment[];
+    /** The benchmark item with shared n-grams marked, when its text could be read. */
     benchmark?: Segment[];
   }[];
 }
@@ -174,12 +192,14 @@ export interface ReportModel {
     empty?: Empty;
   };
   answers: { questions: QuestionView[]; empty?: Empty; disagreements: number; truncated: number };
-  graders: { summaries: GraderSummary[]; tables: DataTable[]; empty?: Empty; disagreements: number };
+  graders: { summaries: GraderSummary[]; pairs: PairView[]; empty?: Empty; disagreements: number };
   contamination: {
     rules: string[];
     rows: ContaminationRow[];
     contaminated: number;
-    flaggedAnswers: { anchor: string; model: ModelRef; questionId: string; items: string[] }[];
+    source?: string;
+    answersChecked: boolean;
+    flaggedAnswers: { anchor?: string; model: string; questionId: string; rules: string[]; items: string[] }[];
     benchmarks: string[];
     empty?: Empty;
     note?: string;
@@ -204,11 +224,11 @@ export function modelLabel(spec: string): string {
   return rest;
 }
 
+/** The score's interval is in points; the scoreboard shows percent. */
 function ciOf(m: ScoreModelInput): { low: number; high: number } | undefined {
   const c = m.ci95;
-  if (!c) return undefined;
-  if (Array.isArray(c)) return c.length === 2 ? { low: c[0], high: c[1] } : undefined;
-  return typeof c.low === 'number' && typeof c.high === 'number' ? { low: c.low, high: c.high } : undefined;
+  if (c?.length !== 2 || !(m.maxPoints > 0)) return undefined;
+  return { low: (100 * c[0]) / m.maxPoints, high: (100 * c[1]) / m.maxPoints };
 }
 
 const pct = (p: number, max: number) => (max > 0 ? (100 * p) / max : 0);
@@ -296,37 +316,22 @@ function answerUnits(
   });
 }
 
-/** Every array of flat objects in the agreement result becomes a table, titled by its path. */
-export function agreementTables(value: unknown, path: string[] = []): DataTable[] {
-  if (Array.isArray(value)) {
-    const rows = value.filter((r): r is Record<string, unknown> => !!r && typeof r === 'object' && !Array.isArray(r));
-    if (!rows.length) return [];
-    const columns = [...new Set(rows.flatMap((r) => Object.keys(r).filter((k) => isCell(r[k]))))];
-    if (!columns.length) return [];
-    const nested = rows.flatMap((r, i) =>
-      Object.entries(r)
-        .filter(([, v]) => v && typeof v === 'object')
-        .flatMap(([k, v]) => agreementTables(v, [...path, `${rowName(r, i)}`, k])),
-    );
-    return [
-      {
-        title: humanise(path),
-        columns,
-        rows: rows.map((r) => columns.map((c) => (isCell(r[c]) ? (r[c] as string | number | null) : null))),
-      },
-      ...nested,
-    ];
-  }
-  if (value && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => agreementTables(v, [...path, k]));
-  }
-  return [];
+function pairViews(agreement: AgreementInput): PairView[] {
+  const kind = new Map(agreement.graders.map((g) => [g.id, g.kind]));
+  return agreement.pairs
+    .map((p) => {
+      const kinds = new Set([kind.get(p.a), kind.get(p.b)]);
+      return {
+        a: p.a,
+        b: p.b,
+        judgeVsHuman: kinds.has('judge') && kinds.has('human'),
+        items: p.overall.items,
+        questions: p.overall.questions,
+        perQuestion: p.questions,
+      };
+    })
+    .sort((x, y) => Number(y.judgeVsHuman) - Number(x.judgeVsHuman));
 }
-
-const isCell = (v: unknown) => v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-const rowName = (r: Record<string, unknown>, i: number) =>
-  String(r.id ?? r.name ?? r.pair ?? (r.a !== undefined && r.b !== undefined ? `${r.a} vs ${r.b}` : `#${i + 1}`));
-const humanise = (path: string[]) => (path.length ? path.join(' › ') : 'Agreement');
 
 /** CSV rows are matched to run models by exact spec, then by label, ignoring case. */
 export function matchBenchmarks(
@@ -397,23 +402,44 @@ function buildScatters(
   };
 }
 
-function contaminationRows(check: CheckInput, questionText: Map<string, string>): ContaminationRow[] {
+function contaminationRows(
+  check: CheckInput,
+  questionText: Map<string, string>,
+  bench: BenchItemTexts,
+): ContaminationRow[] {
+  const rules = check.rules ?? [];
   return check.items.map((item: CheckItemInput) => {
-    const verdicts = Object.entries(item.verdicts ?? {}).map(([rule, verdict]) => ({ rule, verdict: String(verdict) }));
+    const names = [...new Set([...rules, ...Object.keys(item.verdicts ?? {})])];
+    const verdicts = names.map((rule) => ({
+      rule,
+      verdict: item.verdicts?.[rule] ?? 'not-comparable',
+      reason: item.reasons?.[rule],
+    }));
     const examText = questionText.get(item.id) ?? '';
+    // One side-by-side per benchmark item, however many rules matched it.
+    const byItem = new Map<string, { bench: string; itemId: string; rules: string[]; spans: string[] }>();
+    for (const m of item.matches ?? []) {
+      const key = `${m.bench}\u0000${m.itemId}`;
+      const e = byItem.get(key) ?? { bench: m.bench, itemId: String(m.itemId), rules: [], spans: [] };
+      if (m.rule && !e.rules.includes(m.rule)) e.rules.push(m.rule);
+      for (const sp of m.spans ?? [])
+        if (sp.text && !e.spans.includes(sp.text) && e.spans.length < 20) e.spans.push(sp.text);
+      byItem.set(key, e);
+    }
     return {
       id: item.id,
       anchor: anchorId('c', item.id),
       verdicts,
       contaminated: verdicts.some((v) => v.verdict === 'contaminated'),
       templateMatch: item.templateMatch === true,
-      matches: (item.matches ?? []).map((m) => {
-        const benchText = [m.text, m.benchText, m.question].find((t): t is string => typeof t === 'string');
+      matches: [...byItem.values()].slice(0, 5).map((m) => {
+        const benchText = bench[m.itemId]?.text;
         const shared = benchText ? sharedNgramSegments(examText, benchText) : undefined;
         return {
           bench: m.bench,
-          itemId: String(m.itemId),
-          rule: m.rule,
+          itemId: m.itemId,
+          rules: m.rules,
+          spans: m.spans,
           exam: shared ? shared.a : [{ text: examText, shared: false }],
           benchmark: shared?.b,
         };
@@ -439,14 +465,14 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     }
   };
   const scored = [...(score?.models ?? [])].sort((a, b) => b.percent - a.percent || a.model.localeCompare(b.model));
-  scored.forEach((m) => add(m.model));
+  for (const m of scored) add(m.model);
   for (const m of (inputs.manifest?.models as unknown[] | undefined) ?? []) {
     const spec = typeof m === 'string' ? m : (m as { spec?: unknown })?.spec;
     if (typeof spec === 'string') add(spec);
   }
-  inputs.responses.forEach((r) => add(r.model));
+  for (const r of inputs.responses) add(r.model);
   const labels = new Map<string, number>();
-  specs.forEach((s) => labels.set(modelLabel(s), (labels.get(modelLabel(s)) ?? 0) + 1));
+  for (const s of specs) labels.set(modelLabel(s), (labels.get(modelLabel(s)) ?? 0) + 1);
   const models: ModelRef[] = specs.map((spec, index) => ({
     spec,
     // Two specs with one short name (e.g. the same model at two providers) keep their full spec.
@@ -500,6 +526,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       const finals = us.map((u) => u.graders.filter((g) => g.total !== undefined).at(-1)?.total);
       return {
         anchor,
+        responseId: r.id,
         questionId: r.questionId,
         model,
         sample: r.sample,
@@ -574,16 +601,19 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       summaries.set(g.grader.id, s);
     }
   }
-  const tables = inputs.agreement ? agreementTables(inputs.agreement) : [];
+  const pairs = inputs.agreement ? pairViews(inputs.agreement) : [];
   const unitDisagreements = allAnswers.reduce((n, a) => n + a.units.filter((u) => u.disagree).length, 0);
 
   // Contamination.
   const questionText = new Map(questions.map(({ question }) => [question.id, question.text]));
-  for (const u of units.values()) if (!questionText.has(u.id)) questionText.set(u.id, u.text);
+  // Check items are units; a sub-part is checked with its question's stem in front (as the check does).
+  for (const u of units.values()) {
+    if (!questionText.has(u.id)) questionText.set(u.id, `${questionText.get(u.questionId) ?? ''}\n\n${u.text}`.trim());
+  }
   const check = inputs.check;
-  const cRows = check ? contaminationRows(check, questionText) : [];
+  const cRows = check ? contaminationRows(check, questionText, inputs.benchItems ?? {}) : [];
   const rules = [...new Set(cRows.flatMap((r) => r.verdicts.map((v) => v.rule)))];
-  const flaggedAnswers = check ? answerFlags(check, allAnswers, questionOfUnit) : [];
+  const flaggedAnswers = check ? answerFlags(check, allAnswers) : [];
 
   const benchmarks = inputs.benchmarks?.length
     ? { ...buildScatters(models, score, inputs.benchmarks), source: inputs.benchmarksFile }
@@ -636,7 +666,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     },
     graders: {
       summaries: [...summaries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id)),
-      tables,
+      pairs,
       disagreements: unitDisagreements,
       empty: summaries.size
         ? undefined
@@ -651,6 +681,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       contaminated: cRows.filter((r) => r.contaminated).length,
       flaggedAnswers,
       benchmarks: checkBenchmarks(check),
+      source: inputs.checkFile,
+      answersChecked: Array.isArray(check?.answers),
       note: inputs.checkNote,
       empty: check
         ? undefined
@@ -689,40 +721,33 @@ function subpartReferences(questionId: string, units: Map<string, Unit>): string
 
 function checkBenchmarks(check: CheckInput | undefined): string[] {
   if (!check) return [];
-  const b = check.benchmarks;
-  const names = Array.isArray(b)
-    ? b.map((x) =>
-        typeof x === 'string'
-          ? x
-          : String((x as { name?: unknown; id?: unknown })?.name ?? (x as { id?: unknown })?.id ?? ''),
-      )
-    : [];
+  const names = (check.sources ?? []).map((src) => {
+    const extra = [src.split, src.count !== undefined ? `${src.count} items` : undefined].filter(Boolean).join(', ');
+    return extra ? `${src.label} (${extra})` : src.label;
+  });
   const fromMatches = check.items.flatMap((i) => (i.matches ?? []).map((m) => m.bench));
-  return [...new Set([...names, ...fromMatches].filter(Boolean))];
+  return names.length ? names : [...new Set(fromMatches)];
 }
 
-/** Answers that the check says reproduce a benchmark solution (`answers` in the check JSON, when present). */
-function answerFlags(
-  check: CheckInput,
-  answers: AnswerView[],
-  questionOfUnit: (id: string) => string,
-): ReportModel['contamination']['flaggedAnswers'] {
-  const list = Array.isArray(check.answers) ? (check.answers as Record<string, unknown>[]) : [];
+/** Answers the check found reproducing a benchmark solution (a contaminated verdict under any rule). */
+function answerFlags(check: CheckInput, answers: AnswerView[]): ReportModel['contamination']['flaggedAnswers'] {
   const out: ReportModel['contamination']['flaggedAnswers'] = [];
-  for (const a of list) {
-    const model = typeof a.model === 'string' ? a.model : undefined;
-    const qid = typeof a.questionId === 'string' ? a.questionId : typeof a.id === 'string' ? a.id : undefined;
-    if (!model || !qid) continue;
-    const items = (Array.isArray(a.matches) ? a.matches : []).map(
-      (m) => `${(m as { bench?: string }).bench}:${(m as { itemId?: string }).itemId}`,
-    );
-    const sample = typeof a.sample === 'number' ? a.sample : 0;
-    const view = answers.find(
-      (v) => v.model.spec === model && v.sample === sample && questionOfUnit(qid) === questionOfUnit(v.questionId),
-    );
-    if (!view) continue;
-    view.reproduces = items;
-    out.push({ anchor: view.anchor, model: view.model, questionId: qid, items });
+  const byResponse = new Map(answers.map((a) => [a.responseId, a]));
+  for (const a of check.answers ?? []) {
+    const rules = Object.entries(a.verdicts ?? {})
+      .filter(([, v]) => v === 'contaminated')
+      .map(([r]) => r);
+    if (!rules.length) continue;
+    const view = byResponse.get(a.id);
+    const items = [...new Set((a.matches ?? []).map((m) => `${m.bench}:${m.itemId}`))].slice(0, 5);
+    if (view) view.reproduces = items.length ? items : rules;
+    out.push({
+      anchor: view?.anchor,
+      model: view?.model.label ?? a.model ?? a.id,
+      questionId: a.questionId ?? view?.questionId ?? a.id,
+      rules,
+      items,
+    });
   }
   return out;
 }

@@ -24,15 +24,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
     pctOf: (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? (100 * a) / b : 0),
     neg: (a: unknown) => (typeof a === 'number' ? -a : a),
     minus: (a: unknown, b: unknown) => (typeof a === 'number' && typeof b === 'number' ? a - b : undefined),
-    isNumber: (a: unknown) => typeof a === 'number',
-    cell: (v: unknown) =>
-      typeof v === 'number'
-        ? Number.isInteger(v)
-          ? String(v)
-          : v.toFixed(3)
-        : v === null || v === undefined
-          ? '–'
-          : String(v),
+    ratio: (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}%` : '–'),
     verdictClass: (v: unknown) => `verdict-${String(v).replace(/[^a-z-]/g, '')}`,
   });
   for (const name of ['scoreboard', 'questions', 'answers', 'graders', 'contamination', 'benchmarks', 'run', 'empty']) {

@@ -1,0 +1,16 @@
+import { displayPath } from '../exam/source.js';
+import { loadReportInputs, type ReportLoadOptions } from './load.js';
+import { buildReportModel, type ReportModel } from './model.js';
+import { renderReport } from './render.js';
+import { writeFileAtomic } from './write.js';
+
+/** `heldout report`: load, build the view model, render, write. Returns the path written and the model. */
+export async function writeReport(
+  runDir: string,
+  out: string,
+  opts: ReportLoadOptions = {},
+): Promise<{ file: string; model: ReportModel }> {
+  const model = buildReportModel(await loadReportInputs(runDir, opts));
+  const file = writeFileAtomic(out, await renderReport(model));
+  return { file: displayPath(file), model };
+}
