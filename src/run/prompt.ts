@@ -36,9 +36,8 @@ export const DEFAULT_SYSTEM_TEMPLATE = `You are a candidate sitting a written ex
 {{instructions}}
 {{/if}}`;
 
-export const DEFAULT_USER_TEMPLATE = `{{#if part.choose}}{{part.title}}: answer {{part.choose.count}} of its {{part.questionCount}} questions; this is one of them.
-
-{{/if}}Question {{question.number}} ({{question.points}} point{{#unless question.onePoint}}s{{/unless}})
+/** Each question is its own conversation, so the model answers every one (a `choose` part scores the best k). */
+export const DEFAULT_USER_TEMPLATE = `Question {{question.number}} ({{question.points}} point{{#unless question.onePoint}}s{{/unless}})
 
 {{question.text}}`;
 
