@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode, isHeldoutError } from '../errors.js';
 import { toolVersion } from '../version.js';
+import { registerBenchCommands } from './bench.js';
+import { registerCheckCommands } from './check.js';
 import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
+import { registerGradeCommands } from './grade.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
@@ -12,6 +15,9 @@ const registrars: ((program: Command) => void)[] = [
   registerExamCommands,
   registerRubricCommands,
   registerRunCommands,
+  registerGradeCommands,
+  registerCheckCommands,
+  registerBenchCommands,
   registerReportCommands,
   registerDemoCommands,
 ];

@@ -388,61 +388,81 @@ function parseJsonlFile(
   return { format, items, badLines: badLines.sort((a, b) => a.line - b.line), total };
 }
 
-const UNQUOTED = /[^,\r\n]*/y;
+function countNewlines(s: string): number {
+  let c = 0;
+  for (let k = s.indexOf('\n'); k >= 0; k = s.indexOf('\n', k + 1)) c++;
+  return c;
+}
 
 /** RFC 4180 records with the 1-based line each starts on (quoted cells may span lines; CRLF accepted). */
 export function parseCsvRecords(text: string): { cells: string[]; line: number }[] {
   const out: { cells: string[]; line: number }[] = [];
+  const n = text.length;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
-  const n = text.length;
-  while (i < n) {
-    const startLine = line;
-    const cells: string[] = [];
-    let cell = '';
-    let done = false;
-    while (!done) {
-      if (text[i] === '"') {
-        i++;
-        for (;;) {
-          const q = text.indexOf('"', i);
-          if (q < 0) {
-            cell += text.slice(i);
-            i = n;
-            break;
-          }
-          const chunk = text.slice(i, q);
-          for (let k = 0; k < chunk.length; k++) if (chunk.charCodeAt(k) === 10) line++;
-          cell += chunk;
-          if (text[q + 1] === '"') {
-            cell += '"';
-            i = q + 2;
-          } else {
-            i = q + 1;
-            break;
-          }
-        }
-      }
-      // Unquoted part (or junk after a closing quote) up to the next separator.
-      UNQUOTED.lastIndex = i;
-      const m = UNQUOTED.exec(text);
-      if (m && m[0].length > 0) {
-        cell += m[0];
-        i += m[0].length;
-      }
-      cells.push(cell);
-      cell = '';
-      if (i >= n) done = true;
-      else if (text[i] === ',') i++;
-      else {
-        if (text[i] === '\r') i++;
-        if (text[i] === '\n') i++;
-        line++;
-        done = true;
-      }
-    }
+  let cells: string[] = [];
+  let startLine = 1;
+  const endRecord = () => {
     if (!(cells.length === 1 && cells[0] === '')) out.push({ cells, line: startLine });
+    cells = [];
+    startLine = line;
+  };
+  while (i < n) {
+    let cell: string;
+    if (text.charCodeAt(i) === 34) {
+      let j = i + 1;
+      let parts: string[] | undefined;
+      for (;;) {
+        const q = text.indexOf('"', j);
+        if (q < 0) {
+          (parts ??= []).push(text.slice(j));
+          i = n;
+          break;
+        }
+        if (text.charCodeAt(q + 1) === 34) {
+          (parts ??= []).push(text.slice(j, q + 1));
+          j = q + 2;
+          continue;
+        }
+        (parts ??= []).push(text.slice(j, q));
+        i = q + 1;
+        break;
+      }
+      cell = parts.length === 1 ? parts[0] : parts.join('');
+      line += countNewlines(cell);
+      // Anything between the closing quote and the separator is kept, as lenient parsers do.
+      let j2 = i;
+      while (j2 < n) {
+        const c = text.charCodeAt(j2);
+        if (c === 44 || c === 10 || c === 13) break;
+        j2++;
+      }
+      if (j2 > i) cell += text.slice(i, j2);
+      i = j2;
+    } else {
+      let j = i;
+      while (j < n) {
+        const c = text.charCodeAt(j);
+        if (c === 44 || c === 10 || c === 13) break;
+        j++;
+      }
+      cell = text.slice(i, j);
+      i = j;
+    }
+    cells.push(cell);
+    if (i >= n) break;
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      i++;
+      if (i >= n) cells.push('');
+      continue;
+    }
+    if (c === 13) i++;
+    if (text.charCodeAt(i) === 10) i++;
+    line++;
+    endRecord();
   }
+  if (cells.length) endRecord();
   return out;
 }
 

@@ -8,7 +8,6 @@ import {
   buildWordIndexFromStream,
   CHAR_GRAM,
   charGramHash,
-  charText,
   fieldText,
   type IndexSpec,
   lookup,
@@ -135,6 +134,9 @@ export interface PreparedSource {
   indexes: Map<string, NgramIndex>;
   tokenMemo: Map<string, string[]>;
   gramMemo: Map<string, Map<string, number>>;
+  /** gpt4-50char processed text per item and field, computed on demand. */
+  charMemo: Map<string, string>;
+  allChars: Map<string, { chars: string; starts: Uint32Array }>;
 }
 
 /** The GPT-3 paper's n for short items: 5th-percentile length in words, clamped to [8, 13]. */
@@ -149,11 +151,11 @@ export function autoN(texts: readonly string[]): number {
 }
 
 /** Majority language over an even sample of items; undefined if none can be told. */
-export function sourceLanguage(source: BenchmarkSource, sample = 64): string | undefined {
+export function sourceLanguage(source: BenchmarkSource, sample = 32): string | undefined {
   const counts = new Map<string, number>();
   const step = Math.max(1, Math.floor(source.items.length / sample));
   for (let i = 0; i < source.items.length; i += step) {
-    const lang = detectLanguage(source.items[i].text);
+    const lang = detectLanguage(source.items[i].text.slice(0, 600));
     if (lang) counts.set(lang, (counts.get(lang) ?? 0) + 1);
   }
   let best: string | undefined;
@@ -193,7 +195,15 @@ export function prepareSource(
   language = sourceLanguage(source),
 ): PreparedSource {
   const { rule, template } = norms(opts);
-  const prepared: PreparedSource = { source, language, indexes: new Map(), tokenMemo: new Map(), gramMemo: new Map() };
+  const prepared: PreparedSource = {
+    source,
+    language,
+    indexes: new Map(),
+    tokenMemo: new Map(),
+    gramMemo: new Map(),
+    charMemo: new Map(),
+    allChars: new Map(),
+  };
   // Indexes with the same normalisation (n = 13 and n = 8) share one tokenisation.
   const streams = new Map<string, TokenStream>();
   for (const spec of specs) {
@@ -389,12 +399,44 @@ export function gpt4Samples(processed: string, seed = 'heldout'): { start: numbe
 
 const MAX_CHAR_HITS = 50;
 
+function itemChars(p: PreparedSource, field: IndexSpec['field'], it: number): string {
+  const key = `${field}|${it}`;
+  let s = p.charMemo.get(key);
+  if (s === undefined) {
+    s = gpt4Chars(fieldText(p.source.items[it], field));
+    p.charMemo.set(key, s);
+  }
+  return s;
+}
+
+/** Every item's processed text, concatenated (for whole-text search of short samples). */
+function allChars(p: PreparedSource, field: IndexSpec['field']): { chars: string; starts: Uint32Array } {
+  let a = p.allChars.get(field);
+  if (!a) {
+    const starts = new Uint32Array(p.source.items.length + 1);
+    const parts: string[] = [];
+    let pos = 0;
+    for (let it = 0; it < p.source.items.length; it++) {
+      starts[it] = pos;
+      const s = itemChars(p, field, it);
+      parts.push(s);
+      pos += s.length;
+    }
+    starts[p.source.items.length] = pos;
+    a = { chars: parts.join(''), starts };
+    p.allChars.set(field, a);
+  }
+  return a;
+}
+
 /** Items of the source whose processed text contains `sample`, with the position. */
 function findSample(
+  p: PreparedSource,
   index: NgramIndex,
   sample: string,
   charHasher: (s: string, start: number, len: number) => [number, number],
 ): { it: number; pos: number }[] {
+  const field = index.spec.field;
   const out: { it: number; pos: number }[] = [];
   const seen = new Set<number>();
   if (sample.length >= 2 * CHAR_GRAM) {
@@ -404,21 +446,21 @@ function findSample(
       for (const it of lookup(index, hi, lo)) {
         if (seen.has(it)) continue;
         seen.add(it);
-        const pos = charText(index, it).indexOf(sample);
+        const pos = itemChars(p, field, it).indexOf(sample);
         if (pos >= 0) out.push({ it, pos });
       }
     }
     return out;
   }
   // Short texts are compared whole (the GPT-4 rule): a plain scan, kept within item boundaries.
-  const chars = index.chars!;
-  const starts = index.charStarts!;
+  const { chars, starts } = allChars(p, field);
+  const count = p.source.items.length;
   let from = 0;
   while (out.length < MAX_CHAR_HITS) {
     const pos = chars.indexOf(sample, from);
     if (pos < 0) break;
     let a = 0;
-    let b = index.itemCount - 1;
+    let b = count - 1;
     while (a < b) {
       const m = (a + b + 1) >>> 1;
       if (starts[m] <= pos) a = m;
@@ -426,7 +468,7 @@ function findSample(
     }
     // Skip empty items that share the start offset.
     let it = a;
-    while (it + 1 < index.itemCount && starts[it + 1] <= pos) it++;
+    while (it + 1 < count && starts[it + 1] <= pos) it++;
     if (pos + sample.length <= starts[it + 1] && !seen.has(it)) {
       seen.add(it);
       out.push({ it, pos: pos - starts[it] });
@@ -617,7 +659,7 @@ export function checkText(
       const idx = p.indexes.get(specId({ kind: 'char', field, n: CHAR_GRAM, normalization: 'gpt4chars' }))!;
       const byItem = new Map<number, Span[]>();
       samples.forEach((s, k) => {
-        for (const { it, pos } of findSample(idx, s.text, charHasher)) {
+        for (const { it, pos } of findSample(p, idx, s.text, charHasher)) {
           gpt4Found.add(k);
           const spans = byItem.get(it) ?? [];
           spans.push({ start: s.start, end: s.start + s.text.length, benchStart: pos, text: s.text });

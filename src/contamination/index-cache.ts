@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { sha256 } from '../exam/model.js';
 import {
   deserializeIndex,
@@ -70,4 +70,39 @@ export function loadOrBuildIndex(
     }
   }
   return { index, status: 'built', file: useCache ? file : undefined, rejected, ms: performance.now() - t0 };
+}
+
+/**
+ * A source's language, cached next to its indexes (detecting it means running tinyld on a sample of items,
+ * which costs more than loading all the indexes).
+ */
+export function cachedSourceLanguage(
+  sourceHash: string,
+  compute: () => string | undefined,
+  opts: { cacheDir?: string; cache?: boolean } = {},
+): string | undefined {
+  const file = join(
+    opts.cacheDir ?? indexCacheDir(),
+    `${sha256(`lang\0${INDEX_VERSION}\0${sourceHash}`).slice(0, 32)}.json`,
+  );
+  if (opts.cache !== false) {
+    try {
+      const v = JSON.parse(readFileSync(file, 'utf8')) as { sourceHash?: string; language?: string | null };
+      if (v.sourceHash === sourceHash && (typeof v.language === 'string' || v.language === null)) {
+        return v.language ?? undefined;
+      }
+    } catch {
+      // not cached yet, or unreadable: compute it
+    }
+  }
+  const language = compute();
+  if (opts.cache !== false) {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ sourceHash, language: language ?? null }));
+    } catch {
+      // not fatal
+    }
+  }
+  return language;
 }

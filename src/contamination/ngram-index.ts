@@ -9,7 +9,7 @@ import { gpt4Chars, type WordNormalization, wordTokens } from './normalize.js';
  */
 
 /** Bumped when hashing, tokenising or the layout changes, so stale cache files are rebuilt. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 /** Characters per indexed gram for the 50-character rule, and the stride between indexed grams. */
 export const CHAR_GRAM = 25;
@@ -33,9 +33,6 @@ export interface NgramIndex {
   /** `postings[offsets[k] .. offsets[k+1])` are the items holding key k. */
   offsets: Uint32Array;
   postings: Uint32Array;
-  /** Char indexes keep the processed text of every item (for verification), concatenated. */
-  chars?: string;
-  charStarts?: Uint32Array;
 }
 
 export function specId(spec: IndexSpec): string {
@@ -239,25 +236,15 @@ export function buildCharIndex(
 ): NgramIndex {
   const hash = opts.hasher ?? charGramHash;
   const entries = new Entries();
-  const parts: string[] = [];
-  const charStarts = new Uint32Array(items.length + 1);
-  let pos = 0;
   const g = spec.n;
   for (let it = 0; it < items.length; it++) {
-    charStarts[it] = pos;
     const s = gpt4Chars(fieldText(items[it], spec.field));
-    parts.push(s);
-    pos += s.length;
     for (let p = 0; p + g <= s.length; p += g) {
       const [hi, lo] = hash(s, p, g);
       entries.push(hi, lo, it);
     }
   }
-  charStarts[items.length] = pos;
-  const index = finish(entries.hi, entries.lo, entries.item, entries.length, spec, sourceHash, items.length);
-  index.chars = parts.join('');
-  index.charStarts = charStarts;
-  return index;
+  return finish(entries.hi, entries.lo, entries.item, entries.length, spec, sourceHash, items.length);
 }
 
 /** The items that may hold the n-gram with this hash (a view; do not modify). */
@@ -278,25 +265,13 @@ export function lookup(index: NgramIndex, hi: number, lo: number): Uint32Array {
 }
 const EMPTY = new Uint32Array(0);
 
-/** The processed (letters and digits) text of item `it` in a char index. */
-export function charText(index: NgramIndex, it: number): string {
-  return index.chars!.slice(index.charStarts![it], index.charStarts![it + 1]);
-}
-
 export function indexBytes(index: NgramIndex): number {
-  return (
-    index.keysHi.byteLength +
-    index.keysLo.byteLength +
-    index.offsets.byteLength +
-    index.postings.byteLength +
-    (index.charStarts?.byteLength ?? 0) +
-    (index.chars?.length ?? 0) * 2
-  );
+  return index.keysHi.byteLength + index.keysLo.byteLength + index.offsets.byteLength + index.postings.byteLength;
 }
 
 // ---- On-disk format -------------------------------------------------------------------------------------
-// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | offsets | postings
-// | charStarts (char indexes) | chars as UTF-8 (char indexes). All integers little-endian.
+// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | offsets | postings.
+// All integers little-endian.
 
 const MAGIC = 'HLDNGIX1';
 
@@ -307,11 +282,9 @@ interface IndexMeta {
   itemCount: number;
   keys: number;
   postings: number;
-  charBytes?: number;
 }
 
 export function serializeIndex(index: NgramIndex): Buffer {
-  const charBuf = index.chars !== undefined ? Buffer.from(index.chars, 'utf8') : undefined;
   const meta: IndexMeta = {
     version: INDEX_VERSION,
     spec: index.spec,
@@ -319,17 +292,15 @@ export function serializeIndex(index: NgramIndex): Buffer {
     itemCount: index.itemCount,
     keys: index.keysHi.length,
     postings: index.postings.length,
-    charBytes: charBuf?.length,
   };
   const metaBuf = Buffer.from(JSON.stringify(meta), 'utf8');
   const head = 8 + 4 + metaBuf.length;
   const pad = (4 - (head % 4)) % 4;
-  const arrays: Uint32Array[] = [index.keysHi, index.keysLo, index.offsets, index.postings];
-  if (index.charStarts) arrays.push(index.charStarts);
   const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.alloc(4), metaBuf, Buffer.alloc(pad)];
   parts[1].writeUInt32LE(metaBuf.length, 0);
-  for (const a of arrays) parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
-  if (charBuf) parts.push(charBuf);
+  for (const a of [index.keysHi, index.keysLo, index.offsets, index.postings]) {
+    parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  }
   return Buffer.concat(parts);
 }
 
@@ -348,21 +319,26 @@ export function deserializeIndex(
     return { invalid: 'corrupt header' };
   }
   if (meta.version !== INDEX_VERSION) return { invalid: `index version ${meta.version}, need ${INDEX_VERSION}` };
-  if (specId(meta.spec) !== specId(expected.spec)) return { invalid: 'built for another rule' };
+  if (!meta.spec || specId(meta.spec) !== specId(expected.spec)) return { invalid: 'built for another rule' };
   if (meta.sourceHash !== expected.sourceHash || meta.itemCount !== expected.itemCount) {
     return { invalid: 'built from another version of the benchmark' };
   }
-  const isChar = meta.spec.kind === 'char';
   let off = 12 + metaLen;
   off += (4 - (off % 4)) % 4;
   const K = meta.keys;
   const P = meta.postings;
-  const words = 2 * K + (K + 1) + P + (isChar ? meta.itemCount + 1 : 0);
-  const need = off + 4 * words + (isChar ? (meta.charBytes ?? 0) : 0);
-  if (buf.length !== need) return { invalid: `size ${buf.length} bytes, expected ${need}` };
-  // Copy into an aligned ArrayBuffer (Buffer pools are not 4-byte aligned in general).
-  const body = new Uint32Array(words);
-  new Uint8Array(body.buffer).set(buf.subarray(off, off + 4 * words));
+  const words = 2 * K + (K + 1) + P;
+  const need = off + 4 * words;
+  if (!Number.isInteger(K) || !Number.isInteger(P) || buf.length !== need) {
+    return { invalid: `size ${buf.length} bytes, expected ${need}` };
+  }
+  // A view when the bytes are 4-aligned (large reads are), else a copy.
+  let body: Uint32Array;
+  if ((buf.byteOffset + off) % 4 === 0) body = new Uint32Array(buf.buffer, buf.byteOffset + off, words);
+  else {
+    body = new Uint32Array(words);
+    new Uint8Array(body.buffer).set(buf.subarray(off, off + 4 * words));
+  }
   let w = 0;
   const take = (len: number) => {
     const a = body.subarray(w, w + len);
@@ -380,24 +356,7 @@ export function deserializeIndex(
       return { invalid: 'keys out of order' };
     }
   }
-  for (let p = 0; p < P; p++) if (postings[p] >= meta.itemCount) return { invalid: 'posting out of range' };
-  const index: NgramIndex = {
-    spec: meta.spec,
-    sourceHash: meta.sourceHash,
-    itemCount: meta.itemCount,
-    keysHi,
-    keysLo,
-    offsets,
-    postings,
-  };
-  if (isChar) {
-    const charStarts = take(meta.itemCount + 1);
-    const chars = buf.toString('utf8', off + 4 * words, need);
-    if (charStarts[0] !== 0 || charStarts[meta.itemCount] !== chars.length) return { invalid: 'bad char offsets' };
-    for (let i = 0; i < meta.itemCount; i++)
-      if (charStarts[i + 1] < charStarts[i]) return { invalid: 'bad char offsets' };
-    index.chars = chars;
-    index.charStarts = charStarts;
-  }
-  return index;
+  const items = meta.itemCount;
+  for (let p = 0; p < P; p++) if (postings[p] >= items) return { invalid: 'posting out of range' };
+  return { spec: meta.spec, sourceHash: meta.sourceHash, itemCount: items, keysHi, keysLo, offsets, postings };
 }

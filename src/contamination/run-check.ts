@@ -21,6 +21,7 @@ import {
   type TextResult,
   type Verdict,
 } from './check.js';
+import { cachedSourceLanguage } from './index-cache.js';
 import { normalizationId } from './normalize.js';
 
 /** Version of the `heldout check --json` document (docs/formats.md). */
@@ -103,7 +104,9 @@ export function checkContamination(
   const rules = opts.rules?.length ? [...new Set(opts.rules)] : [...RULE_NAMES];
   const nMode = opts.n === 'auto' ? 'auto' : 'fixed';
   const n = opts.n === 'auto' ? autoN(input.items.map((t) => t.text)) : (opts.n ?? GPT3_N);
-  const languages = new Map(sources.map((s) => [s.hash, sourceLanguage(s)]));
+  const languages = new Map(
+    sources.map((s) => [s.hash, cachedSourceLanguage(s.hash, () => sourceLanguage(s), opts)] as const),
+  );
 
   const prepare = (field: 'text' | 'solution'): PreparedSource[] =>
     sources

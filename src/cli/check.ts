@@ -1,0 +1,203 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { HeldoutError } from '../errors.js';
+import { addOptions, collect, type OptionDefs, resolveOptions } from './options.js';
+import { printJson, table } from './output.js';
+
+const RULES = ['gpt3-13gram', 'palm-8gram-70', 'gpt4-50char'] as const;
+
+export const checkOptionDefs = {
+  n: {
+    flags: '--n <auto|N>',
+    description: 'n for gpt3-13gram: a number, or auto = 5th-percentile item length in words, clamped to [8, 13]',
+    schema: z.union([z.literal('auto'), z.coerce.number().int().min(2).max(100)]).default(13),
+  },
+  run: {
+    flags: '--run <run-dir>',
+    description: 'also check the model answers in runs/<id>/responses.jsonl against benchmark solutions',
+    schema: z.string().optional(),
+  },
+  items: {
+    flags: '--items <file>',
+    description: 'check the texts in a .jsonl or .csv file instead of an exam (with --field)',
+    schema: z.string().optional(),
+  },
+  field: {
+    flags: '--field <name>',
+    description: 'with --items: the field or column holding the text',
+    schema: z.string().optional(),
+  },
+  idField: {
+    flags: '--id-field <name>',
+    description: 'with --items: the field holding ids (default: id, else file:line)',
+    schema: z.string().default('id'),
+  },
+  benchField: {
+    flags: '--bench-field <name>',
+    description: 'for a generic benchmark file (not GSM8K/MATH/MMLU/HumanEval): the field holding the text',
+    schema: z.string().optional(),
+  },
+  benchSolutionField: {
+    flags: '--bench-solution-field <name>',
+    description: 'for a generic benchmark file: the field holding the solution (for --run)',
+    schema: z.string().optional(),
+  },
+  latex: {
+    flags: '--latex',
+    description: 'LaTeX-aware normalisation for the rules (strip $, \\left/\\right, \\text{}; \\dfrac → \\frac)',
+    schema: z.boolean().default(false),
+  },
+  stem: {
+    flags: '--stem',
+    description: 'Porter-stem English words before comparing',
+    schema: z.boolean().default(false),
+  },
+  tokenizer: {
+    flags: '--tokenizer <name>',
+    description: "whitespace (the janitor's, default) or word (natural's word tokenisers)",
+    schema: z.enum(['whitespace', 'word']).default('whitespace'),
+  },
+  top: {
+    flags: '--top <k>',
+    description: 'benchmark items listed per item and rule (default: 5)',
+    schema: z.number().int().min(1).max(100).default(5),
+  },
+  seed: {
+    flags: '--seed <seed>',
+    description: 'seed of the gpt4-50char samples (default: heldout)',
+    schema: z.string().default('heldout'),
+  },
+  json: { flags: '--json', description: 'print the full result as JSON', schema: z.boolean().default(false) },
+  format: {
+    flags: '--format <format>',
+    description: 'table (default), json, or md (a pull-request comment)',
+    schema: z.enum(['table', 'json', 'md']).optional(),
+  },
+  out: {
+    flags: '--out <file>',
+    description: 'also write the full JSON result to this file (for `heldout report`)',
+    schema: z.string().optional(),
+  },
+  confirm: {
+    flags: '--confirm <model-spec>',
+    description:
+      'ask a model whether each item and its closest benchmark item are the same problem (shown, not a verdict)',
+    schema: z.string().optional(),
+  },
+  cache: {
+    flags: '--no-cache',
+    description: 'do not read or write cached indexes',
+    schema: z.boolean().default(true),
+  },
+} satisfies OptionDefs;
+
+export function registerCheckCommands(program: Command): void {
+  const check = program
+    .command('check')
+    .description('contamination check: n-gram overlap of an exam (and model answers) with public benchmarks')
+    .argument('[exam-dir]', 'exam directory (or use --items)')
+    .option(
+      '--bench <spec>',
+      'benchmark: gsm8k|math|mmlu|humaneval (cached), a file or directory, or label=path; repeatable',
+      collect,
+    )
+    .option('--rule <rule>', 'gpt3-13gram, palm-8gram-70, gpt4-50char or all (default: all); repeatable', collect);
+  addOptions(check, checkOptionDefs);
+  check.addHelpText(
+    'after',
+    `
+Exit codes: 0 clean, 2 contaminated under some rule (CI can gate on it), 1 bad input.
+
+Examples:
+  heldout check exams/heldout-finals-2026-11 --bench gsm8k=../shared/benchmarks/gsm8k --bench math=../shared/benchmarks/math
+  heldout check exams/heldout-finals-2026-11 --bench gsm8k --rule gpt3-13gram --n auto --json
+  heldout check --items questions.jsonl --field question --bench mmlu --format md
+  heldout check exams/heldout-finals-2026-11 --bench gsm8k --run runs/demo`,
+  );
+  check.action(async (examArg: string | undefined, _o: unknown, cmd: Command) => {
+    const o = resolveOptions(cmd, checkOptionDefs);
+    const benches = (cmd.opts().bench as string[] | undefined) ?? [];
+    const { howToGetBenchmarks, loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+    if (benches.length === 0) {
+      throw new HeldoutError('no benchmark given', { hint: `pass --bench <name|dir|file>; ${howToGetBenchmarks()}` });
+    }
+    if (!examArg && !o.items) {
+      throw new HeldoutError('nothing to check', { hint: 'give an exam directory, or --items <file> --field <name>' });
+    }
+    if (examArg && o.items) throw new HeldoutError('give an exam directory or --items, not both');
+    if (o.items && !o.field)
+      throw new HeldoutError('--items needs --field <name>', { hint: 'the field holding the text' });
+    const format = o.format ?? (o.json ? 'json' : 'table');
+
+    const { checkContamination } = await import('../contamination/run-check.js');
+    const texts = await import('../contamination/texts.js');
+    let input: Parameters<typeof checkContamination>[0];
+    if (o.items) {
+      input = {
+        subject: { kind: 'items', file: o.items, field: o.field! },
+        items: texts.itemsFileTexts(o.items, o.field!, o.idField),
+      };
+    } else {
+      const { loadExam } = await import('../exam/load.js');
+      const { examHash } = await import('../exam/model.js');
+      const loaded = loadExam(examArg!);
+      input = {
+        subject: { kind: 'exam', id: loaded.exam.id, hash: examHash(loaded.exam), dir: examArg! },
+        items: texts.examTexts(loaded),
+      };
+    }
+    if (o.run) {
+      const { file, answers } = texts.runAnswerTexts(o.run);
+      input.answers = answers;
+      input.run = { file };
+    }
+    const sources = await loadBenchmarkSources(benches, {
+      fieldName: o.benchField,
+      solutionField: o.benchSolutionField,
+    });
+    const ruleArgs = ((cmd.opts().rule as string[] | undefined) ?? ['all']).flatMap((r) => r.split(','));
+    for (const r of ruleArgs) {
+      if (r !== 'all' && !(RULES as readonly string[]).includes(r)) {
+        throw new HeldoutError(`unknown rule "${r}"`, { where: '--rule', hint: `use ${RULES.join(', ')} or all` });
+      }
+    }
+    const rules = ruleArgs.includes('all') ? [...RULES] : (ruleArgs as (typeof RULES)[number][]);
+    const progress = process.stderr.isTTY && format !== 'json';
+    const result = checkContamination(input, sources, {
+      rules,
+      n: o.n,
+      latex: o.latex,
+      stem: o.stem,
+      tokenizer: o.tokenizer,
+      topK: o.top,
+      seed: o.seed,
+      cache: o.cache,
+      onIndex: (e) => {
+        if (e.status === 'built' && (progress || e.ms > 2000)) {
+          process.stderr.write(
+            `indexed ${e.source} (${e.spec.field}, ${e.spec.kind} ${e.spec.n}-grams, ${e.spec.normalization}) in ${(e.ms / 1000).toFixed(1)} s\n`,
+          );
+        }
+      },
+    });
+    if (o.confirm) {
+      const { openModel } = await import('../models/index.js');
+      const { confirmMatches } = await import('../contamination/confirm.js');
+      const model = openModel(o.confirm);
+      const asked = await confirmMatches(result, input, sources, model, {
+        onError: (err) => process.stderr.write(`heldout: warning: --confirm: ${err.message}\n`),
+      });
+      if (format !== 'json') process.stderr.write(`asked ${o.confirm} about ${asked} pair(s)\n`);
+    }
+    if (o.out) {
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
+    }
+    if (format === 'json') printJson(result);
+    else {
+      const { renderCheckMarkdown, renderCheckTable } = await import('../contamination/render.js');
+      process.stdout.write(`${format === 'md' ? renderCheckMarkdown(result) : renderCheckTable(result, table)}\n`);
+    }
+    process.exitCode = result.exitCode;
+  });
+}
