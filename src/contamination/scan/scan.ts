@@ -1,0 +1,289 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { HeldoutError } from '../../errors.js';
+import { janitorTokens } from '../normalize.js';
+import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
+import {
+  type BenchmarkScan,
+  coverage,
+  FIRST_DOCUMENTS,
+  fingerprint,
+  type ItemMatch,
+  mergeScans,
+  percent,
+  type ScanOutput,
+} from './result.js';
+import { buildNgramTable, type NgramTable } from './table.js';
+import type { CorpusFile, CorpusFormat, ScanUnit, UnitResult, WorkerInit } from './types.js';
+import { UnitScanner } from './unit.js';
+
+/** A set of items to look for: a benchmark (from the loader) or an exam's units. */
+export interface ScanSource {
+  label: string;
+  hash: string;
+  items: { id: string; text: string }[];
+}
+
+export interface ScanOptions {
+  sources: ScanSource[];
+  corpus: string[];
+  cwd?: string;
+  field?: string;
+  n?: number;
+  rule?: string;
+  /** Worker threads; 0 scans in this thread (tests, debugging). Default: available parallelism. */
+  workers?: number;
+  shard?: Shard;
+  format?: CorpusFormat;
+  chunkBytes?: number;
+  onStart?: (info: { files: CorpusFile[]; bytes: number; units: number; workers: number; ngrams: number }) => void;
+  onProgress?: (bytesDone: number) => void;
+}
+
+export interface PreparedItems {
+  table: NgramTable;
+  itemTexts: string[];
+  /** Flattened item index → [source index, index in source]. */
+  owner: Int32Array;
+  tokens: string[][];
+}
+
+export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
+  const itemTexts: string[] = [];
+  const tokens: string[][] = [];
+  const owner: number[] = [];
+  sources.forEach((s, si) => {
+    s.items.forEach((it, ii) => {
+      itemTexts.push(it.text);
+      tokens.push(janitorTokens(it.text));
+      owner.push(si, ii);
+    });
+  });
+  return { table: buildNgramTable(tokens, n), itemTexts, owner: Int32Array.from(owner), tokens };
+}
+
+async function runUnits(
+  units: ScanUnit[],
+  init: WorkerInit,
+  workers: number,
+  onProgress?: (bytes: number) => void,
+): Promise<UnitResult[]> {
+  const results: UnitResult[] = new Array(units.length);
+  if (workers === 0) {
+    const scanner = new UnitScanner(init);
+    for (const u of units) results[u.id] = await scanner.run(u, (b) => onProgress?.(b));
+    return results;
+  }
+  const pool = Math.max(1, Math.min(workers, units.length));
+  const threads: Worker[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let next = 0;
+      let done = 0;
+      if (units.length === 0) resolve();
+      const give = (w: Worker) => {
+        if (next < units.length) w.postMessage(units[next++]);
+      };
+      for (let i = 0; i < pool; i++) {
+        const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+        threads.push(w);
+        w.on('message', (msg: { type: string; bytes?: number; res?: UnitResult; id?: number; message?: string }) => {
+          if (msg.type === 'progress') onProgress?.(msg.bytes!);
+          else if (msg.type === 'result') {
+            results[msg.res!.id] = msg.res!;
+            done++;
+            if (done === units.length) resolve();
+            else give(w);
+          } else if (msg.type === 'error') {
+            const u = units[msg.id!];
+            reject(
+              new HeldoutError(`cannot read corpus file: ${msg.message}`, {
+                where: u.path,
+                hint: 'is it complete and in the format its extension says (.jsonl, .txt, .gz, .zst)?',
+              }),
+            );
+          }
+        });
+        w.on('error', reject);
+        give(w);
+      }
+    });
+  } finally {
+    await Promise.all(threads.map((w) => w.terminate()));
+  }
+  return results;
+}
+
+/**
+ * Scans corpus files for the n-grams of the sources' items (gpt3-13gram rule: janitor normalisation, 13-grams).
+ * With `shard`, scans only its share and returns a partial result for `mergeScans`.
+ */
+export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
+  const n = opts.n ?? 13;
+  const field = opts.field ?? 'text';
+  const rule = opts.rule ?? 'gpt3-13gram';
+  if (rule !== 'gpt3-13gram') {
+    throw new HeldoutError(`scan supports only the gpt3-13gram rule, not "${rule}"`, {
+      hint: 'use --rule gpt3-13gram (janitor normalisation, word n-grams; --n changes the length)',
+    });
+  }
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new HeldoutError(`--n ${n}: use a whole number from 1 to 64`);
+  const workers = opts.workers ?? availableParallelism();
+  const files = listCorpus(opts.corpus, { cwd: opts.cwd, format: opts.format });
+  const shares = shardShares(files, opts.shard);
+  const units = planUnits(files, shares, Math.max(1, workers), opts.chunkBytes);
+  const prepared = prepareItems(opts.sources, n);
+  const scanBytes = units.reduce((s, u) => s + (u.end - u.start), 0);
+  opts.onStart?.({
+    files,
+    bytes: scanBytes,
+    units: units.length,
+    workers: Math.min(workers, units.length),
+    ngrams: prepared.table.distinct,
+  });
+  const init: WorkerInit = { n, field, itemTexts: prepared.itemTexts, table: prepared.table };
+  const results = await runUnits(units, init, workers, opts.onProgress);
+  const out = assemble(opts, files, shares, units, results, prepared, { n, field, rule });
+  return opts.shard && opts.shard.count > 1 ? out : mergeScans([{ file: '(scan)', out }]);
+}
+
+function assemble(
+  opts: ScanOptions,
+  files: CorpusFile[],
+  shares: ReturnType<typeof shardShares>,
+  units: ScanUnit[],
+  results: UnitResult[],
+  prep: PreparedItems,
+  cfg: { n: number; field: string; rule: string },
+): ScanOutput {
+  // Unit-local line numbers → file line numbers (1-based), via the lines of earlier units of the same file.
+  const lineBase = new Map<number, number>();
+  for (const sh of shares) {
+    const f = sh.file;
+    const own = units.filter((u) => u.file === f);
+    if (sh.modulo) continue;
+    const count = own.find((u) => u.kind === 'count');
+    let running = sh.start > 0 ? 1 + (count ? results[count.id].newlines : 0) : 0;
+    for (const u of own.filter((x) => x.kind === 'scan').sort((a, b) => a.start - b.start)) {
+      lineBase.set(u.id, running);
+      running += results[u.id].lines;
+    }
+  }
+  const docId = (u: ScanUnit, local: number) => `${files[u.file].name}:${(lineBase.get(u.id) ?? 0) + local + 1}`;
+  const docKey = (u: ScanUnit, local: number) => u.file * 2 ** 32 + (lineBase.get(u.id) ?? 0) + local + 1;
+
+  const perItem = new Map<number, { docs: number; first: number[]; ats: Set<number> }>();
+  const documents = new Set<number>();
+  const keyName = (key: number) => `${files[Math.floor(key / 2 ** 32)].name}:${key % 2 ** 32}`;
+  for (const u of units) {
+    if (u.kind !== 'scan') continue;
+    const m = results[u.id].matches;
+    for (let i = 0; i < m.length; ) {
+      const key = docKey(u, m[i]);
+      const pairs = m[i + 1];
+      documents.add(key);
+      let prevItem = -1;
+      for (let j = 0; j < pairs; j++) {
+        const item = m[i + 2 + 2 * j];
+        const at = m[i + 3 + 2 * j];
+        let acc = perItem.get(item);
+        if (!acc) {
+          acc = { docs: 0, first: [], ats: new Set() };
+          perItem.set(item, acc);
+        }
+        if (item !== prevItem) {
+          acc.docs++;
+          acc.first.push(key);
+          if (acc.first.length > 4 * FIRST_DOCUMENTS)
+            acc.first = acc.first.sort((a, b) => a - b).slice(0, FIRST_DOCUMENTS);
+          prevItem = item;
+        }
+        acc.ats.add(at);
+      }
+      i += 2 + 2 * pairs;
+    }
+  }
+
+  const benchmarks: Record<string, BenchmarkScan> = {};
+  opts.sources.forEach((s, si) => {
+    let tooShort = 0;
+    const contaminated: ItemMatch[] = [];
+    let flat = 0;
+    for (let k = 0; k < si; k++) flat += opts.sources[k].items.length;
+    s.items.forEach((it, ii) => {
+      const toks = prep.tokens[flat + ii];
+      if (toks.length < cfg.n) tooShort++;
+      const acc = perItem.get(flat + ii);
+      if (!acc) return;
+      const ats = [...acc.ats].sort((a, b) => a - b);
+      contaminated.push({
+        index: ii,
+        id: it.id,
+        documents: acc.docs,
+        firstDocuments: acc.first
+          .sort((a, b) => a - b)
+          .slice(0, FIRST_DOCUMENTS)
+          .map(keyName),
+        ngrams: ats.map((at) => ({ at, text: toks.slice(at, at + cfg.n).join(' ') })),
+        coverage: coverage(ats, cfg.n, toks.length),
+        tokens: toks.length,
+      });
+    });
+    benchmarks[s.label] = {
+      hash: s.hash,
+      items: s.items.length,
+      contaminatedItems: contaminated.length,
+      percent: percent(contaminated.length, s.items.length),
+      tooShort,
+      contaminated,
+    };
+  });
+
+  const fileStats = new Map<number, { name: string; bytes: number; lines: number; documents: number }>();
+  let badLines = 0;
+  let missingField = 0;
+  const firstBadLines: { document: string; error: string }[] = [];
+  const firstMissing: string[] = [];
+  for (const u of units) {
+    if (u.kind !== 'scan') continue;
+    const r = results[u.id];
+    let st = fileStats.get(u.file);
+    if (!st) {
+      st = { name: files[u.file].name, bytes: files[u.file].size, lines: 0, documents: 0 };
+      fileStats.set(u.file, st);
+    }
+    st.lines += r.lines;
+    st.documents += r.documents;
+    badLines += r.badLines;
+    missingField += r.missingField;
+    for (const b of r.firstBadLines) firstBadLines.push({ document: docId(u, b.line), error: b.error });
+    for (const l of r.firstMissing) firstMissing.push(docId(u, l));
+  }
+  const fileList = [...fileStats.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+  return {
+    rule: cfg.rule,
+    n: cfg.n,
+    field: cfg.field,
+    fingerprint: fingerprint({
+      rule: cfg.rule,
+      n: cfg.n,
+      field: cfg.field,
+      format: opts.format,
+      benchmarks: opts.sources.map((s) => ({ label: s.label, hash: s.hash })),
+      files: files.map((f) => ({ name: f.name, size: f.size })),
+    }),
+    ...(opts.shard && opts.shard.count > 1 ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
+    benchmarks,
+    documents: [...documents].sort((a, b) => a - b).map(keyName),
+    corpus: {
+      files: fileList,
+      bytes: fileList.reduce((s, f) => s + f.bytes, 0),
+      lines: fileList.reduce((s, f) => s + f.lines, 0),
+      documents: fileList.reduce((s, f) => s + f.documents, 0),
+      badLines,
+      firstBadLines,
+      missingField,
+      firstMissing,
+    },
+  };
+}

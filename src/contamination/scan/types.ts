@@ -1,0 +1,52 @@
+/** Shapes shared by the scan coordinator and its workers. */
+
+export type CorpusFormat = 'jsonl' | 'text';
+export type Compression = 'none' | 'gzip' | 'zstd';
+
+export interface CorpusFile {
+  path: string;
+  /** Name used in document ids: the path relative to the common directory of all corpus files. */
+  name: string;
+  size: number;
+  format: CorpusFormat;
+  compression: Compression;
+}
+
+/** One piece of work for a worker. */
+export interface ScanUnit {
+  id: number;
+  kind: 'scan' | 'count';
+  file: number;
+  path: string;
+  format: CorpusFormat;
+  compression: Compression;
+  /** Byte range of an uncompressed file; a line belongs to the unit where it starts. */
+  start: number;
+  end: number;
+  /** For compressed files split across shards: only lines with (index % count === residue). */
+  modulo?: { count: number; residue: number };
+}
+
+export interface UnitResult {
+  id: number;
+  /** Lines that start in the unit (or, with modulo, the lines of this residue). */
+  lines: number;
+  documents: number;
+  badLines: number;
+  firstBadLines: { line: number; error: string }[];
+  missingField: number;
+  firstMissing: number[];
+  /** Per matched document: [line, pairCount, item, pos, item, pos, …]; line is unit-local (0-based), or the
+   * file's 0-based line index for modulo units. */
+  matches: number[];
+  bytes: number;
+  /** For 'count' units: newlines in [start, end). */
+  newlines: number;
+}
+
+export interface WorkerInit {
+  n: number;
+  field: string;
+  itemTexts: string[];
+  table: import('./table.js').NgramTable;
+}

@@ -1,0 +1,283 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Decompress } from 'fzstd';
+import {
+  FIELD_BLANK,
+  FIELD_FOUND,
+  FIELD_MISSING,
+  locateJsonField,
+  NO_HIT,
+  scanBytes,
+  useTable,
+  valueEnd,
+  valueStart,
+} from './hotloop.js';
+import type { ScanUnit, UnitResult, WorkerInit } from './types.js';
+import { Verifier } from './verify.js';
+
+const READ_SIZE = 4 << 20;
+const MAX_FIRST = 5;
+
+type LineFn = (buf: Buffer, start: number, end: number) => void;
+
+/**
+ * Splits a byte stream into lines in one reusable buffer (constant memory, except that one line must fit).
+ * `\n` ends a line; a final line without it still counts. A UTF-8 BOM at the start of the file is skipped.
+ */
+class LineSplitter {
+  buf = Buffer.allocUnsafe(READ_SIZE * 2);
+  len = 0;
+  /** File offset (decompressed for compressed files) of buf[0]. */
+  base = 0;
+  skipFirst: boolean;
+  stopAt: number;
+  done = false;
+  private atStart = true;
+
+  constructor(
+    private readonly onLine: LineFn,
+    start = 0,
+    end = Number.POSITIVE_INFINITY,
+  ) {
+    this.skipFirst = start > 0;
+    this.stopAt = end;
+  }
+
+  /** Makes room for at least `need` more bytes at buf[len]. */
+  reserve(need: number): void {
+    if (this.len + need <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + need));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.reserve(chunk.length);
+    this.buf.set(chunk, this.len);
+    this.len += chunk.length;
+    this.drain(false);
+  }
+
+  /** Processes the complete lines in the buffer (all of it when `eof`). */
+  drain(eof: boolean): void {
+    if (this.done) return;
+    const buf = this.buf;
+    const view = buf.subarray(0, this.len);
+    let p = 0;
+    if (this.atStart && this.base === 0 && !this.skipFirst) {
+      if (this.len < 3 && !eof) return;
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf && this.len >= 3) p = 3;
+      this.atStart = false;
+    }
+    if (this.skipFirst) {
+      const nl = view.indexOf(10, 0);
+      if (nl < 0) {
+        this.base += this.len;
+        this.len = 0;
+        if (eof) this.done = true;
+        return;
+      }
+      p = nl + 1;
+      this.skipFirst = false;
+    }
+    for (;;) {
+      if (this.base + p >= this.stopAt) {
+        this.done = true;
+        return;
+      }
+      const nl = view.indexOf(10, p);
+      if (nl < 0) break;
+      this.onLine(buf, p, nl);
+      p = nl + 1;
+    }
+    if (eof) {
+      if (p < this.len) this.onLine(buf, p, this.len);
+      this.done = true;
+      return;
+    }
+    if (p > 0) {
+      buf.copyWithin(0, p, this.len);
+      this.len -= p;
+      this.base += p;
+    }
+  }
+}
+
+export class UnitScanner {
+  private readonly verifier: Verifier;
+  private readonly key: Buffer;
+  private readonly decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  constructor(private readonly init: WorkerInit) {
+    useTable(init.table);
+    this.verifier = new Verifier(init.table, init.itemTexts);
+    this.key = Buffer.from(init.field, 'utf8');
+  }
+
+  async run(unit: ScanUnit, progress: (bytes: number) => void): Promise<UnitResult> {
+    const res: UnitResult = {
+      id: unit.id,
+      lines: 0,
+      documents: 0,
+      badLines: 0,
+      firstBadLines: [],
+      missingField: 0,
+      firstMissing: [],
+      matches: [],
+      bytes: 0,
+      newlines: 0,
+    };
+    if (unit.kind === 'count') {
+      await this.count(unit, res, progress);
+      return res;
+    }
+    const json = unit.format === 'jsonl';
+    const key = this.key;
+    const field = this.init.field;
+    const mod = unit.modulo;
+    let index = -1;
+    const onLine: LineFn = (buf, s, e) => {
+      index++;
+      if (mod && index % mod.count !== mod.residue) return;
+      const line = mod ? index : res.lines;
+      res.lines++;
+      let text: string | undefined;
+      if (json) {
+        const st = locateJsonField(buf, s, e, key);
+        if (st === FIELD_BLANK) return;
+        res.documents++;
+        if (st === FIELD_MISSING) {
+          res.missingField++;
+          if (res.firstMissing.length < MAX_FIRST) res.firstMissing.push(line);
+          return;
+        }
+        if (st === FIELD_FOUND && scanBytes(buf, valueStart, valueEnd, true) === NO_HIT) return;
+        let obj: unknown;
+        try {
+          obj = JSON.parse(this.decoder.decode(buf.subarray(s, e)));
+        } catch (err) {
+          res.badLines++;
+          if (res.firstBadLines.length < MAX_FIRST) res.firstBadLines.push({ line, error: (err as Error).message });
+          return;
+        }
+        const v = obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[field] : undefined;
+        if (typeof v !== 'string' || Array.isArray(obj)) {
+          res.missingField++;
+          if (res.firstMissing.length < MAX_FIRST) res.firstMissing.push(line);
+          return;
+        }
+        text = v;
+      } else {
+        if (e > s && buf[e - 1] === 13) e--;
+        if (e === s) return;
+        res.documents++;
+        if (scanBytes(buf, s, e, false) === NO_HIT) return;
+        text = this.decoder.decode(buf.subarray(s, e));
+      }
+      const pairs = this.verifier.match(text);
+      if (pairs.length > 0) {
+        res.matches.push(line, pairs.length / 2);
+        for (const x of pairs) res.matches.push(x);
+      }
+    };
+    await this.read(unit, onLine, res, progress);
+    return res;
+  }
+
+  private async read(
+    unit: ScanUnit,
+    onLine: LineFn,
+    res: UnitResult,
+    progress: (bytes: number) => void,
+  ): Promise<void> {
+    let pending = 0;
+    const tick = (n: number) => {
+      res.bytes += n;
+      pending += n;
+      if (pending >= 8 << 20) {
+        progress(pending);
+        pending = 0;
+      }
+    };
+    const fd = openSync(unit.path, 'r');
+    try {
+      if (unit.compression === 'none') {
+        const sp = new LineSplitter(onLine, unit.start, unit.end);
+        let pos = unit.start > 0 ? unit.start - 1 : 0;
+        sp.base = pos;
+        while (!sp.done) {
+          sp.reserve(READ_SIZE);
+          const n = readSync(fd, sp.buf, sp.len, READ_SIZE, pos);
+          pos += n;
+          sp.len += n;
+          // Progress counts the unit's own range, not the tail read to finish its last line.
+          tick(Math.max(0, Math.min(pos, unit.end) - Math.max(pos - n, unit.start)));
+          sp.drain(n === 0);
+        }
+      } else if (unit.compression === 'zstd') {
+        const sp = new LineSplitter(onLine);
+        const dec = new Decompress((chunk) => sp.push(chunk));
+        const raw = Buffer.allocUnsafe(1 << 20);
+        let pos = 0;
+        for (;;) {
+          const n = readSync(fd, raw, 0, raw.length, pos);
+          pos += n;
+          tick(n);
+          if (n === 0) {
+            dec.push(new Uint8Array(0), true);
+            break;
+          }
+          // fzstd keeps references to pushed input; give it its own copy.
+          dec.push(raw.slice(0, n));
+        }
+        sp.drain(true);
+      } else {
+        const sp = new LineSplitter(onLine);
+        const gunzip = createGunzip({ chunkSize: 1 << 20 });
+        const feed = (async () => {
+          const raw = Buffer.allocUnsafe(1 << 20);
+          let pos = 0;
+          for (;;) {
+            const n = readSync(fd, raw, 0, raw.length, pos);
+            pos += n;
+            tick(n);
+            if (n === 0) break;
+            if (!gunzip.write(Buffer.from(raw.subarray(0, n)))) {
+              await new Promise((r) => gunzip.once('drain', r));
+            }
+          }
+          gunzip.end();
+        })();
+        for await (const chunk of gunzip) sp.push(chunk as Buffer);
+        await feed;
+        sp.drain(true);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    if (pending > 0) progress(pending);
+  }
+
+  /** Counts newlines in [start, end) of an uncompressed file: the line number a shard's byte range starts at. */
+  private async count(unit: ScanUnit, res: UnitResult, progress: (bytes: number) => void): Promise<void> {
+    const fd = openSync(unit.path, 'r');
+    const buf = Buffer.allocUnsafe(READ_SIZE);
+    let pos = unit.start;
+    try {
+      while (pos < unit.end) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, unit.end - pos), pos);
+        if (n === 0) break;
+        const view = buf.subarray(0, n);
+        let p = view.indexOf(10);
+        while (p >= 0) {
+          res.newlines++;
+          p = view.indexOf(10, p + 1);
+        }
+        pos += n;
+        progress(n);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
