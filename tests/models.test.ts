@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HeldoutError } from '../src/errors.js';
 import { ModelCallError, type OpenModelOptions, openModel, resolveModelSpec } from '../src/models/index.js';
+import { normaliseQuestionText, stripChatTemplate } from '../src/models/replay.js';
 import { parseRetryAfter, retryDelay } from '../src/models/retry.js';
 import { type ModelServer, startModelServer } from './helpers/model-server.js';
 
@@ -314,5 +315,34 @@ describe('model specs and keys', () => {
     expect(retryDelay(3, p, undefined, () => 1)).toBe(400);
     expect(retryDelay(9, p, undefined, () => 1)).toBe(1000);
     expect(retryDelay(1, p, 9000, () => 0)).toBe(500);
+  });
+});
+
+describe('replay models', () => {
+  it('answers by question id, or by finding the row whose question is in the prompt; no row → missing', async () => {
+    const file = join(cacheDir, 'sheet.csv');
+    writeFileSync(
+      file,
+      'id,question,answer\r\n7,,"seven\r\nlines"\r\n,"User: Answer the following question:\r\nSolve \\(x^2 = 4\\).\r\n\r\nAssistant:",x = \\pm 2\r\n',
+    );
+    const m = openModel(`replay:${file}`);
+    expect(m.provider).toBe('replay');
+    expect(await m.call({ messages: [], questionId: '7' })).toMatchObject({ text: 'seven\nlines', attempts: 0 });
+    const byText = await m.call({ messages: [{ role: 'user', content: 'Question 3 (2 points)\n\nSolve $x^2=4$.' }] });
+    expect(byText.text).toBe('x = \\pm 2');
+    expect(await m.call({ messages: [{ role: 'user', content: 'Something else' }] })).toMatchObject({
+      text: '',
+      finishReason: 'missing',
+    });
+    expect(server.count).toBe(0);
+  });
+
+  it('normalises question text: whitespace, case, LaTeX spelling and chat templates', () => {
+    const a = normaliseQuestionText('Solve $|x - 1| \\le 2$ on the set of  real numbers.');
+    expect(normaliseQuestionText('solve \\(|x-1|\\leq 2\\) on the set of\r\nreal numbers.')).toBe(a);
+    expect(normaliseQuestionText('Find $\\dfrac{1}{2}\\left(x\\right)$')).toBe(
+      normaliseQuestionText('find $\\frac{1}{2}(x)$'),
+    );
+    expect(stripChatTemplate('User: Answer the following question:\nWhat is 2+2?\n\nAssistant:')).toBe('What is 2+2?');
   });
 });
