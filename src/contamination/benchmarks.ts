@@ -411,20 +411,20 @@ export function parseCsvRecords(text: string): { cells: string[]; line: number }
     let cell: string;
     if (text.charCodeAt(i) === 34) {
       let j = i + 1;
-      let parts: string[] | undefined;
+      const parts: string[] = [];
       for (;;) {
         const q = text.indexOf('"', j);
         if (q < 0) {
-          (parts ??= []).push(text.slice(j));
+          parts.push(text.slice(j));
           i = n;
           break;
         }
         if (text.charCodeAt(q + 1) === 34) {
-          (parts ??= []).push(text.slice(j, q + 1));
+          parts.push(text.slice(j, q + 1));
           j = q + 2;
           continue;
         }
-        (parts ??= []).push(text.slice(j, q));
+        parts.push(text.slice(j, q));
         i = q + 1;
         break;
       }
