@@ -211,6 +211,18 @@ describe('runExam against a loopback server', () => {
     expect(new Set(recs.map((x) => x.id)).size).toBe(3);
   });
 
+  it('--resume with another --model adds it to the run and asks only it', async () => {
+    const out = join(dir, 'add');
+    const r = inProcess(out);
+    await r.run();
+    server.reset();
+    const res = await r.run({ resume: true, models: ['openai:gpt-other'] });
+    expect(res.todo).toBe(3);
+    expect(server.requests.every((q) => q.body?.model === 'gpt-other')).toBe(true);
+    expect(loadRunManifest(out).models.map((m) => m.spec)).toEqual(['openai:gpt-test', 'openai:gpt-other']);
+    expect(res.counts).toEqual({ planned: 6, answered: 6, failed: 0, missing: 0 });
+  });
+
   it('refuses to resume when the exam changed', async () => {
     const exam = join(dir, 'exam');
     cpSync(TINY, exam, { recursive: true });
