@@ -13,13 +13,13 @@ export const runOptionDefs = {
   },
   samples: {
     flags: '--samples <n>',
-    description: 'answers per question and model (default: 1)',
+    description: 'answers per question and model',
     schema: z.number().int().min(1).max(1000).default(1),
     config: true,
   },
   temperature: {
     flags: '--temperature <t>',
-    description: 'sampling temperature (default: 0.1)',
+    description: 'sampling temperature',
     schema: z.number().min(0).max(2).default(0.1),
     config: true,
   },
@@ -43,13 +43,13 @@ export const runOptionDefs = {
   },
   timeout: {
     flags: '--timeout <s>',
-    description: 'per-call timeout in seconds (default: 120)',
+    description: 'per-call timeout in seconds',
     schema: z.number().positive().default(120),
     config: true,
   },
   maxRetries: {
     flags: '--max-retries <n>',
-    description: 'retries of a failed call: 429, 5xx, timeouts, bad bodies (default: 4)',
+    description: 'retries of a failed call: 429, 5xx, timeouts, bad bodies',
     schema: z.number().int().min(0).max(20).default(4),
     config: true,
   },
@@ -95,7 +95,7 @@ export const runOptionDefs = {
   },
   shots: {
     flags: '--shots <k>',
-    description: 'worked examples in a completion-mode prompt (default: 5)',
+    description: 'worked examples in a completion-mode prompt',
     schema: z.number().int().min(0).max(50).default(5),
     config: true,
   },
