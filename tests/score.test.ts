@@ -1,8 +1,9 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gradeRunAuto, scoreRun } from '../src/grading/run-grading.js';
+import { gradeRunAuto } from '../src/grading/auto.js';
 import { bootstrapMeanCi, pickUnitGrade } from '../src/grading/score.js';
+import { scoreRun } from '../src/grading/score-run.js';
 import { gradesFile } from '../src/grading/store.js';
 import type { GradeRecord } from '../src/store/records.js';
 import { CHOOSE_EXAM, type ResponseSpec, writeRun } from './fixtures/grading/make-run.js';

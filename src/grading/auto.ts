@@ -1,8 +1,16 @@
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
-import { gradableUnits, type RunContext, rubricFor, unitLabelPath } from './context.js';
+import {
+  gradableUnits,
+  loadRunContext,
+  type RunContext,
+  type RunContextOptions,
+  rubricFor,
+  unitLabelPath,
+} from './context.js';
 import { answersEqual } from './equivalence.js';
 import { extractUnitAnswers } from './extract.js';
 import { applyRubric } from './rubric-apply.js';
+import { appendGrades } from './store.js';
 
 export const AUTO_GRADER = { kind: 'auto', id: 'auto' } as const;
 
@@ -98,4 +106,14 @@ function gradeResponseAuto(
       at,
     };
   });
+}
+
+/** Loads a run, grades it automatically and appends the new grades to grades.jsonl. */
+export function gradeRunAuto(
+  runDir: string,
+  opts: RunContextOptions = {},
+): AutoSummary & { written: number; ctx: RunContext } {
+  const ctx = loadRunContext(runDir, opts);
+  const { grades, summary } = gradeAuto(ctx);
+  return { ...summary, written: appendGrades(ctx.runDir, grades), ctx };
 }

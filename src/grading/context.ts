@@ -90,7 +90,9 @@ function manifestRubric(m: RunManifestLike): string | undefined {
 /** A path in the manifest: absolute, relative to the cwd (as the user typed it), or relative to the run. */
 function resolveRecorded(path: string, runDir: string): string | undefined {
   if (isAbsolute(path)) return existsSync(path) ? path : undefined;
-  for (const p of [resolve(path), resolve(runDir, path)]) if (existsSync(p)) return p;
+  // runs/<id>/ usually sits two levels under the directory the run was started from.
+  for (const p of [resolve(path), resolve(runDir, path), resolve(runDir, '..', '..', path)])
+    if (existsSync(p)) return p;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 import { all, type BigNumber, create, type MathNode } from 'mathjs';
 import type { Answer } from '../exam/schema.js';
 import { latexToMathjs } from './latex.js';
+import { seededRandom } from './random.js';
 
 /**
  * Is a candidate's final answer equal to the expected answer? Compared by the answer's kind:
@@ -298,18 +299,6 @@ function compareNumber(candidate: string, expected: string, tol?: number): Compa
 }
 
 // ---------- expressions ----------
-
-/** A deterministic PRNG (mulberry32) so that random-point checks are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ExprSides {
   sides: MathNode[];

@@ -94,7 +94,8 @@ export function cleanAnswer(s: string): string {
 
 /** The final answer of one section of text, or undefined when it states none. */
 export function extractFinalAnswer(text: string): ExtractedAnswer | undefined {
-  const boxes = boxedContents(text);
+  // An empty box (`\\boxed{}`) states nothing; the last box with content is the answer.
+  const boxes = boxedContents(text).filter((b) => cleanAnswer(b) !== '');
   if (boxes.length) return { text: cleanAnswer(boxes[boxes.length - 1]), source: 'boxed' };
   const line = answerLine(text);
   if (line) return { text: cleanAnswer(line), source: 'answer-line' };

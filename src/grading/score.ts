@@ -1,7 +1,7 @@
 import { examMaxPoints, partMaxPoints, type Unit } from '../exam/model.js';
 import type { Exam } from '../exam/schema.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
-import { seededRandom } from './equivalence.js';
+import { seededRandom } from './random.js';
 import { latestGrades } from './store.js';
 
 /**
@@ -157,6 +157,8 @@ export function scoreExam(
             seen.add(r.id);
             continue;
           }
+          // An empty answer (a skipped question, or replay's "missing") is unanswered, not ungraded.
+          if (!r.text.trim()) continue;
           q.answered = true;
           const pick = pickUnitGrade(gradesBy.get(`${r.id}\u0000${u.id}`) ?? [], precedence);
           q.points += Math.min(pick.points, u.points);
@@ -167,7 +169,10 @@ export function scoreExam(
             ungraded[pick.status === 'ungraded' ? 'ungraded' : 'missing']++;
           }
         }
-        if (!qUnits.some((u) => byUnit.has(u.id))) ungraded.unanswered++;
+        const asked = qUnits.map((u) => byUnit.get(u.id)).filter((r) => r && !r.error && r.text !== undefined);
+        if (!qUnits.some((u) => byUnit.has(u.id)) || (asked.length && asked.every((r) => !r!.text!.trim()))) {
+          ungraded.unanswered++;
+        }
         questions.set(qid, q);
       }
       const parts = exam.parts.map((part) => {

@@ -80,3 +80,21 @@ export class GradeWriter {
     this.writer.close();
   }
 }
+
+/** Appends the grades that differ from the grader's current ones; returns how many were written. */
+export function appendGrades(runDir: string, grades: GradeRecord[]): number {
+  if (!grades.length) return 0;
+  const current = new Map(latestGrades(readGrades(runDir, { repair: true })).map((g) => [gradeKey(g), g]));
+  const writer = new GradeWriter(runDir, false);
+  let written = 0;
+  try {
+    for (const g of grades) {
+      if (sameGrade(current.get(gradeKey(g)), g)) continue;
+      writer.append(g);
+      written++;
+    }
+  } finally {
+    writer.close();
+  }
+  return written;
+}

@@ -1,0 +1,112 @@
+import { HeldoutError } from '../errors.js';
+import { examQuestions } from '../exam/model.js';
+import type { ModelCaller, OpenModelOptions } from '../models/index.js';
+import type { GradeRecord } from '../store/records.js';
+import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
+import { type JudgeTask, judgeGraderId, judgeTask, type Reduce, reduceJudgeGrades } from './judge.js';
+import { GradeWriter, gradeKey, latestGrades, readGrades, sameGrade } from './store.js';
+
+export function parseReduce(text: string): Reduce {
+  if (text === 'mean' || text === 'median' || text === 'majority') return text;
+  throw new HeldoutError(`--reduce must be mean, median or majority (got "${text}")`);
+}
+
+export interface JudgeRunOptions extends RunContextOptions {
+  judges: string[];
+  reduce?: Reduce;
+  concurrency?: number;
+  noCache?: boolean;
+  regrade?: boolean;
+  /** Injected model callers (tests, library users); default: openModel for each spec. */
+  callers?: ModelCaller[];
+  openOptions?: OpenModelOptions;
+  temperature?: number;
+  maxTokens?: number;
+  progress?: (done: number, total: number) => void;
+}
+
+export interface JudgeRunSummary {
+  graded: number;
+  ungraded: number;
+  skipped: number;
+  written: number;
+}
+
+export function judgeTasks(ctx: RunContext): JudgeTask[] {
+  const questions = new Map(examQuestions(ctx.exam.exam).map(({ question }) => [question.id, question]));
+  const tasks: JudgeTask[] = [];
+  for (const response of ctx.responses) {
+    if (response.error || response.text === undefined) continue;
+    for (const unit of gradableUnits(ctx, response)) {
+      tasks.push({
+        response,
+        unit,
+        question: questions.get(unit.questionId)!,
+        target: rubricFor(ctx, unit.id)!,
+        rubricNotes: ctx.rubric.rubric.notes,
+      });
+    }
+  }
+  return tasks;
+}
+
+/**
+ * Grades every (response, unit) of a run with each judge (through openModel's cache, retries and per-provider
+ * concurrency), writing each grade as it arrives. With several judges, a combined grade per unit is written too.
+ */
+export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions): Promise<JudgeRunSummary> {
+  if (!opts.judges.length && !opts.callers?.length) throw new HeldoutError('--judge needs a model spec');
+  const ctx = loadRunContext(runDir, opts);
+  let callers = opts.callers;
+  if (!callers) {
+    const { openModel, loadConfig } = await import('../models/index.js');
+    const config = loadConfig();
+    callers = opts.judges.map((spec) =>
+      openModel(spec, { config, concurrency: opts.concurrency, noCache: opts.noCache, ...opts.openOptions }),
+    );
+  }
+  const specs = callers.map((c) => c.spec);
+  const how = opts.reduce ?? 'median';
+  const current = new Map(latestGrades(readGrades(ctx.runDir, { repair: true })).map((g) => [gradeKey(g), g]));
+  const tasks = judgeTasks(ctx);
+  const writer = new GradeWriter(ctx.runDir, false);
+  const summary: JudgeRunSummary = { graded: 0, ungraded: 0, skipped: 0, written: 0 };
+  const write = (g: GradeRecord) => {
+    const k = gradeKey(g);
+    if (sameGrade(current.get(k), g)) return;
+    writer.append(g);
+    current.set(k, g);
+    summary.written++;
+  };
+  let done = 0;
+  try {
+    await Promise.all(
+      tasks.map(async (task) => {
+        const perJudge = await Promise.all(
+          callers.map(async (caller) => {
+            const key = gradeKey({
+              responseId: task.response.id,
+              unitId: task.unit.id,
+              grader: { kind: 'judge', id: judgeGraderId(caller.spec) },
+            });
+            const prev = current.get(key);
+            if (prev && prev.status === 'graded' && !opts.regrade) {
+              summary.skipped++;
+              return prev;
+            }
+            const g = await judgeTask(caller, task, { temperature: opts.temperature, maxTokens: opts.maxTokens });
+            summary[g.status === 'graded' ? 'graded' : 'ungraded']++;
+            write(g);
+            return g;
+          }),
+        );
+        if (callers.length > 1) write(reduceJudgeGrades(perJudge, task.target, task.unit.points, how, specs));
+        done++;
+        opts.progress?.(done, tasks.length);
+      }),
+    );
+  } finally {
+    writer.close();
+  }
+  return summary;
+}

@@ -1,0 +1,9 @@
+import { loadRunContext, type RunContextOptions } from './context.js';
+import { type ScoreOptions, type ScoreReport, scoreExam } from './score.js';
+import { readGrades } from './store.js';
+
+/** Loads a run and its grades and scores it. */
+export function scoreRun(runDir: string, opts: RunContextOptions & ScoreOptions = {}): ScoreReport {
+  const ctx = loadRunContext(runDir, opts);
+  return scoreExam(ctx.exam.exam, [...ctx.units.values()], ctx.responses, readGrades(ctx.runDir), opts);
+}

@@ -1,0 +1,244 @@
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { HeldoutError } from '../errors.js';
+import { examQuestions } from '../exam/model.js';
+import { displayPath } from '../exam/source.js';
+import type { GradeRecord } from '../store/records.js';
+import { readTable } from '../store/tabular.js';
+import { blindId, runSalt, shuffled } from './blind.js';
+import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
+import { applyRubric } from './rubric-apply.js';
+import { appendGrades } from './store.js';
+
+/**
+ * Grading sheets for people who mark in a spreadsheet: one row per answer × rubric item (and one per cap that
+ * a grader decides), with an empty `points` column. Import validates every row first and imports nothing if
+ * any row is bad.
+ */
+
+export const SHEET_COLUMNS = [
+  'answer_id',
+  'unit_id',
+  'row_type',
+  'item_id',
+  'max_points',
+  'points',
+  'criterion',
+  'question',
+  'reference',
+  'answer',
+  'model',
+] as const;
+
+/** Spreadsheets run cells that start with = + - @ as formulas; a leading apostrophe keeps them text. */
+function safeCell(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+export function exportGradingSheet(
+  runDir: string,
+  file: string,
+  opts: RunContextOptions & { blind?: boolean; seed?: number } = {},
+): { rows: number; answers: number } {
+  const ctx = loadRunContext(runDir, opts);
+  const blind = opts.blind !== false;
+  const salt = blind ? runSalt(ctx.runDir) : '';
+  const questionText = new Map(examQuestions(ctx.exam.exam).map(({ question }) => [question.id, question.text]));
+  let responses = ctx.responses.filter((r) => !r.error && r.text !== undefined);
+  responses = blind ? shuffled(responses, opts.seed ?? 1) : responses;
+  const rows: string[][] = [];
+  let answers = 0;
+  for (const r of responses) {
+    for (const unit of gradableUnits(ctx, r)) {
+      const target = rubricFor(ctx, unit.id)!;
+      answers++;
+      const common = {
+        answer_id: blind ? blindId(salt, r.id) : r.id,
+        unit_id: unit.id,
+        question: safeCell(
+          unit.questionId === unit.id
+            ? (questionText.get(unit.questionId) ?? '')
+            : `${questionText.get(unit.questionId) ?? ''}\n\n(${unit.labels.slice(1).join('.')}) ${unit.text}`,
+        ),
+        reference: safeCell(unit.reference ?? ''),
+        answer: safeCell(r.text ?? ''),
+        model: blind ? '' : r.model,
+      };
+      for (const item of target.items) {
+        rows.push(
+          row({
+            ...common,
+            row_type: 'item',
+            item_id: item.id,
+            max_points: String(item.points),
+            criterion: safeCell(item.criterion),
+          }),
+        );
+      }
+      for (const cap of target.caps ?? []) {
+        if (cap.unless) continue;
+        rows.push(
+          row({
+            ...common,
+            row_type: 'cap',
+            item_id: cap.id,
+            max_points: '',
+            criterion: safeCell(`${cap.criterion} (points column: yes if this applies, else no or empty)`),
+          }),
+        );
+      }
+    }
+  }
+  const columns = blind ? SHEET_COLUMNS.filter((c) => c !== 'model') : [...SHEET_COLUMNS];
+  const body = stringify([columns.map(String), ...rows.map((r) => columns.map((c) => r[SHEET_COLUMNS.indexOf(c)]))], {
+    record_delimiter: 'unix',
+  });
+  writeFileSync(file, body);
+  return { rows: rows.length, answers };
+}
+
+function row(v: Partial<Record<(typeof SHEET_COLUMNS)[number], string>>): string[] {
+  return SHEET_COLUMNS.map((c) => v[c] ?? '');
+}
+
+interface PendingUnit {
+  answerId: string;
+  responseId: string;
+  unitId: string;
+  items: Record<string, { points: number } | null>;
+  caps: Set<string>;
+  lines: number[];
+}
+
+export function importGradingSheet(
+  runDir: string,
+  file: string,
+  opts: RunContextOptions & { grader: string; kind?: 'human' | 'judge'; now?: () => string },
+): { rows: number; grades: number; written: number } {
+  const grader = opts.grader.trim();
+  if (!grader) throw new HeldoutError('--grader must not be empty');
+  const ctx = loadRunContext(runDir, opts);
+  const table = readTable(file);
+  const shown = displayPath(file);
+  for (const col of ['answer_id', 'unit_id', 'item_id', 'points']) {
+    if (!table.columns.includes(col)) {
+      throw new HeldoutError(`no column "${col}"`, {
+        where: shown,
+        hint: `a grading sheet needs answer_id, unit_id, item_id and points (write one with \`heldout grades export\`)`,
+      });
+    }
+  }
+  const answerIds = answerIdMap(ctx);
+  const errors: { line: number; message: string }[] = [];
+  const units = new Map<string, PendingUnit>();
+  const seen = new Set<string>();
+  // Units with a bad row: their completeness is not reported again.
+  const badUnits = new Set<string>();
+  for (const { line, values } of table.rows) {
+    let unitKey: string | undefined;
+    const bad = (message: string) => {
+      errors.push({ line, message });
+      if (unitKey) badUnits.add(unitKey);
+    };
+    const answerId = String(values.answer_id ?? '').trim();
+    const unitId = String(values.unit_id ?? '').trim();
+    const itemId = String(values.item_id ?? '').trim();
+    const rawPoints = String(values.points ?? '').trim();
+    const response = answerIds.get(answerId);
+    if (!response) {
+      bad(`answer_id "${answerId}" is not an answer in this run`);
+      continue;
+    }
+    const target = rubricFor(ctx, unitId);
+    if (!target || !ctx.responses.find((r) => r.id === response)?.unitIds.includes(unitId)) {
+      bad(`unit_id "${unitId}" is not graded on answer ${answerId}`);
+      continue;
+    }
+    const key = `${response}\u0000${unitId}`;
+    unitKey = key;
+    if (seen.has(`${key}\u0000${itemId}`)) {
+      bad(`item "${itemId}" appears twice for answer ${answerId}, unit ${unitId}`);
+      continue;
+    }
+    seen.add(`${key}\u0000${itemId}`);
+    const pending = units.get(key) ?? { answerId, responseId: response, unitId, items: {}, caps: new Set(), lines: [] };
+    units.set(key, pending);
+    pending.lines.push(line);
+    const item = target.items.find((i) => i.id === itemId);
+    const cap = (target.caps ?? []).find((c) => c.id === itemId && !c.unless);
+    if (item) {
+      if (rawPoints === '') {
+        pending.items[itemId] = null;
+        continue;
+      }
+      const p = Number(rawPoints.replace(',', '.'));
+      if (!Number.isFinite(p)) bad(`points "${rawPoints}" for item ${itemId} is not a number`);
+      else if (!Number.isInteger(p)) bad(`points ${p} for item ${itemId} must be a whole number`);
+      else if (p < 0 || p > item.points) bad(`points ${p} for item ${itemId} must be between 0 and ${item.points}`);
+      else pending.items[itemId] = { points: p };
+    } else if (cap) {
+      const v = rawPoints.toLowerCase();
+      if (['yes', 'y', '1', 'true', 'x'].includes(v)) pending.caps.add(cap.id);
+      else if (!['', 'no', 'n', '0', 'false'].includes(v)) bad(`cap ${cap.id}: write yes or no (got "${rawPoints}")`);
+    } else {
+      bad(`item_id "${itemId}" is not a rubric item or cap of unit ${unitId}`);
+    }
+  }
+  const grades: GradeRecord[] = [];
+  const at = (opts.now ?? (() => new Date().toISOString()))();
+  for (const [key, p] of units) {
+    if (badUnits.has(key)) continue;
+    const target = rubricFor(ctx, p.unitId)!;
+    const filled = target.items.filter((i) => p.items[i.id]);
+    if (filled.length === 0 && p.caps.size === 0) continue; // not graded yet: skipped, not an error
+    const missing = target.items.filter((i) => !p.items[i.id]).map((i) => i.id);
+    if (missing.length) {
+      errors.push({
+        line: Math.min(...p.lines),
+        message: `answer ${p.answerId}, unit ${p.unitId}: no points for ${missing.join(', ')} (fill every item of a unit, or none)`,
+      });
+      continue;
+    }
+    const unit = ctx.units.get(p.unitId)!;
+    const applied = applyRubric(target, unit.points, {
+      items: Object.fromEntries(Object.entries(p.items).map(([k, v]) => [k, { points: v!.points }])),
+      caps: [...p.caps],
+    });
+    grades.push({
+      responseId: p.responseId,
+      unitId: p.unitId,
+      grader: { kind: opts.kind ?? 'human', id: grader },
+      status: 'graded',
+      items: applied.items,
+      ...(applied.caps.length ? { caps: applied.caps } : {}),
+      total: applied.total,
+      maxPoints: unit.points,
+      note: [`imported from ${basename(file)}`, ...applied.notes].join('; '),
+      at,
+    });
+  }
+  if (errors.length) {
+    errors.sort((a, b) => a.line - b.line);
+    const list = errors
+      .slice(0, 5)
+      .map((e) => `line ${e.line}: ${e.message}`)
+      .join('; ');
+    throw new HeldoutError(
+      `${errors.length} bad row(s), nothing imported: ${list}${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}`,
+      { where: `${shown}:${errors[0].line}`, hint: 'fix the rows and import again' },
+    );
+  }
+  return { rows: table.rows.length, grades: grades.length, written: appendGrades(ctx.runDir, grades) };
+}
+
+/** Both the blind ids and the plain response ids map to response ids. */
+function answerIdMap(ctx: RunContext): Map<string, string> {
+  const salt = runSalt(ctx.runDir);
+  const m = new Map<string, string>();
+  for (const r of ctx.responses) {
+    m.set(r.id, r.id);
+    m.set(blindId(salt, r.id), r.id);
+  }
+  return m;
+}
