@@ -9,6 +9,7 @@ import { registerGradeCommands } from './grade.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
+import { registerScanCommands } from './scan.js';
 
 /** Each command module adds its commands; cores are imported lazily inside actions to keep start-up fast. */
 const registrars: ((program: Command) => void)[] = [
@@ -20,6 +21,7 @@ const registrars: ((program: Command) => void)[] = [
   registerBenchCommands,
   registerReportCommands,
   registerDemoCommands,
+  registerScanCommands,
 ];
 
 export function buildProgram(): Command {

@@ -1,0 +1,304 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { ExitCode, HeldoutError } from '../errors.js';
+import { addOptions, type OptionDefs, resolveOptions } from './options.js';
+import { paint, printJson, table } from './output.js';
+
+export const scanOptionDefs = {
+  bench: {
+    flags: '--bench <spec...>',
+    description: 'benchmarks to look for: gsm8k, math, mmlu, humaneval, a file, a directory, or label=path',
+    schema: z.array(z.string()).default([]),
+  },
+  exam: {
+    flags: '--exam <dir...>',
+    description: "also look for an exam's questions (its units, labelled by exam id)",
+    schema: z.array(z.string()).default([]),
+  },
+  corpus: {
+    flags: '--corpus <file|dir|glob...>',
+    description:
+      'corpus shards: .jsonl/.ndjson (one JSON document per line) or .txt (one document per line), also .gz/.zst',
+    schema: z.array(z.string()).default([]),
+  },
+  field: {
+    flags: '--field <name>',
+    description: 'JSONL: the top-level field holding the document text',
+    schema: z.string().min(1).default('text'),
+  },
+  format: {
+    flags: '--format <format>',
+    description: 'auto (by extension: .txt = text, else jsonl), jsonl or text',
+    schema: z.enum(['auto', 'jsonl', 'text']).default('auto'),
+  },
+  rule: {
+    flags: '--rule <rule>',
+    description: 'contamination rule (gpt3-13gram: janitor normalisation, word n-grams)',
+    schema: z.enum(['gpt3-13gram']).default('gpt3-13gram'),
+  },
+  n: { flags: '--n <n>', description: 'n-gram length', schema: z.number().int().min(1).max(64).default(13) },
+  workers: {
+    flags: '--workers <n>',
+    description: 'worker threads (default: number of cores; 0 = scan in the main thread)',
+    schema: z.number().int().min(0).max(256).optional(),
+  },
+  shard: {
+    flags: '--shard <i/N>',
+    description: 'scan only shard i of N (0-based) and write a partial result for `heldout scan merge`',
+    schema: z.string().optional(),
+  },
+  benchField: {
+    flags: '--bench-field <name>',
+    description: 'for a generic benchmark file: the field holding the text',
+    schema: z.string().optional(),
+  },
+  out: { flags: '--out <file>', description: 'write the result JSON here', schema: z.string().optional() },
+  json: { flags: '--json', description: 'print the result JSON on stdout', schema: z.boolean().default(false) },
+  exitZero: {
+    flags: '--exit-zero',
+    description: 'exit 0 even when contamination is found (batch jobs; read the result file)',
+    schema: z.boolean().default(false),
+  },
+  progress: {
+    flags: '--no-progress',
+    description: 'no progress output on stderr',
+    schema: z.boolean().default(true),
+  },
+} satisfies OptionDefs;
+
+/** cli-progress on a terminal, a plain line every few seconds otherwise (CI logs). */
+async function progressReporter(enabled: boolean) {
+  const started = Date.now();
+  let total = 0;
+  let done = 0;
+  let bar:
+    | { update(v: number, p?: object): void; stop(): void; start(t: number, v: number, p?: object): void }
+    | undefined;
+  let lastLine = 0;
+  const mb = (b: number) => (b / 1e6).toFixed(0);
+  const rate = () => done / 1e6 / Math.max(0.001, (Date.now() - started) / 1000);
+  return {
+    async start(bytes: number) {
+      total = bytes;
+      if (!enabled) return;
+      if (process.stderr.isTTY) {
+        const { default: cliProgress } = await import('cli-progress');
+        bar = new cliProgress.SingleBar(
+          {
+            format: 'scan [{bar}] {percentage}% | {doneMB}/{totalMB} MB | {speed} MB/s | ETA {eta_formatted}',
+            stream: process.stderr,
+            hideCursor: true,
+            etaBuffer: 50,
+          },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, 0, { doneMB: '0', totalMB: mb(total), speed: '0' });
+      }
+    },
+    tick(bytes: number) {
+      done += bytes;
+      if (!enabled) return;
+      if (bar) bar.update(done, { doneMB: mb(done), totalMB: mb(total), speed: rate().toFixed(0) });
+      else if (Date.now() - lastLine > 5000) {
+        lastLine = Date.now();
+        const eta = rate() > 0 ? (total - done) / 1e6 / rate() : 0;
+        process.stderr.write(
+          `scan: ${mb(done)}/${mb(total)} MB (${total ? ((done / total) * 100).toFixed(0) : 100}%), ${rate().toFixed(0)} MB/s, ETA ${eta.toFixed(0)} s\n`,
+        );
+      }
+    },
+    stop() {
+      bar?.stop();
+      return { seconds: (Date.now() - started) / 1000, mbps: rate() };
+    },
+  };
+}
+
+type ScanResultJson = import('../contamination/scan/result.js').ScanOutput;
+
+function printSummary(out: ScanResultJson, extra?: string): void {
+  const rows = Object.entries(out.benchmarks).map(([label, b]) => [
+    label,
+    b.items,
+    b.contaminatedItems,
+    `${b.percent.toFixed(2)}%`,
+    b.contaminated.reduce((s, m) => s + m.documents, 0),
+  ]);
+  process.stdout.write(`${table(rows, ['benchmark', 'items', 'contaminated', 'percent', 'document hits'])}\n`);
+  const worst = Object.entries(out.benchmarks)
+    .flatMap(([label, b]) => b.contaminated.map((m) => ({ label, m })))
+    .sort((a, b) => b.m.coverage - a.m.coverage || b.m.documents - a.m.documents)
+    .slice(0, 10);
+  if (worst.length > 0) {
+    process.stdout.write(`\n${paint.bold('most covered items')}\n`);
+    for (const { m } of worst) {
+      process.stdout.write(
+        `  ${m.id}  ${(m.coverage * 100).toFixed(0)}% of ${m.tokens} tokens, ${m.documents} document(s), e.g. ${m.firstDocuments[0]}\n    ${paint.dim(`"${m.ngrams[0]?.text ?? ''}"`)}\n`,
+      );
+    }
+  }
+  const c = out.corpus;
+  const problems = [
+    c.badLines ? `${c.badLines} malformed line(s) skipped (first: ${c.firstBadLines[0]?.document})` : '',
+    c.missingField ? `${c.missingField} document(s) without a string "${out.field}" (first: ${c.firstMissing[0]})` : '',
+  ].filter(Boolean);
+  process.stdout.write(
+    `\n${c.files.length} file(s), ${(c.bytes / 1e6).toFixed(1)} MB, ${c.documents} document(s); ${out.documents.length} with a ${out.n}-gram match${extra ?? ''}\n`,
+  );
+  for (const p of problems) process.stdout.write(`${paint.yellow('warning')}: ${p}\n`);
+}
+
+async function writeResult(file: string, out: unknown): Promise<void> {
+  const { writeFileSync, renameSync, mkdirSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  mkdirSync(dirname(file), { recursive: true });
+  // Write then rename, so a watcher (the k8s merge step) never reads half a file.
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+function contaminated(out: ScanResultJson): boolean {
+  return Object.values(out.benchmarks).some((b) => b.contaminatedItems > 0);
+}
+
+export function registerScanCommands(program: Command): void {
+  const scan = program
+    .command('scan')
+    .description('scan training corpora (JSONL/text, .gz/.zst) for benchmark and exam n-grams, on all cores')
+    .enablePositionalOptions();
+  addOptions(scan, scanOptionDefs);
+  scan.action(async (_opts: unknown, cmd: Command) => {
+    const o = resolveOptions(cmd, scanOptionDefs);
+    if (o.corpus.length === 0) throw new HeldoutError('no corpus given', { hint: 'pass --corpus <file|dir|glob>' });
+    if (o.bench.length === 0 && o.exam.length === 0) {
+      throw new HeldoutError('nothing to look for', { hint: 'pass --bench gsm8k (or a path) and/or --exam <dir>' });
+    }
+    const { scanCorpus } = await import('../contamination/scan/scan.js');
+    const { parseShard } = await import('../contamination/scan/corpus.js');
+    const sources: import('../contamination/scan/scan.js').ScanSource[] = [];
+    if (o.bench.length > 0) {
+      const { loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+      for (const s of await loadBenchmarkSources(o.bench, { fieldName: o.benchField })) {
+        sources.push({ label: s.label, hash: s.hash, items: s.items });
+      }
+    }
+    for (const dir of o.exam) {
+      const { loadExam } = await import('../exam/load.js');
+      const { examUnits, examHash } = await import('../exam/model.js');
+      const { exam } = loadExam(dir);
+      if (sources.some((s) => s.label === exam.id)) {
+        throw new HeldoutError(`two sources are labelled "${exam.id}"`, { where: dir });
+      }
+      sources.push({
+        label: exam.id,
+        hash: examHash(exam),
+        items: examUnits(exam).map((u) => ({ id: u.id, text: u.text })),
+      });
+    }
+    const progress = await progressReporter(o.progress);
+    const out = await scanCorpus({
+      sources,
+      corpus: o.corpus,
+      field: o.field,
+      n: o.n,
+      rule: o.rule,
+      workers: o.workers,
+      shard: o.shard ? parseShard(o.shard) : undefined,
+      format: o.format === 'auto' ? undefined : o.format,
+      onStart: (info) => {
+        if (o.progress) {
+          process.stderr.write(
+            `scan: ${info.files.length} file(s), ${(info.bytes / 1e6).toFixed(1)} MB, ${info.ngrams} distinct ${o.n}-grams, ${info.workers} worker(s)\n`,
+          );
+        }
+        void progress.start(info.bytes);
+      },
+      onProgress: (b) => progress.tick(b),
+    });
+    const t = progress.stop();
+    if (o.out) await writeResult(o.out, out);
+    if (o.json) printJson(out);
+    else {
+      printSummary(out, `; ${t.seconds.toFixed(1)} s, ${t.mbps.toFixed(0)} MB/s${o.out ? `; wrote ${o.out}` : ''}`);
+      if (out.shard) {
+        process.stdout.write(
+          `partial result (shard ${out.shard.index}/${out.shard.count}): combine with \`heldout scan merge\`\n`,
+        );
+      }
+    }
+    process.exitCode = contaminated(out) && !o.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+  });
+
+  scan
+    .command('merge')
+    .description('combine the partial results of `heldout scan --shard i/N` into the result of one scan')
+    .argument('<part...>', 'partial result files (part-*.json)')
+    .option('--out <file>', 'write the merged result JSON here')
+    .option('--json', 'print the merged result JSON on stdout')
+    .option('--exit-zero', 'exit 0 even when contamination is found')
+    .action(async (files: string[], opts: { out?: string; json?: boolean; exitZero?: boolean }) => {
+      const { readFileSync } = await import('node:fs');
+      const { mergeScans } = await import('../contamination/scan/result.js');
+      const parts = files.map((file) => {
+        let out: ScanResultJson;
+        try {
+          out = JSON.parse(readFileSync(file, 'utf8'));
+        } catch (err) {
+          throw new HeldoutError(`cannot read partial result: ${(err as Error).message}`, {
+            where: file,
+            hint: 'pass the files written by `heldout scan --shard i/N --out …`',
+          });
+        }
+        if (!out || typeof out !== 'object' || !out.benchmarks || !out.fingerprint) {
+          throw new HeldoutError('not a scan result', {
+            where: file,
+            hint: 'expected the JSON of `heldout scan --out`',
+          });
+        }
+        return { file, out };
+      });
+      const merged = mergeScans(parts);
+      if (opts.out) await writeResult(opts.out, merged);
+      if (opts.json) printJson(merged);
+      else printSummary(merged, opts.out ? `; wrote ${opts.out}` : '');
+      process.exitCode = contaminated(merged) && !opts.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+    });
+
+  scan
+    .command('k8s')
+    .description('print a Kubernetes Indexed Job that scans N shards in parallel, plus the merge Job')
+    .requiredOption('--shards <n>', 'number of shards (pods)')
+    .requiredOption('--image <image>', 'container image with heldout installed (entrypoint not used)')
+    .requiredOption('--corpus-uri <uri>', 'pvc://<claim>/<glob>, nfs://<server>/<path>/<glob> or host:///<path>/<glob>')
+    .requiredOption('--results-uri <uri>', 'pvc://<claim>/<dir> (ReadWriteMany) for the part files and result.json')
+    .option('--bench <spec...>', 'benchmarks, as paths inside the image or on a volume', [])
+    .option('--exam <dir...>', 'exam directories inside the image', [])
+    .option('--field <name>', 'JSONL text field', 'text')
+    .option('--n <n>', 'n-gram length', '13')
+    .option('--name <name>', 'Job name prefix', 'heldout-scan')
+    .option('--namespace <ns>', 'namespace')
+    .option('--cpu <n>', 'CPUs per pod (= worker threads)', '4')
+    .option('--memory <size>', 'memory per pod', '4Gi')
+    .option('--heldout <cmd>', 'command that runs heldout in the image', 'heldout')
+    .action(async (opts: Record<string, string | string[] | undefined>) => {
+      const { k8sManifest } = await import('../contamination/scan/k8s.js');
+      process.stdout.write(
+        k8sManifest({
+          shards: Number(opts.shards),
+          image: String(opts.image),
+          corpusUri: String(opts.corpusUri),
+          resultsUri: opts.resultsUri as string | undefined,
+          bench: opts.bench as string[],
+          exam: opts.exam as string[],
+          field: String(opts.field),
+          n: Number(opts.n),
+          name: String(opts.name),
+          namespace: opts.namespace as string | undefined,
+          cpu: Number(opts.cpu),
+          memory: String(opts.memory),
+          heldout: String(opts.heldout),
+        }),
+      );
+    });
+}
