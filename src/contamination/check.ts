@@ -609,10 +609,11 @@ export function checkText(
       addWordMatches('palm-8gram-70', run, PALM_N, tokens, run.windows);
     }
 
-    {
-      const idx = p.indexes.get(
-        specId({ kind: 'word', field, n: TEMPLATE_N, normalization: normalizationId(templateNorm) }),
-      )!;
+    const templateIdx = p.indexes.get(
+      specId({ kind: 'word', field, n: TEMPLATE_N, normalization: normalizationId(templateNorm) }),
+    );
+    if (templateIdx) {
+      const idx = templateIdx;
       // Windows that are mostly numbers would match any list of numbers.
       const numCount = (i: number) => {
         let c = 0;

@@ -45,7 +45,7 @@ export function renderCheckTable(
   res: CheckResult,
   table: (rows: (string | number)[][], header: string[]) => string,
 ): string {
-  const header = ['item', ...res.rules.map((r) => SHORT[r]), 'template', 'run', 'closest match'];
+  const header = ['item', ...res.rules.map((r) => SHORT[r]), 'template', 'longest run', 'closest match'];
   const out: string[] = [];
   out.push(`benchmarks: ${sourcesLine(res)}`);
   out.push(`rules: ${res.rules.join(', ')} (n = ${res.n}${res.nMode === 'auto' ? ', auto' : ''})`);

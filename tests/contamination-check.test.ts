@@ -1,0 +1,374 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type BenchItem, loadBenchmarkSource } from '../src/contamination/benchmarks.js';
+import { autoN, type CheckOptions, checkText, longestSharedRun, type TextResult } from '../src/contamination/check.js';
+import { ngramHash, ngramHashesInto, stringHash2, tokenHashes } from '../src/contamination/hash.js';
+import { loadOrBuildIndex } from '../src/contamination/index-cache.js';
+import {
+  buildCharIndex,
+  buildWordIndex,
+  deserializeIndex,
+  type IndexSpec,
+  lookup,
+  serializeIndex,
+} from '../src/contamination/ngram-index.js';
+import { checkContamination } from '../src/contamination/run-check.js';
+import { examTexts } from '../src/contamination/texts.js';
+import { loadExam } from '../src/exam/load.js';
+import { ROOT, tempDir } from './helpers/cli.js';
+
+const FIX = join(ROOT, 'tests/fixtures/contamination');
+
+async function planted(opts: CheckOptions = {}) {
+  const source = await loadBenchmarkSource(join(FIX, 'toy'));
+  const loaded = loadExam(join(FIX, 'exam'));
+  const res = checkContamination(
+    { subject: { kind: 'exam', id: loaded.exam.id, dir: loaded.dir }, items: examTexts(loaded) },
+    [source],
+    { cacheDir: tempDir(), ...opts },
+  );
+  const byId = new Map(res.items.map((r) => [r.id, r]));
+  return { res, get: (id: string) => byId.get(id) as TextResult };
+}
+
+describe('rules on planted items (toy benchmark written for these tests)', () => {
+  it('a verbatim copy is contaminated under every rule, with the benchmark item and the shared span', async () => {
+    const { get } = await planted();
+    const r = get('verbatim');
+    expect(r.verdicts).toEqual({
+      'gpt3-13gram': 'contaminated',
+      'palm-8gram-70': 'contaminated',
+      'gpt4-50char': 'contaminated',
+    });
+    expect(r.overlap['gpt3-13gram']?.fraction).toBe(1);
+    expect(r.overlap['palm-8gram-70']?.fraction).toBe(1);
+    expect(r.overlap.longestRun).toBe(r.words);
+    const m = r.matches.find((x) => x.rule === 'gpt3-13gram');
+    expect(m?.itemId).toBe('toy/test:1');
+    expect(m?.bench).toBe('toy');
+    expect(m?.spans[0].text.startsWith('a farmer keeps chickens')).toBe(true);
+    expect(m?.similarity?.dice).toBe(1);
+  });
+
+  it('case and ASCII punctuation changes are invisible to the janitor rules', async () => {
+    const { get } = await planted();
+    const r = get('casepunct');
+    expect(r.verdicts['gpt3-13gram']).toBe('contaminated');
+    expect(r.verdicts['palm-8gram-70']).toBe('contaminated');
+    expect(r.overlap['palm-8gram-70']?.fraction).toBe(1);
+  });
+
+  it('new numbers: clean under the n-gram rules, caught as a template match', async () => {
+    const { get } = await planted();
+    const r = get('newnumbers');
+    expect(r.verdicts).toEqual({ 'gpt3-13gram': 'clean', 'palm-8gram-70': 'clean', 'gpt4-50char': 'clean' });
+    expect(r.templateMatch).toBe(true);
+    expect(r.matches.find((m) => m.rule === 'template')?.itemId).toBe('toy/test:3');
+    expect(r.overlap.template?.fraction).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('a LaTeX variant (\\dfrac12 vs $\\frac{1}{2}$) is missed by the exact rules and caught with --latex', async () => {
+    const exact = (await planted()).get('latex');
+    expect(exact.verdicts['gpt3-13gram']).toBe('clean');
+    expect(exact.verdicts['palm-8gram-70']).toBe('clean');
+    expect(exact.templateMatch).toBe(true);
+    const latex = (await planted({ latex: true })).get('latex');
+    expect(latex.verdicts['gpt3-13gram']).toBe('contaminated');
+    expect(latex.verdicts['palm-8gram-70']).toBe('contaminated');
+  });
+
+  it('a text in another language is not comparable, never clean', async () => {
+    const { get } = await planted();
+    const r = get('hungarian');
+    expect(r.language).toBe('hu');
+    expect(Object.values(r.verdicts)).toEqual(['not-comparable', 'not-comparable', 'not-comparable']);
+    expect(r.reasons['gpt3-13gram']).toMatch(/hu vs en/);
+  });
+
+  it('texts shorter than n are not comparable under the word rules; gpt4 compares them whole', async () => {
+    const { get } = await planted();
+    const r = get('short');
+    expect(r.verdicts['gpt3-13gram']).toBe('not-comparable');
+    expect(r.verdicts['palm-8gram-70']).toBe('not-comparable');
+    expect(r.reasons['gpt3-13gram']).toMatch(/shorter than n \(5 < 13/);
+    expect(r.verdicts['gpt4-50char']).toBe('clean');
+  });
+
+  it('an original item is clean; a sub-part is checked with its stem', async () => {
+    const { get, res } = await planted();
+    expect(get('original').verdicts).toEqual({
+      'gpt3-13gram': 'clean',
+      'palm-8gram-70': 'clean',
+      'gpt4-50char': 'clean',
+    });
+    expect(get('original').templateMatch).toBe(false);
+    expect(get('stem-a').verdicts['gpt3-13gram']).toBe('contaminated');
+    expect(res.contaminated).toBe(true);
+    expect(res.exitCode).toBe(2);
+    expect(res.summary.byRule['gpt3-13gram']).toEqual({ clean: 3, contaminated: 4, 'not-comparable': 2 });
+  });
+
+  it('--n auto uses the 5th-percentile length, clamped to [8, 13]', async () => {
+    expect(autoN(['one two three'])).toBe(8);
+    expect(autoN(Array.from({ length: 20 }, () => Array(30).fill('w').join(' ')))).toBe(13);
+    expect(
+      autoN(
+        Array.from({ length: 20 }, (_, i) =>
+          Array(10 + i)
+            .fill('w')
+            .join(' '),
+        ),
+      ),
+    ).toBe(10);
+    const { res } = await planted({ n: 'auto' });
+    expect(res.n).toBe(8);
+    expect(res.nMode).toBe('auto');
+  });
+
+  it('empty texts are not comparable under every rule', async () => {
+    const source = await loadBenchmarkSource(join(FIX, 'toy'));
+    const res = checkContamination(
+      {
+        subject: { kind: 'items', file: 'x', field: 'text' },
+        items: [
+          { id: 'empty', text: '' },
+          { id: 'punct', text: '?!... ()' },
+        ],
+      },
+      [source],
+      { cacheDir: tempDir() },
+    );
+    for (const r of res.items) {
+      expect(Object.values(r.verdicts)).toEqual(['not-comparable', 'not-comparable', 'not-comparable']);
+    }
+    expect(res.exitCode).toBe(0);
+  });
+
+  it('model answers are checked against benchmark solutions', async () => {
+    const source = await loadBenchmarkSource(join(FIX, 'toy'));
+    const solution = source.items[0].solution!;
+    const res = checkContamination(
+      {
+        subject: { kind: 'items', file: 'x', field: 'text' },
+        items: [
+          {
+            id: 'q',
+            text: 'An original question about nothing in particular, written to be long enough to be compared.',
+          },
+        ],
+        answers: [
+          { id: 'm|q|0', text: `Let me think. ${solution}`, model: 'm', questionId: 'q' },
+          { id: 'm|q|1', text: 'I count the heads first and then the legs, and solve the two equations.', model: 'm' },
+        ],
+      },
+      [source],
+      { cacheDir: tempDir() },
+    );
+    expect(res.items[0].verdicts['gpt3-13gram']).toBe('clean');
+    expect(res.answers?.[0].verdicts['gpt3-13gram']).toBe('contaminated');
+    expect(res.answers?.[0].matches[0].itemId).toBe('toy/test:1');
+    expect(res.answers?.[1].verdicts['gpt3-13gram']).toBe('clean');
+    expect(res.summary.answers).toMatchObject({ total: 2, contaminated: 1 });
+    expect(res.exitCode).toBe(2);
+  });
+});
+
+describe('64-bit n-gram hashing', () => {
+  it('the allocation-free loop gives exactly ngramHash', () => {
+    const { h1, h2 } = tokenHashes('the quick brown fox jumps over the lazy dog again and again today'.split(' '));
+    const hi = new Uint32Array(20);
+    const lo = new Uint32Array(20);
+    const n = ngramHashesInto(h1, h2, 0, h1.length, 5, hi, lo, 0);
+    expect(n).toBe(h1.length - 4);
+    for (let i = 0; i < n; i++) expect([hi[i], lo[i]]).toEqual(ngramHash(h1, h2, i, 5));
+  });
+
+  it('has no 64-bit collisions over two million distinct n-grams (and 32-bit halves collide at the birthday rate)', () => {
+    // Distinct 13-grams over a 5000-word vocabulary: the i-th n-gram is i written in base 5000, then padding.
+    const N = 2_000_000;
+    const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
+    const { h1, h2 } = tokenHashes(vocab);
+    const t1 = new Uint32Array(13);
+    const t2 = new Uint32Array(13);
+    const hi = new Uint32Array(N);
+    const lo = new Uint32Array(N);
+    for (let i = 0; i < N; i++) {
+      let x = i;
+      for (let j = 0; j < 13; j++) {
+        const w = j < 2 ? x % 5000 : (j * 7919 + 3) % 5000;
+        if (j < 2) x = Math.floor(x / 5000);
+        t1[j] = h1[w];
+        t2[j] = h2[w];
+      }
+      // Positions 0–1 carry i (up to 25 million distinct); the rest vary with the position only.
+      t1[2] = h1[i % 4999];
+      t2[2] = h2[i % 4999];
+      const [a, b] = ngramHash(t1, t2, 0, 13);
+      hi[i] = a;
+      lo[i] = b;
+    }
+    const keys = new BigUint64Array(N);
+    for (let i = 0; i < N; i++) keys[i] = (BigInt(hi[i]) << 32n) | BigInt(lo[i]);
+    keys.sort();
+    let full = 0;
+    for (let i = 1; i < N; i++) if (keys[i] === keys[i - 1]) full++;
+    const sortedHi = hi.slice().sort();
+    let half = 0;
+    for (let i = 1; i < N; i++) if (sortedHi[i] === sortedHi[i - 1]) half++;
+    expect(full).toBe(0);
+    // Expected 32-bit collisions ≈ N²/2³³ ≈ 466.
+    expect(half).toBeGreaterThan(300);
+    expect(half).toBeLessThan(650);
+  });
+
+  it('string hashes differ for strings that differ in one character', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 100_000; i++) seen.add(stringHash2(`token${i}`).join(':'));
+    expect(seen.size).toBe(100_000);
+  });
+
+  it('a forced collision never produces a false match: candidates are verified against the real tokens', async () => {
+    const source = await loadBenchmarkSource(join(FIX, 'toy'));
+    const everythingCollides = () => [7, 7] as [number, number];
+    const opts: CheckOptions = {
+      cacheDir: tempDir(),
+      hasher: everythingCollides,
+      charHasher: everythingCollides,
+    };
+    const res = checkContamination(
+      {
+        subject: { kind: 'items', file: 'x', field: 'text' },
+        items: [
+          {
+            id: 'unrelated',
+            text: 'Describe the water cycle in your own words, naming evaporation, condensation and precipitation, with one example of each from daily life.',
+          },
+          {
+            id: 'copy',
+            text: 'A farmer keeps chickens and goats in a single pen behind the old stone barn. Together the animals have 40 heads and 112 legs.',
+          },
+        ],
+      },
+      [source],
+      opts,
+    );
+    const [unrelated, copy] = res.items;
+    expect(unrelated.verdicts).toEqual({ 'gpt3-13gram': 'clean', 'palm-8gram-70': 'clean', 'gpt4-50char': 'clean' });
+    expect(unrelated.matches).toEqual([]);
+    expect(copy.verdicts['gpt3-13gram']).toBe('contaminated');
+    expect(copy.matches.every((m) => m.itemId === 'toy/test:1')).toBe(true);
+    // Nothing built with a test hasher is cached.
+    expect(readdirSync(opts.cacheDir!).filter((f) => f.endsWith('.idx'))).toEqual([]);
+  });
+});
+
+describe('index', () => {
+  const items: BenchItem[] = [
+    { id: 'a', text: 'one two three four five six seven eight nine ten' },
+    { id: 'b', text: 'one two three four five six seven eight other words' },
+    { id: 'c', text: '' },
+  ];
+  const spec: IndexSpec = { kind: 'word', field: 'text', n: 8, normalization: 'janitor' };
+
+  it('maps each n-gram to the items holding it, once per item', () => {
+    const idx = buildWordIndex(
+      [...items, { id: 'd', text: 'one two three four five six seven eight one two three four five six seven eight' }],
+      spec,
+      {},
+      'h',
+    );
+    const { h1, h2 } = tokenHashes('one two three four five six seven eight'.split(' '));
+    const [hi, lo] = ngramHash(h1, h2, 0, 8);
+    expect([...lookup(idx, hi, lo)]).toEqual([0, 1, 3]);
+    expect(lookup(idx, 1, 2).length).toBe(0);
+  });
+
+  it('round-trips through its file format, and rejects damaged or mismatched files', () => {
+    const idx = buildWordIndex(items, spec, {}, 'sha256:x');
+    const buf = serializeIndex(idx);
+    const expected = { spec, sourceHash: 'sha256:x', itemCount: 3 };
+    const back = deserializeIndex(buf, expected);
+    expect('invalid' in back).toBe(false);
+    if (!('invalid' in back)) {
+      expect([...back.keysHi]).toEqual([...idx.keysHi]);
+      expect([...back.postings]).toEqual([...idx.postings]);
+    }
+    expect(deserializeIndex(buf.subarray(0, buf.length - 4), expected)).toMatchObject({ invalid: expect.any(String) });
+    expect(deserializeIndex(buf, { ...expected, sourceHash: 'sha256:y' })).toMatchObject({
+      invalid: 'built from another version of the benchmark',
+    });
+    expect(deserializeIndex(buf, { ...expected, spec: { ...spec, n: 13 } })).toMatchObject({
+      invalid: 'built for another rule',
+    });
+    const bad = Buffer.from(buf);
+    bad.writeUInt32LE(99, bad.length - 4); // a posting past the last item
+    expect(deserializeIndex(bad, expected)).toMatchObject({ invalid: 'posting out of range' });
+  });
+
+  it('is cached on disk, loaded on the next run, and rebuilt when the file is corrupt', () => {
+    const dir = tempDir();
+    const expected = { spec, sourceHash: 'sha256:x', itemCount: 3 };
+    let builds = 0;
+    const build = () => {
+      builds++;
+      return buildWordIndex(items, spec, {}, 'sha256:x');
+    };
+    expect(loadOrBuildIndex(expected, build, { cacheDir: dir }).status).toBe('built');
+    const second = loadOrBuildIndex(expected, build, { cacheDir: dir });
+    expect(second.status).toBe('hit');
+    const file = second.file!;
+    const raw = readFileSync(file);
+    raw.writeUInt32LE(0xffffffff, raw.length - 8);
+    writeFileSync(file, raw);
+    const third = loadOrBuildIndex(expected, build, { cacheDir: dir });
+    expect(third.status).toBe('built');
+    expect(third.rejected).toBeDefined();
+    expect(builds).toBe(2);
+  });
+
+  it('char index: a 50-character sample is found wherever it occurs in an item', () => {
+    const text = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'.repeat(3);
+    const idx = buildCharIndex(
+      [{ id: 'x', text }],
+      { kind: 'char', field: 'text', n: 25, normalization: 'gpt4chars' },
+      'h',
+    );
+    expect(idx.keysHi.length).toBeGreaterThan(0);
+    const src = {
+      label: 'x',
+      name: 'generic',
+      splits: ['x'],
+      path: '',
+      files: [],
+      hash: 'h',
+      items: [{ id: 'x', text }],
+      badLines: [],
+    };
+    for (let start = 0; start + 50 <= text.length; start += 7) {
+      const r = checkText(
+        { id: 's', text: text.slice(start, start + 50) },
+        [
+          {
+            source: src,
+            language: undefined,
+            indexes: new Map([['char:text:25:gpt4chars', idx]]),
+            tokenMemo: new Map(),
+            gramMemo: new Map(),
+            charMemo: new Map(),
+            allChars: new Map(),
+          },
+        ],
+        'text',
+        13,
+        ['gpt4-50char'],
+      );
+      expect(r.verdicts['gpt4-50char']).toBe('contaminated');
+    }
+  });
+
+  it('longestSharedRun finds the longest common token run', () => {
+    expect(longestSharedRun('a b c d e'.split(' '), 'x b c d y'.split(' '))).toBe(3);
+    expect(longestSharedRun([], ['a'])).toBe(0);
+  });
+});
