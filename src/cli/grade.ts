@@ -22,6 +22,7 @@ export function registerGradeCommands(program: Command): void {
       .option('--auto', 'check final answers against the exam answers; awards the rubric items marked auto')
       .option('--judge <spec>', 'grade with a model judge (repeat for several judges)', collect)
       .option('--reduce <how>', 'combine several judges per item: mean, median or majority', 'median')
+      .option('--base-url <url>', 'judges: an OpenAI-compatible server (vLLM, llama.cpp, a proxy)')
       .option('--concurrency <n>', 'judge calls in flight per provider')
       .option('--no-cache', 'do not reuse cached judge answers')
       .option('--regrade', 'judges: grade again units they already graded')
@@ -56,6 +57,8 @@ export function registerGradeCommands(program: Command): void {
           opts.concurrency === undefined ? undefined : positiveInt(String(opts.concurrency), '--concurrency'),
         noCache: opts.cache === false,
         regrade: Boolean(opts.regrade),
+        openOptions: opts.baseUrl ? { baseUrl: String(opts.baseUrl) } : undefined,
+        progress: judgeProgress(),
       });
       process.stdout.write(
         `judge: ${s.graded} graded, ${s.ungraded} ungraded (invalid output twice or a failed call; raw output kept), ` +
@@ -193,6 +196,18 @@ export function registerGradeCommands(program: Command): void {
       if (opts.json) return printJson(report);
       process.stdout.write(agreementText(report));
     });
+}
+
+/** Plain progress lines on stderr, about every 10% (and at the end). */
+function judgeProgress(): (done: number, total: number) => void {
+  let shown = -1;
+  return (done, total) => {
+    const step = Math.floor((10 * done) / Math.max(1, total));
+    if (step !== shown || done === total) {
+      shown = step;
+      process.stderr.write(`heldout: judged ${done}/${total}\n`);
+    }
+  };
 }
 
 function positiveInt(raw: string, flag: string): number {

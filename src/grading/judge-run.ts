@@ -62,7 +62,12 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
     const { openModel, loadConfig } = await import('../models/index.js');
     const config = loadConfig();
     callers = opts.judges.map((spec) =>
-      openModel(spec, { config, concurrency: opts.concurrency, noCache: opts.noCache, ...opts.openOptions }),
+      openModel(spec, {
+        config,
+        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        noCache: opts.noCache,
+        ...opts.openOptions,
+      }),
     );
   }
   const specs = callers.map((c) => c.spec);
