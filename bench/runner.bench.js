@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
+import pLimit from 'p-limit';
 import { openModel } from '../dist/models/index.js';
 import { runExam } from '../dist/run/runner.js';
 
@@ -65,6 +67,26 @@ await setLatency(0);
 const wall0 = await calls(N, C, 'zero');
 const wallSeq = await calls(100, 1, 'seq');
 
+// heldout's own share: openModel vs the bare SDK under the same p-limit, interleaved, median of 5 rounds.
+const sdk = new OpenAI({ apiKey: 'bench', baseURL: base, maxRetries: 0 });
+const lim = pLimit(C);
+const own = openModel('openai-compatible:bench-own', { baseUrl: base, noCache: true, concurrency: C, env });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const bare = [];
+const ours = [];
+for (let round = 0; round < 5; round++) {
+  let t = performance.now();
+  await Promise.all(
+    Array.from({ length: N }, (_, i) =>
+      lim(() => sdk.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: `q ${i}` }] })),
+    ),
+  );
+  bare.push((performance.now() - t) / N);
+  t = performance.now();
+  await Promise.all(Array.from({ length: N }, (_, i) => own.call({ messages: [{ role: 'user', content: `q ${i}` }] })));
+  ours.push((performance.now() - t) / N);
+}
+
 // End to end: runExam on a generated 60-question exam × 5 samples = 300 items, writing responses.jsonl.
 await setLatency(LAT);
 const dir = mkdtempSync(join(tmpdir(), 'heldout-bench-'));
@@ -103,6 +125,9 @@ console.log(
   `  client cost per call      ${(wall0 / N).toFixed(2)} ms (wall / calls, server in another process) (target < 2)  ${ok(wall0 / N, 2)}`,
 );
 console.log(`  sequential round trip     ${(wallSeq / 100).toFixed(2)} ms per call (concurrency 1, 0 ms latency)`);
+console.log(
+  `  bare openai SDK           ${median(bare).toFixed(2)} ms/call; openModel ${median(ours).toFixed(2)} ms/call → heldout's own overhead ${(median(ours) - median(bare)).toFixed(2)} ms/call (median of 5)`,
+);
 console.log(
   `runExam end to end: ${res.counts.answered}/${res.counts.planned} items (60 questions × 5 samples), concurrency ${C}, ${LAT} ms latency`,
 );

@@ -157,20 +157,22 @@ export function openModel(spec: string, opts: OpenModelOptions = {}): ModelCalle
   const call = async (req: CompletionRequest, signal?: AbortSignal): Promise<Completion> => {
     const completionMode = req.prompt !== undefined;
     if (!completionMode && !req.messages?.length) throw new Error('CompletionRequest needs messages or a prompt');
-    const key = cacheKey({
-      provider: resolved.provider,
-      model: resolved.model,
-      baseUrl: resolved.baseUrl ?? '',
-      ...(completionMode ? { prompt: req.prompt } : { messages: req.messages }),
-      temperature: req.temperature,
-      maxTokens: req.maxTokens,
-      seed: req.seed,
-      json: req.json || undefined,
-      sample: req.sample ?? 0,
-    });
+    const key = !cache
+      ? ''
+      : cacheKey({
+          provider: resolved.provider,
+          model: resolved.model,
+          baseUrl: resolved.baseUrl ?? '',
+          ...(completionMode ? { prompt: req.prompt } : { messages: req.messages }),
+          temperature: req.temperature,
+          maxTokens: req.maxTokens,
+          seed: req.seed,
+          json: req.json || undefined,
+          sample: req.sample ?? 0,
+        });
     // Many concurrent calls share one run-wide signal: that is not a leak, so lift Node's 10-listener warning.
     if (signal) setMaxListeners(0, signal);
-    const hit = cache?.get(key);
+    const hit = cache ? cache.get(key) : undefined;
     if (hit) return { ...hit, cached: true, attempts: 0, ms: 0 };
     return limit(async () => {
       if (signal?.aborted) throw new ModelCallError('aborted', 'the call was cancelled');
