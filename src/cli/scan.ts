@@ -68,7 +68,7 @@ export const scanOptionDefs = {
 
 /** cli-progress on a terminal, a plain line every few seconds otherwise (CI logs). */
 async function progressReporter(enabled: boolean) {
-  const started = Date.now();
+  let started = Date.now();
   let total = 0;
   let done = 0;
   let bar:
@@ -80,6 +80,7 @@ async function progressReporter(enabled: boolean) {
   return {
     async start(bytes: number) {
       total = bytes;
+      started = Date.now();
       if (!enabled) return;
       if (process.stderr.isTTY) {
         const { default: cliProgress } = await import('cli-progress');

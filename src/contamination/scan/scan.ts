@@ -38,6 +38,8 @@ export interface ScanOptions {
   chunkBytes?: number;
   onStart?: (info: { files: CorpusFile[]; bytes: number; units: number; workers: number; ngrams: number }) => void;
   onProgress?: (bytesDone: number) => void;
+  /** Called for every (item, document) pair found: the full list that the result only counts. */
+  onMatch?: (source: string, itemId: string, document: string) => void;
 }
 
 export interface PreparedItems {
@@ -192,6 +194,10 @@ function assemble(
           perItem.set(item, acc);
         }
         if (item !== prevItem) {
+          if (opts.onMatch) {
+            const src = opts.sources[prep.owner[2 * item]];
+            opts.onMatch(src.label, src.items[prep.owner[2 * item + 1]].id, keyName(key));
+          }
           acc.docs++;
           acc.first.push(key);
           if (acc.first.length > 4 * FIRST_DOCUMENTS)

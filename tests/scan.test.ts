@@ -1,0 +1,328 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { decompress } from 'fzstd';
+import { describe, expect, it } from 'vitest';
+import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
+import { janitorTokens } from '../src/contamination/normalize.js';
+import { tokenHashes } from '../src/contamination/scan/hash.js';
+import {
+  FIELD_FOUND,
+  locateJsonField,
+  scanBytes,
+  useTable,
+  valueEnd,
+  valueStart,
+} from '../src/contamination/scan/hotloop.js';
+import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
+import { buildNgramTable } from '../src/contamination/scan/table.js';
+import { Verifier } from '../src/contamination/scan/verify.js';
+import { tempDir } from './helpers/cli.js';
+
+// Our own items (never benchmark text): ASCII, German with umlauts, emoji and accents, and a short one.
+const ITEMS = [
+  {
+    id: 'farm',
+    text: 'A farmer plants seven rows of tomatoes and each row holds twelve plants, while rabbits eat three plants every night. How many plants remain after one full week?',
+  },
+  {
+    id: 'poly',
+    text: 'Let f(x) = x^2 + 4x - 9. Find every real value of x for which f(x) is exactly zero, and give the sum of those values as a "common" fraction.',
+  },
+  {
+    id: 'bakery',
+    text: 'Der Bäcker verkauft jeden Morgen dreißig Brötchen und zwölf Brezeln an die Kunden im kleinen Laden an der Ecke der Hauptstraße – wie viele sind es pro Woche?',
+  },
+  { id: 'short', text: 'What is two plus two?' },
+  {
+    id: 'emoji',
+    text: 'Count the 😀 faces: the café on the corner serves naïve customers who order crème brûlée with a façade of confidence every single Tuesday morning.',
+  },
+];
+const SOURCES: ScanSource[] = [{ label: 'mine', hash: 'sha256:test', items: ITEMS }];
+const N = 13;
+
+/** The slow reference: whole-file TextDecoder, JSON.parse per line, janitor tokens, a Set of joined n-grams. */
+function referencePairs(files: { path: string; name: string }[], items = ITEMS, field = 'text'): Set<string> {
+  const grams = new Map<string, Set<string>>();
+  for (const it of items) {
+    const t = janitorTokens(it.text);
+    for (let k = 0; k + N <= t.length; k++) {
+      const g = t.slice(k, k + N).join(' ');
+      if (!grams.has(g)) grams.set(g, new Set());
+      grams.get(g)!.add(it.id);
+    }
+  }
+  const pairs = new Set<string>();
+  for (const f of files) {
+    let buf: Uint8Array = readFileSync(f.path);
+    if (f.path.endsWith('.gz')) buf = gunzipSync(buf);
+    if (f.path.endsWith('.zst')) buf = decompress(buf);
+    const lines = new TextDecoder().decode(buf).split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    lines.forEach((line, i) => {
+      let doc: string;
+      if (/\.txt(\.|$)/.test(f.path)) doc = line;
+      else {
+        if (line.trim() === '') return;
+        let obj: unknown;
+        try {
+          obj = JSON.parse(line);
+        } catch {
+          return;
+        }
+        const v =
+          obj && typeof obj === 'object' && !Array.isArray(obj) ? (obj as Record<string, unknown>)[field] : undefined;
+        if (typeof v !== 'string') return;
+        doc = v;
+      }
+      const t = janitorTokens(doc);
+      for (let k = 0; k + N <= t.length; k++) {
+        for (const id of grams.get(t.slice(k, k + N).join(' ')) ?? []) pairs.add(`${id}|${f.name}:${i + 1}`);
+      }
+    });
+  }
+  return pairs;
+}
+
+async function fastPairs(corpus: string[], opts: { workers?: number; field?: string } = {}) {
+  const pairs = new Set<string>();
+  const out = await scanCorpus({
+    sources: SOURCES,
+    corpus,
+    workers: 0,
+    chunkBytes: 4096,
+    ...opts,
+    onMatch: (_s, id, doc) => pairs.add(`${id}|${doc}`),
+  });
+  return { pairs, out };
+}
+
+const words = (t: string) => t.split(' ');
+const VARIANTS: Record<string, { make: (t: string) => string; match: boolean }> = {
+  verbatim: { make: (t) => t, match: true },
+  recased: { make: (t) => t.replace(/[a-z]/g, (c) => c.toUpperCase()), match: true },
+  repunctuated: {
+    make: (t) =>
+      words(t)
+        .map((w, i) => (i % 3 === 0 ? `"${w}",` : i % 5 === 0 ? `${w} -- ` : `(${w})`))
+        .join(' '),
+    match: true,
+  },
+  lineWrap: {
+    make: (t) => {
+      const w = words(t);
+      return [...w.slice(0, 7), '\n', ...w.slice(7)].join(' ').replace(' \n ', '\n');
+    },
+    match: true,
+  },
+  unicodeSpaces: {
+    make: (t) => t.replace(/ /g, (_, i: number) => ['\u00a0', '\u2009', '\u3000', '\u2028'][i % 4]),
+    match: true,
+  },
+  nearMiss: {
+    make: (t) =>
+      words(t)
+        .map((w, i) => (i % 12 === 11 ? 'zzqx' : w))
+        .join(' '),
+    match: false,
+  },
+  twelveWords: { make: (t) => words(t).slice(0, 12).join(' '), match: false },
+  zeroWidthJoin: { make: (t) => t.replace(/ /g, '\u200b'), match: false },
+};
+
+/** A corpus with planted copies; returns the files and the expected (item, document) pairs. */
+function plantedCorpus(dir: string) {
+  const r = rng(42);
+  const vocab = vocabulary();
+  const filler = () => makeDocument(r, vocab, 100 + Math.floor(r() * 600));
+  const lines: (string | Buffer)[] = [];
+  const expected = new Set<string>();
+  const notExpected = new Set<string>();
+  const add = (line: string | Buffer, id?: string, match?: boolean) => {
+    lines.push(line);
+    const doc = `planted.jsonl:${lines.length}`;
+    if (id) (match ? expected : notExpected).add(`${id}|${doc}`);
+  };
+  for (const it of ITEMS) {
+    for (const v of Object.values(VARIANTS)) {
+      const planted = v.make(it.text);
+      const match = v.match && it.id !== 'short';
+      add(JSON.stringify({ text: `${filler()} ${planted} ${filler()}`, id: lines.length }), it.id, match);
+      add(asciiJson({ meta: { source: 'x' }, text: `${planted} ${filler()}` }), it.id, match); // very start
+      add(JSON.stringify({ text: `${filler()} ${planted}` }), it.id, match); // very end
+      add(JSON.stringify({ text: planted }), it.id, match); // the whole document
+    }
+  }
+  const farm = ITEMS[0].text;
+  // JSON shapes: nested decoys, duplicate keys (the last wins), escapes the hot loop decodes itself.
+  add(JSON.stringify({ meta: { text: farm }, text: filler() }), 'farm', false);
+  add(`{"text": ${JSON.stringify(farm)}, "text": ${JSON.stringify(filler())}}`, 'farm', false);
+  add(`{"text": ${JSON.stringify(filler())}, "text": ${JSON.stringify(farm)}}`, 'farm', true);
+  add(
+    `{"text": ${JSON.stringify(farm).replace(/a/g, '\\u0061').replace(/T/g, '\\u0054').replace(/ /g, '\\t')}}`,
+    'farm',
+    true,
+  );
+  add(
+    `{"text": ${JSON.stringify(farm).replace(/ /g, '\\/ ')}, "n": [1, -2.5e3, true, null, {"a": "b\\"c"}]}`,
+    'farm',
+    true,
+  );
+  add(`{ "te\\u0078t" : ${JSON.stringify(farm)} }`, 'farm', true); // an escaped key still names the field
+  add(`{"text": ${JSON.stringify(farm)}, "broken": }`, 'farm', false); // invalid JSON: a bad line
+  add(`{"text": "${farm}\tx"}`, 'farm', false); // a raw tab inside a string is invalid JSON
+  add(`{"text": ${JSON.stringify(farm)}}\r`, 'farm', true); // CRLF
+  add('');
+  add('   ');
+  add(JSON.stringify({ text: 5, other: farm }), 'farm', false);
+  add(JSON.stringify([farm]), 'farm', false);
+  // Invalid UTF-8 inside the text: TextDecoder's U+FFFD, which is part of a token like any other character.
+  add(
+    Buffer.concat([
+      Buffer.from(`{"text": "\xff `.replace('\xff', ''), 'utf8'),
+      Buffer.from([0xff]),
+      Buffer.from(` ${farm}"}`),
+    ]),
+    'farm',
+    true,
+  );
+  add(
+    Buffer.concat([
+      Buffer.from('{"text": "'),
+      Buffer.from(farm.replace(' plants ', ' pl'), 'utf8'),
+      Buffer.from([0xc3]),
+      Buffer.from(`ants ${farm}"}`),
+    ]),
+    'farm',
+    true,
+  );
+  const path = join(dir, 'planted.jsonl');
+  const bufs = lines.map((l) => (typeof l === 'string' ? Buffer.from(l, 'utf8') : l));
+  writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), ...bufs.flatMap((b) => [b, Buffer.from('\n')])]));
+  return { path, expected, notExpected, lines: lines.length };
+}
+
+describe('hot loop vs reference janitor', () => {
+  it('finds every planted copy, no near-miss, and exactly the pairs of the reference rule', async () => {
+    const dir = tempDir();
+    const c = plantedCorpus(dir);
+    const ref = referencePairs([{ path: c.path, name: 'planted.jsonl' }]);
+    const { pairs, out } = await fastPairs([c.path]);
+    expect([...pairs].sort()).toEqual([...ref].sort());
+    for (const e of c.expected) expect(pairs, e).toContain(e);
+    for (const e of c.notExpected) expect(pairs, e).not.toContain(e);
+    expect(out.corpus.lines).toBe(c.lines);
+    expect(out.corpus.badLines).toBe(2);
+    expect(out.benchmarks.mine.tooShort).toBe(1);
+    // Worker-count independence within the library (in-thread, 1 chunk vs many).
+    const again = await scanCorpus({ sources: SOURCES, corpus: [c.path], workers: 0 });
+    expect(again).toEqual(out);
+  });
+
+  it('agrees with the reference on plain text, gzip and multi-frame zstd shards', async () => {
+    const dir = tempDir();
+    const r = rng(5);
+    const vocab = vocabulary();
+    const docs: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      let t = makeDocument(r, vocab, 50 + Math.floor(r() * 400)).replace(/\n/g, ' ');
+      if (i % 7 === 0) t = `${t} ${ITEMS[i % ITEMS.length].text.replace(/\n/g, ' ')} ${t.slice(0, 40)}`;
+      docs.push(t);
+    }
+    const txt = join(dir, 'a.txt');
+    writeFileSync(txt, `${docs.join('\r\n')}\r\n`);
+    const jsonl = docs.map((d) => JSON.stringify({ text: d })).join('\n');
+    writeFileSync(join(dir, 'b.jsonl.gz'), gzipSync(jsonl));
+    // Two zstd frames back to back (`zstd -c x >> f`), made with the zstd CLI when present, else from a fixture.
+    const zst = join(dir, 'c.jsonl.zst');
+    const fixture = join(import.meta.dirname, 'fixtures/scan/two-frames.jsonl.zst');
+    writeFileSync(zst, readFileSync(fixture));
+    const files = ['a.txt', 'b.jsonl.gz', 'c.jsonl.zst'].map((name) => ({ name, path: join(dir, name) }));
+    const ref = referencePairs(files);
+    expect(ref.size).toBeGreaterThan(40);
+    const { pairs, out } = await fastPairs([join(dir, '*.{txt,gz,zst}')]);
+    expect([...pairs].sort()).toEqual([...ref].sort());
+    expect(out.corpus.files.map((f) => f.name)).toEqual(['a.txt', 'b.jsonl.gz', 'c.jsonl.zst']);
+  });
+
+  it('never misses an n-gram on random text full of tricky characters (fuzz, seeded)', () => {
+    const r = rng(99);
+    const pieces = [
+      'Word',
+      'word',
+      'WORD',
+      'é',
+      'É',
+      'ß',
+      '😀',
+      '東京',
+      '-',
+      "'",
+      '"',
+      '\\',
+      '/',
+      '.',
+      ',',
+      '$',
+      '_',
+      '~',
+      '1',
+      '42',
+      ' ',
+      '  ',
+      '\n',
+      '\t',
+      '\u00a0',
+      '\u2003',
+      '\u3000',
+      '\u2028',
+      '\u200b',
+      '\u0085',
+      '\u001c',
+      '\u000b',
+      '\u0008',
+      '\u0000',
+      '\ud800',
+      '\udc00',
+      'a\u0301',
+    ];
+    let misses = 0;
+    for (let round = 0; round < 300; round++) {
+      let text = '';
+      const len = 20 + Math.floor(r() * 200);
+      for (let i = 0; i < len; i++) text += pieces[Math.floor(r() * pieces.length)] + (r() < 0.5 ? ' ' : '');
+      const toks = janitorTokens(text);
+      if (toks.length < N) continue;
+      const at = Math.floor(r() * (toks.length - N + 1));
+      const table = buildNgramTable([toks.slice(at, at + N)], N);
+      useTable(table);
+      // As a JSON line, escaped two ways, and as plain text (when it is valid UTF-8 text).
+      for (const line of [JSON.stringify({ text }), asciiJson({ text })]) {
+        const buf = Buffer.from(line, 'utf8');
+        const st = locateJsonField(buf, 0, buf.length, Buffer.from('text'));
+        expect(st).toBe(FIELD_FOUND);
+        if (scanBytes(buf, valueStart, valueEnd, true) === 0) misses++;
+      }
+      if (!/[\n\ud800-\udfff]/.test(text)) {
+        const buf = Buffer.from(text, 'utf8');
+        if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
+      }
+      // And the Verifier confirms it exactly.
+      expect(new Verifier(table, [toks.slice(at, at + N).join(' ')]).match(text).slice(0, 2)).toEqual([0, 0]);
+    }
+    expect(misses).toBe(0);
+  });
+
+  it('rejects a hash hit whose tokens differ (a collision cannot create a match)', () => {
+    const a = janitorTokens(ITEMS[0].text);
+    const table = buildNgramTable([a], N);
+    // Point every occurrence at a different item with different tokens at the same position.
+    const other = a.map((t) => `${t}x`);
+    const v = new Verifier(table, [other.join(' ')]);
+    expect(v.match(ITEMS[0].text)).toEqual([]);
+    const honest = new Verifier(table, [ITEMS[0].text]);
+    expect(honest.match(ITEMS[0].text).length).toBe(2 * (a.length - N + 1));
+    expect(tokenHashes(['a']).length).toBe(2);
+  });
+});
