@@ -1,0 +1,274 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBenchmarkSource, loadBenchmarkSources, parseCsvRecords } from '../src/contamination/benchmarks.js';
+import { ROOT, runCli, runCliAsync, tempDir } from './helpers/cli.js';
+
+const F = join(ROOT, 'tests/fixtures/contamination/formats');
+
+describe('benchmark loaders (fixtures written for these tests)', () => {
+  it('GSM8K JSONL: question is the text, answer the solution, ids are label/stem:line', async () => {
+    const s = await loadBenchmarkSource(join(ROOT, 'tests/fixtures/contamination/toy'));
+    expect(s.label).toBe('toy');
+    expect(s.name).toBe('gsm8k');
+    expect(s.splits).toEqual(['test', 'train']);
+    expect(s.items).toHaveLength(8);
+    expect(s.items[0].id).toBe('toy/test:1');
+    expect(s.items[6].id).toBe('toy/train:1');
+    expect(s.items[0].text).toMatch(/^A farmer keeps/);
+    expect(s.items[0].solution).toMatch(/#### 16$/);
+    expect(s.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(s.files.map((f) => f.sha256)).toHaveLength(2);
+  });
+
+  it('MATH JSONL in a directory: each file is a split of one source (math500 kept as its own split)', async () => {
+    const s = await loadBenchmarkSource(join(F, 'math'));
+    expect(s.name).toBe('math');
+    expect(s.splits).toEqual(['math500_test', 'test', 'train']);
+    expect(s.split).toBeUndefined();
+    expect(s.items.map((i) => i.id)).toEqual(['math/math500_test:1', 'math/test:1', 'math/test:2', 'math/train:1']);
+    expect(s.items[1].text).toBe('What is the remainder when $2^{10}$ is divided by $7$?');
+    expect(s.items[1].solution).toMatch(/boxed\{2\}/);
+  });
+
+  it('MMLU CSV (no header): question with its four choices; ids per subject; a single file keeps its label', async () => {
+    const s = await loadBenchmarkSource(join(F, 'mmlu'));
+    expect(s.name).toBe('mmlu');
+    expect(s.splits).toEqual(['dev', 'test']);
+    const ids = s.items.map((i) => i.id);
+    expect(ids).toContain('mmlu/test/toy_logic:3');
+    expect(ids).toContain('mmlu/dev/toy_logic:1');
+    const q = s.items.find((i) => i.id === 'mmlu/test/toy_logic:1')!;
+    expect(q.text).toBe(
+      'Which statement is the contrapositive of "if it rains, the ground is wet"?\nA. If the ground is wet, it rains.\nB. If the ground is not wet, it does not rain.\nC. If it does not rain, the ground is not wet.\nD. It rains, and the ground is wet.',
+    );
+    expect(q.solution).toBeUndefined();
+    const one = await loadBenchmarkSource(join(F, 'mmlu/test/toy_logic_test.csv'));
+    expect(one.label).toBe('mmlu');
+    expect(one.items[1].id).toBe('mmlu/test/toy_logic:2');
+  });
+
+  it('HumanEval JSONL: prompt is the text, canonical_solution the solution, task_id the id', async () => {
+    const s = await loadBenchmarkSource(join(F, 'humaneval'));
+    expect(s.name).toBe('humaneval');
+    expect(s.items[0]).toEqual({
+      id: 'Toy/0',
+      text: expect.stringContaining('def add_one'),
+      solution: '    return x + 1\n',
+    });
+  });
+
+  it('generic CSV with a header needs the field; label=path names the source', async () => {
+    await expect(loadBenchmarkSource(join(F, 'generic.csv'))).rejects.toThrow(/not an MMLU CSV/);
+    const s = await loadBenchmarkSource(`mine=${join(F, 'generic.csv')}`, {
+      fieldName: 'question_text',
+      solutionField: 'worked',
+    });
+    expect(s.label).toBe('mine');
+    expect(s.name).toBe('generic');
+    expect(s.items.map((i) => i.id)).toEqual(['mine/generic:1', 'mine/generic:2']);
+    expect(s.items[1].solution).toBe('sqrt(2)');
+    await expect(loadBenchmarkSource(join(F, 'generic.csv'), { fieldName: 'nope' })).rejects.toThrow(/no field "nope"/);
+  });
+
+  it('generic JSONL with a field, and an unknown JSONL without one lists its fields', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'texts.jsonl');
+    writeFileSync(file, '{"body":"first text here"}\n{"body":"second text"}\n');
+    const s = await loadBenchmarkSource(file, { fieldName: 'body' });
+    expect(s.items.map((i) => [i.id, i.text])).toEqual([
+      ['texts/texts:1', 'first text here'],
+      ['texts/texts:2', 'second text'],
+    ]);
+    await expect(loadBenchmarkSource(file)).rejects.toThrow(/not a known benchmark format/);
+  });
+
+  it('malformed lines are counted with line numbers; more than 1% is an error', async () => {
+    const dir = tempDir();
+    const good = (i: number) => JSON.stringify({ question: `Question number ${i}?`, answer: `#### ${i}` });
+    const few = join(dir, 'few.jsonl');
+    const lines = Array.from({ length: 200 }, (_, i) => good(i));
+    lines.splice(57, 0, '{"question": "cut off');
+    lines.splice(120, 0, '{"question": 3, "answer": "x"}');
+    writeFileSync(few, `${lines.join('\n')}\n`);
+    const s = await loadBenchmarkSource(few);
+    expect(s.items).toHaveLength(200);
+    expect(s.badLines.map((b) => b.line)).toEqual([58, 121]);
+    expect(s.badLines[0].error).toMatch(/invalid JSON/);
+    expect(s.badLines[1].error).toMatch(/"question"/);
+    const many = join(dir, 'many.jsonl');
+    writeFileSync(many, `${[good(1), 'not json', good(2), good(3)].join('\n')}\n`);
+    await expect(loadBenchmarkSource(many)).rejects.toThrow(/1 of 4 records are malformed/);
+    try {
+      await loadBenchmarkSource(many);
+    } catch (err) {
+      expect((err as { where?: string }).where).toMatch(/many\.jsonl:2$/);
+    }
+  });
+
+  it('Parquet (as on the Hugging Face hub): GSM8K and MMLU layouts', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'gsm8k'));
+    writeFileSync(
+      join(dir, 'gsm8k/test.parquet'),
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'question', data: ['How many legs do 3 spiders have?', 'What is 6 times 7?'], type: 'STRING' },
+            { name: 'answer', data: ['3 * 8 = 24\n#### 24', '#### 42'], type: 'STRING' },
+          ],
+        }),
+      ),
+    );
+    const g = await loadBenchmarkSource(join(dir, 'gsm8k'));
+    expect(g.name).toBe('gsm8k');
+    expect(g.items.map((i) => i.id)).toEqual(['gsm8k/test:1', 'gsm8k/test:2']);
+    expect(g.items[1]).toMatchObject({ text: 'What is 6 times 7?', solution: '#### 42' });
+    mkdirSync(join(dir, 'mmlu'));
+    writeFileSync(
+      join(dir, 'mmlu/test.parquet'),
+      Buffer.from(
+        parquetWriteBuffer({
+          columnData: [
+            { name: 'question', data: ['Pick the even number.', 'Pick the prime.', 'Pick a vowel.'], type: 'STRING' },
+            { name: 'subject', data: ['numbers', 'numbers', 'letters'], type: 'STRING' },
+            {
+              name: 'choices',
+              data: [
+                ['1', '2', '3', '5'],
+                ['4', '6', '7', '9'],
+                ['b', 'c', 'e', 'f'],
+              ],
+            },
+            { name: 'answer', data: [1n, 2n, 2n], type: 'INT64' },
+          ],
+        }),
+      ),
+    );
+    const m = await loadBenchmarkSource(join(dir, 'mmlu'));
+    expect(m.name).toBe('mmlu');
+    expect(m.items.map((i) => i.id)).toEqual(['mmlu/test/numbers:1', 'mmlu/test/numbers:2', 'mmlu/test/letters:1']);
+    expect(m.items[0].text).toBe('Pick the even number.\nA. 1\nB. 2\nC. 3\nD. 5');
+  });
+
+  it('cached names resolve in the bench directory; a missing one says how to get it', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'gsm8k'));
+    writeFileSync(
+      join(dir, 'gsm8k/test.jsonl'),
+      readFileSync(join(ROOT, 'tests/fixtures/contamination/toy/test.jsonl')),
+    );
+    const s = await loadBenchmarkSource('gsm8k', { benchDir: dir });
+    expect(s.label).toBe('gsm8k');
+    expect(s.items[0].id).toBe('gsm8k/test:1');
+    await expect(loadBenchmarkSource('math', { benchDir: dir })).rejects.toThrow(/not in the cache/);
+    try {
+      await loadBenchmarkSource('math', { benchDir: dir });
+    } catch (err) {
+      expect((err as { hint?: string }).hint).toMatch(/heldout bench pull math/);
+    }
+    await expect(loadBenchmarkSources([join(F, 'math'), `math=${join(F, 'math')}`])).rejects.toThrow(
+      /both labelled "math"/,
+    );
+  });
+
+  it('the CSV reader handles quotes, doubled quotes, CRLF and cells spanning lines', () => {
+    const recs = parseCsvRecords('a,"b, c","say ""hi"""\r\n"multi\nline",x,\n\nlast,1,2');
+    expect(recs).toEqual([
+      { cells: ['a', 'b, c', 'say "hi"'], line: 1 },
+      { cells: ['multi\nline', 'x', ''], line: 2 },
+      { cells: ['last', '1', '2'], line: 5 },
+    ]);
+  });
+});
+
+describe('heldout bench pull / list (loopback hub)', () => {
+  let server: Server;
+  let base = '';
+  const requests: string[] = [];
+  const parquet = Buffer.from(
+    parquetWriteBuffer({
+      columnData: [
+        {
+          name: 'question',
+          data: [
+            'A farmer keeps chickens and goats in a single pen behind the old stone barn. Together the animals have 40 heads and 112 legs. How many goats does the farmer keep in the pen?',
+            'Name a shape with four equal sides.',
+          ],
+          type: 'STRING',
+        },
+        { name: 'answer', data: ['#### 16', '#### square'], type: 'STRING' },
+      ],
+    }),
+  );
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requests.push(req.url ?? '');
+      const m = /^\/api\/datasets\/openai\/gsm8k\/parquet\/main\/(train|test)$/.exec(req.url ?? '');
+      if (m) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify([`${base}/files/gsm8k-${m[1]}.parquet`]));
+        return;
+      }
+      if (req.url === '/files/gsm8k-test.parquet' || req.url === '/files/gsm8k-train.parquet') {
+        // The hub answers file URLs with a redirect to its CDN.
+        res.statusCode = 302;
+        res.setHeader('location', `${base}/cdn${req.url}`);
+        res.end();
+        return;
+      }
+      if (req.url?.startsWith('/cdn/files/')) {
+        res.setHeader('content-type', 'application/octet-stream');
+        res.end(parquet);
+        return;
+      }
+      res.statusCode = 404;
+      res.end('not found');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('pulls GSM8K into the cache, lists it, and check uses it by name', async () => {
+    const benchDir = tempDir();
+    const env = { HF_ENDPOINT: base, HELDOUT_BENCH_DIR: benchDir, HELDOUT_CACHE_DIR: tempDir() };
+    const pull = await runCliAsync(['bench', 'pull', 'gsm8k'], { env });
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(pull.stdout).toMatch(/pulled gsm8k: 4 items \(test, train\)/);
+    expect(requests).toContain('/api/datasets/openai/gsm8k/parquet/main/test');
+    expect(existsSync(join(benchDir, 'gsm8k/test.parquet'))).toBe(true);
+    const manifest = JSON.parse(readFileSync(join(benchDir, 'gsm8k/SOURCE.json'), 'utf8'));
+    expect(manifest.repo).toBe('openai/gsm8k');
+    expect(JSON.stringify(manifest)).not.toMatch(/token/i);
+
+    const list = runCli(['bench', 'list'], { env });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/gsm8k\s+test\s+2\s+sha256:/);
+    expect(list.stdout).toMatch(/gsm8k\s+train\s+2\s+sha256:/);
+    const listJson = JSON.parse(runCli(['bench', 'list', '--json'], { env }).stdout);
+    expect(listJson.benchmarks[0]).toMatchObject({ name: 'gsm8k', format: 'gsm8k', items: 4 });
+
+    const check = runCli(['check', 'tests/fixtures/contamination/exam', '--bench', 'gsm8k', '--json'], { env });
+    expect(check.code).toBe(2);
+    const res = JSON.parse(check.stdout);
+    const verbatim = res.items.find((i: { id: string }) => i.id === 'verbatim');
+    expect(verbatim.verdicts['gpt3-13gram']).toBe('contaminated');
+    expect(verbatim.matches[0].itemId).toMatch(/^gsm8k\/(test|train):1$/);
+  });
+
+  it('a failed pull says so and leaves no partial benchmark behind', async () => {
+    const benchDir = tempDir();
+    const r = await runCliAsync(['bench', 'pull', 'math'], { env: { HF_ENDPOINT: base, HELDOUT_BENCH_DIR: benchDir } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/HTTP 404/);
+    expect(existsSync(join(benchDir, 'math'))).toBe(false);
+    const empty = runCli(['bench', 'list'], { env: { HELDOUT_BENCH_DIR: benchDir } });
+    expect(empty.stdout).toMatch(/no benchmarks cached/);
+    expect(empty.stdout).toMatch(/heldout bench pull gsm8k/);
+  });
+});
