@@ -20,6 +20,7 @@ import { overfitAnalysis } from './stats.js';
 /** Answers longer than this are cut for display (never for grading); the report says how much was left out. */
 export const ANSWER_DISPLAY_CHARS = 20_000;
 const REASON_DISPLAY_CHARS = 2_000;
+const CUT_OFF = new Set(['length', 'max_tokens', 'content_filter', 'refusal', 'safety', 'recitation']);
 
 /** Exact section titles: tests and readers rely on them. */
 export const SECTION_TITLES = {
@@ -432,7 +433,7 @@ function contaminationRows(
       verdicts,
       contaminated: verdicts.some((v) => v.verdict === 'contaminated'),
       templateMatch: item.templateMatch === true,
-      matches: [...byItem.values()].slice(0, 5).map((m) => {
+      matches: [...byItem.values()].slice(0, 3).map((m) => {
         const benchText = bench[m.itemId]?.text;
         const shared = benchText ? sharedNgramSegments(examText, benchText) : undefined;
         return {
@@ -739,7 +740,7 @@ function answerFlags(check: CheckInput, answers: AnswerView[]): ReportModel['con
       .map(([r]) => r);
     if (!rules.length) continue;
     const view = byResponse.get(a.id);
-    const items = [...new Set((a.matches ?? []).map((m) => `${m.bench}:${m.itemId}`))].slice(0, 5);
+    const items = [...new Set((a.matches ?? []).map((m) => m.itemId))].slice(0, 5);
     if (view) view.reproduces = items.length ? items : rules;
     out.push({
       anchor: view?.anchor,

@@ -27,8 +27,18 @@ export async function renderReport(model: ReportModel): Promise<string> {
     ratio: (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? `${Math.round(v * 100)}%` : '–'),
     verdictClass: (v: unknown) => `verdict-${String(v).replace(/[^a-z-]/g, '')}`,
   });
-  for (const name of ['scoreboard', 'questions', 'answers', 'graders', 'contamination', 'benchmarks', 'run', 'empty']) {
-    hb.registerPartial(name, readTemplate(`report-${name}.hbs`));
+  for (const name of [
+    'scoreboard',
+    'questions',
+    'answers',
+    'graders',
+    'contamination',
+    'benchmarks',
+    'run',
+    'empty',
+    'sidebyside',
+  ]) {
+    hb.registerPartial(name === 'sidebyside' ? 'sideBySide' : name, readTemplate(`report-${name}.hbs`));
   }
   const body = hb.compile(readTemplate('report.hbs'))(model);
   return renderPage({ title: model.title, body: trusted(body) });
