@@ -166,10 +166,14 @@ function contaminated(out: ScanResultJson): boolean {
 export function registerScanCommands(program: Command): void {
   const scan = program
     .command('scan')
-    .description('scan training corpora (JSONL/text, .gz/.zst) for benchmark and exam n-grams, on all cores')
-    .enablePositionalOptions();
-  addOptions(scan, scanOptionDefs);
-  scan.action(async (_opts: unknown, cmd: Command) => {
+    .description('scan training corpora (JSONL/text, .gz/.zst) for benchmark and exam n-grams, on all cores');
+  // The scan itself is the default subcommand, so that its options (--out, --bench…) do not swallow those of
+  // `scan merge` and `scan k8s`: `heldout scan --bench … --corpus …` runs it.
+  const run = scan
+    .command('run', { isDefault: true })
+    .description('scan corpus files (the default: `heldout scan --bench gsm8k --corpus "shards/*.jsonl.zst"`)');
+  addOptions(run, scanOptionDefs);
+  run.action(async (_opts: unknown, cmd: Command) => {
     const o = resolveOptions(cmd, scanOptionDefs);
     if (o.corpus.length === 0) throw new HeldoutError('no corpus given', { hint: 'pass --corpus <file|dir|glob>' });
     if (o.bench.length === 0 && o.exam.length === 0) {
