@@ -159,3 +159,22 @@ describe('agreement between graders of a run', () => {
     expect(agreement({ grades, units }).pairs[0].overall.items).toMatchObject({ n: 1, exactAgreement: 1 });
   });
 });
+
+describe('agreement with total-only grades', () => {
+  it('compares imported question points (no items) with item-level grades per question', () => {
+    const units = new Map([['1', { questionId: '1', items: ['1.1', '1.2'] }]]);
+    const rec = (id: string, items: Record<string, number>, total: number): GradeRecord => ({
+      responseId: 'r1',
+      unitId: '1',
+      grader: { kind: id === 'sheet' ? 'human' : 'judge', id },
+      status: 'graded',
+      items: Object.fromEntries(Object.entries(items).map(([k, v]) => [k, { points: v }])),
+      total,
+      maxPoints: 2,
+      at: 't',
+    });
+    const rep = agreement({ grades: [rec('sheet', {}, 2), rec('judge:x', { '1.1': 1, '1.2': 0 }, 1)], units });
+    expect(rep.pairs[0].items).toEqual([]);
+    expect(rep.pairs[0].questions[0]).toMatchObject({ id: '1', n: 1, meanAbsDiff: 1 });
+  });
+});

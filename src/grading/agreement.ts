@@ -124,8 +124,9 @@ export interface AgreementInput {
 
 /**
  * Items are compared wherever both graders scored the item. Questions are compared on the sum of the units
- * that both graders graded in full (every rubric item), so the automatic check, which scores only the
- * `auto` items, is compared with others on those items and on all-auto units only.
+ * that both graders graded in full (every rubric item, or a total without items such as imported points), so
+ * the automatic check, which scores only the `auto` items, is compared with others on those items and on
+ * all-auto units only.
  */
 export function agreement(input: AgreementInput): AgreementReport {
   const current = latestGrades(input.grades).filter((g) => g.status === 'graded');
@@ -192,8 +193,9 @@ function indexGrades(gs: GradeRecord[]): Map<string, GradeRecord> {
   return new Map(gs.map((g) => [`${g.responseId}\u0000${g.unitId}`, g]));
 }
 
+/** A grade of the whole unit: every rubric item scored, or a total without items (e.g. imported points). */
 function isFull(g: GradeRecord, items: string[]): boolean {
-  return items.every((id) => g.items[id] !== undefined);
+  return Object.keys(g.items).length === 0 || items.every((id) => g.items[id] !== undefined);
 }
 
 export function agreementForRun(runDir: string, opts: { exam?: string; rubric?: string } = {}): AgreementReport {
