@@ -108,12 +108,11 @@ export function asciiJson(value) {
 
 /**
  * Writes `shards` JSONL files totalling about `megabytes` MB. `plant(r, i)` may return a text to splice into
- * document i (for planted contamination).
+ * document i (for planted contamination). `vocab` is ordered by frequency (most common first).
  */
-export function writeCorpus(dir, { megabytes = 200, seed = 1, shards = 4, plant } = {}) {
+export function writeCorpus(dir, { megabytes = 200, seed = 1, shards = 4, plant, vocab = vocabulary() } = {}) {
   mkdirSync(dir, { recursive: true });
   const r = rng(seed);
-  const vocab = vocabulary();
   const perShard = Math.ceil((megabytes * 1e6) / shards);
   const files = [];
   let doc = 0;
