@@ -26,11 +26,11 @@ describe('overfit analysis', () => {
   it('gives residuals, R², the residual SD with n − 2 and z = residual / SD', () => {
     const a = overfitAnalysis([1, 2, 3, 4, 5], [2, 4, 5, 4, 5])!;
     const expected = [-0.8, 0.6, 1, -0.6, -0.2];
-    a.points.forEach((p, i) => expect(p.residual).toBeCloseTo(expected[i], 12));
+    for (const [i, p] of a.points.entries()) expect(p.residual).toBeCloseTo(expected[i], 12);
     const sse = expected.reduce((s, r) => s + r * r, 0); // 2.4
     expect(a.residualSd).toBeCloseTo(Math.sqrt(sse / 3), 12);
     expect(a.r2).toBeCloseTo(1 - sse / 6, 12);
-    a.points.forEach((p, i) => expect(p.z).toBeCloseTo(expected[i] / Math.sqrt(0.8), 12));
+    for (const [i, p] of a.points.entries()) expect(p.z).toBeCloseTo(expected[i] / Math.sqrt(0.8), 12);
   });
 
   it('flags a model far below the trend of the others, using the studentized residual', () => {

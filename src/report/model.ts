@@ -534,8 +534,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         text: shown?.text,
         truncatedFrom: shown?.truncatedFrom,
         error: r.error ? `${r.error.kind}: ${r.error.message}` : undefined,
-        finishReason:
-          r.finishReason && r.finishReason !== 'stop' && r.finishReason !== 'end_turn' ? r.finishReason : undefined,
+        // Only reasons that mean the answer may be cut off or withheld are worth a tag.
+        finishReason: r.finishReason && CUT_OFF.has(r.finishReason) ? r.finishReason : undefined,
         points: finals.every((f) => f !== undefined) && finals.length ? finals.reduce((a, b) => a! + b!, 0) : undefined,
         maxPoints: us.reduce((s, u) => s + u.maxPoints, 0),
         units: us,

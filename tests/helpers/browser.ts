@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 
@@ -22,7 +20,6 @@ export interface BrowserSession {
 
 export async function launchChromium(executablePath: string): Promise<BrowserSession> {
   const { chromium } = await import('playwright-core');
-  const userDataDir = mkdtempSync(join(tmpdir(), 'heldout-chromium-'));
   const browser = await chromium.launch({
     executablePath,
     args: [
@@ -33,14 +30,14 @@ export async function launchChromium(executablePath: string): Promise<BrowserSes
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
+  // chromium.launch() always starts from a fresh temporary profile (it rejects --user-data-dir), so no state leaks
+  // between runs.
   return {
     browser,
     async close() {
       await browser.close();
-      rmSync(userDataDir, { recursive: true, force: true });
     },
   };
 }
