@@ -61,6 +61,14 @@ export {
   resolveModelSpec,
 } from './models/index.js';
 export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate } from './models/replay.js';
+export { type DemoOptions, type DemoResult, runDemo } from './report/demo.js';
+export type { ReportInputs } from './report/inputs.js';
+export { loadReportInputs, readBenchmarkScores, readCheckFile } from './report/load.js';
+export { buildReportModel, type ReportModel, SECTION_TITLES } from './report/model.js';
+export { renderReport } from './report/render.js';
+export { writeReport } from './report/report-file.js';
+export { buildRubricPreviewModel, type RubricPreviewModel, renderRubricPreview } from './report/rubric-preview.js';
+export { leastSquares, overfitAnalysis } from './report/stats.js';
 export { buildPromptItems, type PromptItem } from './run/prompt.js';
 export { type RunEvent, type RunExamOptions, type RunResult, runExam } from './run/runner.js';
 export {
