@@ -306,4 +306,94 @@ export function registerScanCommands(program: Command): void {
         }),
       );
     });
+
+  program
+    .command('infini-gram')
+    .description('count how often each n-gram of the items occurs in a huge corpus, via the infini-gram API')
+    .argument('[exam-dir]', 'exam whose units to look up')
+    .requiredOption(
+      '--index <name>',
+      'infini-gram index, e.g. v4_piletrain_llama, v4_rpj_llama_s4, v4_dolma-v1_7_llama',
+    )
+    .option('--items <file>', 'look up the texts in a .jsonl or .csv file instead (with --field)')
+    .option('--field <name>', 'with --items: the field or column holding the text', 'text')
+    .option('--id-field <name>', 'with --items: the field holding ids (default: id, else file:line)', 'id')
+    .option('--bench <spec...>', 'look up benchmark items (gsm8k, a path, label=path)')
+    .option('--endpoint <url>', 'API endpoint', 'https://api.infini-gram.io/')
+    .option('--n <n>', 'words per query', '13')
+    .option('--stride <k>', 'words between query starts (default: n, non-overlapping)')
+    .option('--max-queries <k>', 'at most this many queries per item', '20')
+    .option('--concurrency <k>', 'requests in flight', '2')
+    .option('--min-interval <ms>', 'minimum time between request starts', '250')
+    .option('--retries <k>', 'retries per request (backoff doubles from 0.5 s, capped at 30 s)', '5')
+    .option('--cache-dir <dir>', 'where answers are cached', '.heldout-cache/infini-gram')
+    .option('--no-cache', 'do not read or write the cache')
+    .option('--json', 'print the full result as JSON')
+    .option('--exit-zero', 'exit 0 even when n-grams are found')
+    .action(async (examDir: string | undefined, o: Record<string, string | string[] | boolean | undefined>) => {
+      const items: { id: string; text: string }[] = [];
+      if (examDir) {
+        const { loadExam } = await import('../exam/load.js');
+        const { examUnits } = await import('../exam/model.js');
+        for (const u of examUnits(loadExam(examDir).exam)) items.push({ id: u.id, text: u.text });
+      }
+      if (typeof o.items === 'string') {
+        const { readTable, requireColumn } = await import('../store/tabular.js');
+        const t = readTable(o.items);
+        requireColumn(t, String(o.field));
+        for (const row of t.rows) {
+          const v = row.values[String(o.field)];
+          if (typeof v !== 'string' || v.trim() === '') continue;
+          const id = row.values[String(o.idField)];
+          items.push({ id: id === undefined || id === null ? `${o.items}:${row.line}` : String(id), text: v });
+        }
+      }
+      if (Array.isArray(o.bench)) {
+        const { loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+        for (const s of await loadBenchmarkSources(o.bench)) items.push(...s.items);
+      }
+      if (items.length === 0) {
+        throw new HeldoutError('nothing to look up', {
+          hint: 'pass an exam directory, --items <file> or --bench <spec>',
+        });
+      }
+      const num = (k: string, min: number) => {
+        const v = Number(o[k]);
+        if (!Number.isInteger(v) || v < min) throw new HeldoutError(`--${k} ${o[k]}: use a whole number ≥ ${min}`);
+        return v;
+      };
+      const { countNgrams } = await import('../contamination/scan/infinigram.js');
+      const res = await countNgrams(items, {
+        index: String(o.index),
+        endpoint: String(o.endpoint),
+        n: num('n', 1),
+        stride: o.stride === undefined ? undefined : num('stride', 1),
+        maxQueriesPerItem: num('maxQueries', 1),
+        concurrency: num('concurrency', 1),
+        minIntervalMs: num('minInterval', 0),
+        retries: num('retries', 0),
+        cacheDir: o.cache === false ? undefined : String(o.cacheDir),
+        onProgress: (done, total) => {
+          if (process.stderr.isTTY) process.stderr.write(`\rinfini-gram: ${done}/${total} queries`);
+        },
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (o.json) printJson(res);
+      else {
+        const rows = res.items.map((it) => [
+          it.id,
+          it.ngrams.length,
+          it.found,
+          it.maxCount,
+          it.ngrams.some((g) => g.approx) ? 'yes' : '',
+        ]);
+        process.stdout.write(`${table(rows, ['item', `${res.n}-grams asked`, 'found', 'max count', 'approx'])}\n`);
+        const hit = res.items.filter((i) => i.found > 0).length;
+        process.stdout.write(
+          `\n${hit} of ${res.items.length} item(s) have an n-gram in ${res.index}; ${res.requests} request(s), ${res.cacheHits} from cache\n`,
+        );
+      }
+      const found = res.items.some((i) => i.found > 0);
+      process.exitCode = found && !o.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+    });
 }

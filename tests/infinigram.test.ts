@@ -1,0 +1,160 @@
+import { writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countNgrams, itemQueries } from '../src/contamination/scan/infinigram.js';
+import { runCliAsync, tempDir } from './helpers/cli.js';
+
+const FARM =
+  'A farmer plants seven rows of tomatoes and each row holds twelve plants, while rabbits eat three plants every night. How many plants remain after one full week?';
+const CLEAN =
+  'Nobody ever wrote this sentence anywhere before today, so the corpus cannot possibly hold any thirteen words of it.';
+
+/** A loopback server that speaks infini-gram's count API, with scripted failures. */
+let server: Server;
+let url = '';
+const log: { index: string; query_type: string; query: string }[] = [];
+const failures = new Map<string, number[]>();
+
+function body(req: IncomingMessage): Promise<string> {
+  return new Promise((res) => {
+    let s = '';
+    req.on('data', (d) => (s += d));
+    req.on('end', () => res(s));
+  });
+}
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    const b = JSON.parse(await body(req));
+    log.push(b);
+    const fail = failures.get(b.query)?.shift();
+    if (fail) {
+      res.writeHead(fail, fail === 429 ? { 'retry-after': '0.2' } : {});
+      res.end(JSON.stringify({ error: 'busy' }));
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    if (b.index !== 'v4_test_llama') {
+      res.end(JSON.stringify({ error: `Invalid index: ${b.index}` }));
+      return;
+    }
+    const count = b.query.includes('farmer') ? 42 : b.query.includes('remain') ? 7 : 0;
+    res.end(JSON.stringify({ count, approx: count === 7, latency: 0.1, token_ids: [], tokens: [] }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('infini-gram client', () => {
+  it('asks windows of raw words, including the last one', () => {
+    const q = itemQueries(FARM, 13, 13, 20);
+    expect(q[0]).toBe('A farmer plants seven rows of tomatoes and each row holds twelve plants,');
+    expect(q[q.length - 1].endsWith('after one full week?')).toBe(true);
+    expect(itemQueries('too short to ask', 13, 13, 20)).toEqual([]);
+  });
+
+  it('retries a 429 and a 500, then counts; a second run is served from the cache with zero requests', async () => {
+    const cacheDir = tempDir();
+    const items = [
+      { id: 'farm', text: FARM },
+      { id: 'clean', text: CLEAN },
+    ];
+    const first = itemQueries(FARM, 13, 13, 20)[0];
+    failures.set(first, [429, 500]);
+    log.length = 0;
+    const a = await countNgrams(items, {
+      index: 'v4_test_llama',
+      endpoint: url,
+      cacheDir,
+      minIntervalMs: 0,
+      maxBackoffMs: 50,
+    });
+    expect(log.every((b) => b.index === 'v4_test_llama' && b.query_type === 'count')).toBe(true);
+    expect(log.filter((b) => b.query === first)).toHaveLength(3);
+    const farm = a.items[0];
+    expect(farm.ngrams[0]).toEqual({ ngram: first, count: 42, approx: false });
+    expect(farm.ngrams).toHaveLength(3);
+    expect(farm.found).toBe(3);
+    expect(farm.maxCount).toBe(42);
+    expect(farm.ngrams.some((g) => g.approx)).toBe(true);
+    expect(a.items[1].found).toBe(0);
+    expect(a.requests).toBe(log.length);
+    log.length = 0;
+    const b = await countNgrams(items, { index: 'v4_test_llama', endpoint: url, cacheDir, minIntervalMs: 0 });
+    expect(log).toHaveLength(0);
+    expect(b.requests).toBe(0);
+    expect(b.items).toEqual(a.items);
+  });
+
+  it('keeps a minimum interval between requests', async () => {
+    log.length = 0;
+    const t = Date.now();
+    await countNgrams([{ id: 'x', text: CLEAN }], {
+      index: 'v4_test_llama',
+      endpoint: url,
+      minIntervalMs: 100,
+      concurrency: 4,
+    });
+    expect(log.length).toBeGreaterThanOrEqual(2);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(100 * (log.length - 1));
+  });
+
+  it('`heldout infini-gram` reports per item, exits 2 when found, and names a bad index', async () => {
+    const dir = tempDir();
+    const items = join(dir, 'items.jsonl');
+    writeFileSync(
+      items,
+      `${JSON.stringify({ id: 'farm', text: FARM })}\n${JSON.stringify({ id: 'clean', text: CLEAN })}\n`,
+    );
+    const cache = join(dir, 'cache');
+    const args = [
+      'infini-gram',
+      '--items',
+      items,
+      '--index',
+      'v4_test_llama',
+      '--endpoint',
+      url,
+      '--min-interval',
+      '0',
+      '--cache-dir',
+      cache,
+    ];
+    const r = await runCliAsync(args);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/farm\s+3\s+3\s+42\s+yes/);
+    expect(r.stdout).toMatch(/1 of 2 item\(s\) have an n-gram in v4_test_llama/);
+    log.length = 0;
+    const again = await runCliAsync([...args, '--json']);
+    expect(log).toHaveLength(0);
+    expect(JSON.parse(again.stdout).cacheHits).toBe(5);
+    const bad = await runCliAsync([
+      'infini-gram',
+      '--items',
+      items,
+      '--index',
+      'nope',
+      '--endpoint',
+      url,
+      '--no-cache',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/heldout: error: .*Invalid index: nope/);
+    const exam = await runCliAsync([
+      'infini-gram',
+      'exams/tiny',
+      '--index',
+      'v4_test_llama',
+      '--endpoint',
+      url,
+      '--no-cache',
+      '--json',
+    ]);
+    expect([0, 2]).toContain(exam.code);
+    expect(JSON.parse(exam.stdout).items.length).toBeGreaterThan(0);
+  });
+});
