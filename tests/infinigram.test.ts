@@ -157,4 +157,31 @@ describe('infini-gram client', () => {
     expect([0, 2]).toContain(exam.code);
     expect(JSON.parse(exam.stdout).items.length).toBeGreaterThan(0);
   });
+
+  it('`heldout check --infini-gram` adds the counts next to the local rules', async () => {
+    const dir = tempDir();
+    const bench = join(dir, 'b.jsonl');
+    writeFileSync(bench, `${JSON.stringify({ question: CLEAN })}\n`);
+    writeFileSync(join(dir, 'items.jsonl'), `${JSON.stringify({ id: 'farm', text: FARM })}\n`);
+    const res = await runCliAsync([
+      'check',
+      '--items',
+      join(dir, 'items.jsonl'),
+      '--field',
+      'text',
+      '--bench',
+      `b=${bench}`,
+      '--bench-field',
+      'question',
+      '--infini-gram',
+      'v4_test_llama',
+      '--infini-gram-endpoint',
+      url,
+      '--no-cache',
+      '--json',
+    ]);
+    expect(res.code).toBe(2);
+    const out = JSON.parse(res.stdout);
+    expect(out.infiniGram.items[0]).toMatchObject({ id: expect.stringContaining('farm'), found: 3, maxCount: 42 });
+  });
 });

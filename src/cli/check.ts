@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { HeldoutError } from '../errors.js';
+import { ExitCode, HeldoutError } from '../errors.js';
 import { addOptions, collect, type OptionDefs, resolveOptions } from './options.js';
 import { printJson, table } from './output.js';
 
@@ -88,6 +88,17 @@ export const checkOptionDefs = {
     flags: '--no-cache',
     description: 'do not read or write cached indexes',
     schema: z.boolean().default(true),
+  },
+  infiniGram: {
+    flags: '--infini-gram <index>',
+    description:
+      "also count each item's 13-word windows in a huge corpus via the infini-gram API (e.g. v4_piletrain_llama)",
+    schema: z.string().optional(),
+  },
+  infiniGramEndpoint: {
+    flags: '--infini-gram-endpoint <url>',
+    description: 'infini-gram API endpoint',
+    schema: z.string().default('https://api.infini-gram.io/'),
   },
 } satisfies OptionDefs;
 
@@ -189,6 +200,17 @@ Examples:
       });
       if (format !== 'json') process.stderr.write(`asked ${o.confirm} about ${asked} pair(s)\n`);
     }
+    let infini: import('../contamination/scan/infinigram.js').InfiniGramResult | undefined;
+    if (o.infiniGram) {
+      const { countNgrams } = await import('../contamination/scan/infinigram.js');
+      infini = await countNgrams(input.items, {
+        index: o.infiniGram,
+        endpoint: o.infiniGramEndpoint,
+        cacheDir: o.cache ? '.heldout-cache/infini-gram' : undefined,
+      });
+      Object.assign(result, { infiniGram: infini });
+      if (infini.items.some((i) => i.found > 0)) result.exitCode = ExitCode.Contaminated;
+    }
     if (o.out) {
       const { writeFileSync } = await import('node:fs');
       writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
@@ -197,6 +219,12 @@ Examples:
     else {
       const { renderCheckMarkdown, renderCheckTable } = await import('../contamination/render.js');
       process.stdout.write(`${format === 'md' ? renderCheckMarkdown(result) : renderCheckTable(result, table)}\n`);
+      if (infini) {
+        const rows = infini.items.map((it) => [it.id, it.ngrams.length, it.found, it.maxCount]);
+        process.stdout.write(
+          `\ninfini-gram ${infini.index}: occurrences of each item's ${infini.n}-word windows\n${table(rows, ['item', 'asked', 'found', 'max count'])}\n`,
+        );
+      }
     }
     process.exitCode = result.exitCode;
   });
