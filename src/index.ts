@@ -1,4 +1,10 @@
 /** The library entry: the same functions the CLI uses. */
+
+export { listCorpus, parseShard, shardShares } from './contamination/scan/corpus.js';
+export { countNgrams, type InfiniGramOptions, type InfiniGramResult } from './contamination/scan/infinigram.js';
+export { k8sManifest } from './contamination/scan/k8s.js';
+export { mergeScans, type ScanOutput } from './contamination/scan/result.js';
+export { type ScanOptions, type ScanSource, scanCorpus } from './contamination/scan/scan.js';
 export { ExitCode, HeldoutError } from './errors.js';
 export { importExamFile } from './exam/import.js';
 export { detectLanguage } from './exam/language.js';
