@@ -174,13 +174,19 @@ export function norms(opts: CheckOptions): Norms {
   return { rule: { ...base, latex: opts.latex }, template: { ...base, latex: true, maskNumbers: true } };
 }
 
+/** gpt3-13gram with n ≥ 8 shares palm-8gram-70's 8-gram index (candidates are then checked at full n). */
+export function gpt3IndexN(n: number): number {
+  return Math.min(n, PALM_N);
+}
+
 export function indexSpecs(field: IndexSpec['field'], n: number, rules: RuleName[], opts: CheckOptions): IndexSpec[] {
   const { rule, template } = norms(opts);
   const specs: IndexSpec[] = [];
   const add = (s: IndexSpec) => {
     if (!specs.some((x) => specId(x) === specId(s))) specs.push(s);
   };
-  if (rules.includes('gpt3-13gram')) add({ kind: 'word', field, n, normalization: normalizationId(rule) });
+  if (rules.includes('gpt3-13gram'))
+    add({ kind: 'word', field, n: gpt3IndexN(n), normalization: normalizationId(rule) });
   if (rules.includes('palm-8gram-70')) add({ kind: 'word', field, n: PALM_N, normalization: normalizationId(rule) });
   add({ kind: 'word', field, n: TEMPLATE_N, normalization: normalizationId(template) });
   if (rules.includes('gpt4-50char')) add({ kind: 'char', field, n: CHAR_GRAM, normalization: 'gpt4chars' });
@@ -274,16 +280,37 @@ function benchGrams(
 /** Extra items examined to confirm hash hits the top candidates did not; bounds pathological inputs. */
 const MAX_EXTRA_CANDIDATES = 500;
 
+/** Sorted-list intersection of two posting lists. */
+function intersect(a: ArrayLike<number>, b: ArrayLike<number>): Uint32Array {
+  const out: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      out.push(a[i]);
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return Uint32Array.from(out);
+}
+
+/**
+ * Verified n-gram matches of `tokens` in one source. The index may hold shorter k-grams (k ≤ n): an n-gram
+ * occurs in an item only if its first and last k-grams do, so candidates are the items on both lists.
+ */
 function runWords(
   tokens: string[],
   p: PreparedSource,
   index: NgramIndex,
+  n: number,
   norm: WordNormalization,
   hasher: NgramHasher,
   topK: number,
   skip?: (i: number) => boolean,
 ): WordRun {
-  const n = index.spec.n;
+  const k = index.spec.n;
   const field = index.spec.field;
   const W = Math.max(0, tokens.length - n + 1);
   const verified = new Uint8Array(W);
@@ -291,13 +318,23 @@ function runWords(
   let windows = 0;
   if (W === 0) return { windows, verified, perItem };
   const { h1, h2 } = tokenHashes(tokens);
+  const kgrams = new Map<number, Uint32Array>();
+  const kpost = (j: number) => {
+    let post = kgrams.get(j);
+    if (!post) {
+      const [hi, lo] = hasher(h1, h2, j, k);
+      post = lookup(index, hi, lo);
+      kgrams.set(j, post);
+    }
+    return post;
+  };
   const posts: (Uint32Array | undefined)[] = new Array(W);
   const counts = new Map<number, number>();
   for (let i = 0; i < W; i++) {
     if (skip?.(i)) continue;
     windows++;
-    const [hi, lo] = hasher(h1, h2, i, n);
-    const post = lookup(index, hi, lo);
+    let post = kpost(i);
+    if (post.length > 0 && k < n) post = intersect(post, kpost(i + n - k));
     if (post.length === 0) continue;
     posts[i] = post;
     for (const it of post) counts.set(it, (counts.get(it) ?? 0) + 1);
@@ -567,8 +604,10 @@ export function checkText(
     };
 
     if (rules.includes('gpt3-13gram')) {
-      const idx = p.indexes.get(specId({ kind: 'word', field, n, normalization: normalizationId(ruleNorm) }))!;
-      const run = runWords(tokens, p, idx, ruleNorm, hasher, topK);
+      const idx = p.indexes.get(
+        specId({ kind: 'word', field, n: gpt3IndexN(n), normalization: normalizationId(ruleNorm) }),
+      )!;
+      const run = runWords(tokens, p, idx, n, ruleNorm, hasher, topK);
       gpt3Windows = run.windows;
       for (let i = 0; i < run.verified.length; i++) if (run.verified[i]) gpt3Union[i] = 1;
       const hit = run.verified.some((v) => v === 1);
@@ -585,7 +624,7 @@ export function checkText(
 
     if (rules.includes('palm-8gram-70')) {
       const idx = p.indexes.get(specId({ kind: 'word', field, n: PALM_N, normalization: normalizationId(ruleNorm) }))!;
-      const run = runWords(tokens, p, idx, ruleNorm, hasher, topK);
+      const run = runWords(tokens, p, idx, PALM_N, ruleNorm, hasher, topK);
       const shared = run.verified.reduce((s, v) => s + v, 0);
       const fraction = run.windows ? shared / run.windows : 0;
       const prev = res.overlap['palm-8gram-70'];
@@ -620,7 +659,7 @@ export function checkText(
         for (let j = i; j < i + TEMPLATE_N; j++) if (masked[j] === NUM_TOKEN) c++;
         return c;
       };
-      const run = runWords(masked, p, idx, templateNorm, hasher, topK, (i) => numCount(i) * 2 > TEMPLATE_N);
+      const run = runWords(masked, p, idx, TEMPLATE_N, templateNorm, hasher, topK, (i) => numCount(i) * 2 > TEMPLATE_N);
       let best = { it: -1, shared: 0 };
       for (const [it, hits] of run.perItem) if (hits.length > best.shared) best = { it, shared: hits.length };
       const fraction = run.windows ? best.shared / run.windows : 0;

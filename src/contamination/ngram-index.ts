@@ -64,8 +64,9 @@ class Entries {
 }
 
 /**
- * Stable LSD radix sort (four 16-bit digits) of entries by the 64-bit key (hi, lo), moving the columns
- * along so every pass reads sequentially. Stability keeps each key's items in ascending order.
+ * Sorts entries by the 64-bit key (hi, lo), items ascending within a key: a stable LSD radix sort on hi
+ * (four 8-bit digits; 256 buckets keep the scattered writes in cache), then a small sort of the rare runs
+ * whose hi is equal but lo differs (a 32-bit collision, or nothing at all most of the time).
  */
 function radixSort(hi: Uint32Array, lo: Uint32Array, item: Uint32Array, n: number): void {
   let aH = hi;
@@ -74,15 +75,20 @@ function radixSort(hi: Uint32Array, lo: Uint32Array, item: Uint32Array, n: numbe
   let bH: Uint32Array = new Uint32Array(n);
   let bL: Uint32Array = new Uint32Array(n);
   let bI: Uint32Array = new Uint32Array(n);
-  const count = new Uint32Array(65537);
-  for (let pass = 0; pass < 4; pass++) {
-    const src = pass < 2 ? aL : aH;
-    const shift = (pass & 1) * 16;
+  const count = new Uint32Array(256);
+  for (let shift = 0; shift < 32; shift += 8) {
     count.fill(0);
-    for (let i = 0; i < n; i++) count[((src[i] >>> shift) & 0xffff) + 1]++;
-    for (let d = 1; d <= 65536; d++) count[d] += count[d - 1];
+    for (let i = 0; i < n; i++) count[(aH[i] >>> shift) & 0xff]++;
+    // All entries share this digit: the pass would not move anything.
+    if (count[(aH[0] >>> shift) & 0xff] === n) continue;
+    let sum = 0;
+    for (let d = 0; d < 256; d++) {
+      const c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
     for (let i = 0; i < n; i++) {
-      const pos = count[(src[i] >>> shift) & 0xffff]++;
+      const pos = count[(aH[i] >>> shift) & 0xff]++;
       bH[pos] = aH[i];
       bL[pos] = aL[i];
       bI[pos] = aI[i];
@@ -91,7 +97,28 @@ function radixSort(hi: Uint32Array, lo: Uint32Array, item: Uint32Array, n: numbe
     [aL, bL] = [bL, aL];
     [aI, bI] = [bI, aI];
   }
-  // Four passes: the sorted data is back in the caller's arrays.
+  if (aH !== hi) {
+    hi.set(aH.subarray(0, n));
+    lo.set(aL.subarray(0, n));
+    item.set(aI.subarray(0, n));
+  }
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    let mixed = false;
+    while (j < n && hi[j] === hi[i]) {
+      if (lo[j] !== lo[i]) mixed = true;
+      j++;
+    }
+    if (mixed) {
+      const run = Array.from({ length: j - i }, (_, k) => [lo[i + k], item[i + k]] as const);
+      run.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+      for (let k = 0; k < run.length; k++) {
+        lo[i + k] = run[k][0];
+        item[i + k] = run[k][1];
+      }
+    }
+    i = j;
+  }
 }
 
 function finish(
@@ -157,20 +184,23 @@ export function tokenStream(
   language?: string,
 ): TokenStream {
   const starts = new Uint32Array(items.length + 1);
-  const all: string[][] = [];
-  let total = 0;
-  for (let it = 0; it < items.length; it++) {
-    starts[it] = total;
-    const text = fieldText(items[it], field);
-    const tokens = text ? wordTokens(text, norm, language) : [];
-    all.push(tokens);
-    total += tokens.length;
-  }
-  starts[items.length] = total;
-  const h1 = new Uint32Array(total);
-  const h2 = new Uint32Array(total);
+  let h1 = new Uint32Array(1 << 16);
+  let h2 = new Uint32Array(1 << 16);
   let w = 0;
-  for (const tokens of all) {
+  for (let it = 0; it < items.length; it++) {
+    starts[it] = w;
+    const text = fieldText(items[it], field);
+    if (!text) continue;
+    const tokens = wordTokens(text, norm, language);
+    if (w + tokens.length > h1.length) {
+      const size = Math.max(h1.length * 2, w + tokens.length);
+      const g1 = new Uint32Array(size);
+      const g2 = new Uint32Array(size);
+      g1.set(h1);
+      g2.set(h2);
+      h1 = g1;
+      h2 = g2;
+    }
     for (const t of tokens) {
       const [a, b] = stringHash2(t);
       h1[w] = a;
@@ -178,7 +208,8 @@ export function tokenStream(
       w++;
     }
   }
-  return { h1, h2, starts };
+  starts[items.length] = w;
+  return { h1: h1.subarray(0, w), h2: h2.subarray(0, w), starts };
 }
 
 export function buildWordIndexFromStream(

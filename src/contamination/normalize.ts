@@ -19,19 +19,23 @@ const PUNCT_RE = /[!-/:-@[-`{-~]/g;
  * 0x5B–0x60 and 0x7B–0x7E).
  */
 export function janitorNormalize(text: string): string {
-  return text.replace(PUNCT_RE, '').replace(/[A-Z]+/g, (run) => run.toLowerCase());
+  const s = text.replace(PUNCT_RE, '');
+  // On pure ASCII, toLowerCase maps exactly A–Z; elsewhere it would also fold "É", which the janitor keeps.
+  return ASCII_RE.test(s) ? s.toLowerCase() : s.replace(/[A-Z]+/g, (run) => run.toLowerCase());
 }
+
+const ASCII_RE = /^[\x00-\x7f]*$/;
 
 /**
  * The characters Python's `str.split()` splits on (`str.isspace()`): Unicode White_Space plus the ASCII
  * separators U+001C–U+001F, which JavaScript's `\s` misses. U+200B and U+FEFF are not whitespace in Python.
  */
 export const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
-const PY_WHITESPACE_G = new RegExp(PY_WHITESPACE.source, 'g');
+const PY_NON_WHITESPACE_G = new RegExp(`[^${PY_WHITESPACE.source.slice(1, -2)}]+`, 'g');
 
 /** Python `str.split()` with no argument: split on runs of whitespace, drop empty strings. */
 export function pySplit(text: string): string[] {
-  return text.split(PY_WHITESPACE_G).filter((t) => t.length > 0);
+  return text.match(PY_NON_WHITESPACE_G) ?? [];
 }
 
 /** The janitor's word tokens: `janitorNormalize(text).split()`. Idempotent on already-normalised text. */
