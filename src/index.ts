@@ -1,10 +1,64 @@
 /** The library entry: the same functions the CLI uses. */
 
+export {
+  type BadLine,
+  type BenchItem,
+  type BenchmarkSource,
+  benchCacheDir,
+  KNOWN_BENCHMARKS,
+  type LoadBenchmarkOptions,
+  loadBenchmarkSource,
+  loadBenchmarkSources,
+  parseBenchSpec,
+} from './contamination/benchmarks.js';
+export {
+  autoN,
+  type CheckOptions,
+  type CheckText,
+  checkText,
+  longestSharedRun,
+  type Match,
+  RULE_NAMES,
+  type RuleName,
+  type Span,
+  similarity,
+  type TextResult,
+  type Verdict,
+} from './contamination/check.js';
+export { confirmMatches } from './contamination/confirm.js';
+export { ngramHash, stringHash2 } from './contamination/hash.js';
+export { indexCacheDir, loadOrBuildIndex } from './contamination/index-cache.js';
+export {
+  buildCharIndex,
+  buildWordIndex,
+  deserializeIndex,
+  type IndexSpec,
+  lookup,
+  type NgramIndex,
+  serializeIndex,
+} from './contamination/ngram-index.js';
+export {
+  gpt4Chars,
+  JANITOR_PUNCTUATION,
+  janitorNormalize,
+  janitorTokens,
+  latexNormalize,
+  maskNumbers,
+  NUM_TOKEN,
+  normalizationId,
+  pySplit,
+  type WordNormalization,
+  wordTokens,
+} from './contamination/normalize.js';
+export { HUB_DATASETS, listCachedBenchmarks, pullBenchmark } from './contamination/pull.js';
+export { renderCheckMarkdown, renderCheckTable } from './contamination/render.js';
+export { CHECK_FORMAT, type CheckInput, type CheckResult, checkContamination } from './contamination/run-check.js';
 export { listCorpus, parseShard, shardShares } from './contamination/scan/corpus.js';
 export { countNgrams, type InfiniGramOptions, type InfiniGramResult } from './contamination/scan/infinigram.js';
 export { k8sManifest } from './contamination/scan/k8s.js';
 export { mergeScans, type ScanOutput } from './contamination/scan/result.js';
 export { type ScanOptions, type ScanSource, scanCorpus } from './contamination/scan/scan.js';
+export { examTexts, itemsFileTexts, runAnswerTexts } from './contamination/texts.js';
 export { ExitCode, HeldoutError } from './errors.js';
 export { importExamFile } from './exam/import.js';
 export { detectLanguage } from './exam/language.js';
