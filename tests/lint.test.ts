@@ -101,3 +101,17 @@ describe('shipped exams', () => {
     expect(rubric.stdout).not.toContain('warning');
   });
 });
+
+describe('rubric lint warnings', () => {
+  it('warns when an auto item requires a non-auto item (the automatic check could never award it)', () => {
+    const r = lint('rubric', 'rubric-auto-requires');
+    expect(r.code).toBe(0);
+    expect(r.findings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        rule: 'rubric-auto',
+        message: expect.stringContaining('"1.ans" requires "1.eq"'),
+      }),
+    ]);
+  });
+});

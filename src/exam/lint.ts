@@ -207,6 +207,15 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
         add('error', 'duplicate-id', [...path, 'id'], `duplicate rubric id "${item.id}"; first used at ${prev}`);
       else ids.set(item.id, doc.locate([...path, 'id']));
       for (const req of item.requires ?? []) {
+        const required = entry.items.find((i) => i.id === req);
+        if (item.auto && required && !required.auto) {
+          add(
+            'warning',
+            'rubric-auto',
+            [...path, 'requires'],
+            `auto item "${item.id}" requires "${req}", which is not auto, so the automatic check can never award it`,
+          );
+        }
         if (req === item.id) add('error', 'rubric-ref', [...path, 'requires'], `item "${item.id}" requires itself`);
         else if (!localIds.has(req))
           add(
