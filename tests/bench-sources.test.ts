@@ -49,6 +49,9 @@ describe('benchmark loaders (fixtures written for these tests)', () => {
     const one = await loadBenchmarkSource(join(F, 'mmlu/test/toy_logic_test.csv'));
     expect(one.label).toBe('mmlu');
     expect(one.items[1].id).toBe('mmlu/test/toy_logic:2');
+    // A labelled file keeps the same ids under its label, so `label=path` reloads find them.
+    const labelled = await loadBenchmarkSource(`m=${join(F, 'mmlu/test/toy_logic_test.csv')}`);
+    expect(labelled.items[1].id).toBe('m/test/toy_logic:2');
   });
 
   it('HumanEval JSONL: prompt is the text, canonical_solution the solution, task_id the id', async () => {

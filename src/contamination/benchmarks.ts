@@ -135,7 +135,7 @@ function relStem(root: string, file: string): string {
 /** The nearest ancestor directory named like a known benchmark, for labelling a bare file. */
 function knownAncestor(file: string): string | undefined {
   let d = dirname(file);
-  for (let k = 0; k < 4; k++) {
+  for (let k = 0; k < 2; k++) {
     if ((KNOWN_BENCHMARKS as readonly string[]).includes(basename(d).toLowerCase())) return d;
     const up = dirname(d);
     if (up === d) break;
@@ -160,8 +160,9 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
       });
     }
   } else {
-    const anc = given ? undefined : knownAncestor(path);
-    root = anc ?? dirname(path);
+    // Ids are relative to the benchmark's folder (`mmlu/test/x_test.csv` → `test/x`) with or without a label,
+    // so a result can be traced back by reloading `label=path`.
+    root = knownAncestor(path) ?? dirname(path);
     files = [path];
   }
   const label = given ?? (isDir ? basename(path) : basename(knownAncestor(path) ?? path, extname(path)));
