@@ -78,11 +78,25 @@ describe('overfit analysis', () => {
     expect(JSON.stringify(a)).not.toContain('null');
   });
 
-  it('cannot flag with three models, and says so', () => {
+  it('uses only the plain residual rule with three models (no leave-one-out fit is possible)', () => {
     const a = overfitAnalysis([60, 80, 95], [20, 60, 10])!;
-    expect(a.flagPossible).toBe(false);
-    expect(a.points.some((p) => p.flagged)).toBe(false);
+    expect(a.flagPossible).toBe(true);
     expect(a.points.every((p) => p.studentized === undefined)).toBe(true);
+    expect(a.points.some((p) => p.flagged)).toBe(false);
+    expect(overfitAnalysis([60, 80], [20, 60])!.flagPossible).toBe(false);
+  });
+
+  it('flags a model more than 1.5 residual SDs below the least-squares line (the plain rule)', () => {
+    // Twelve models on y = x/2 with small alternating noise; model 8 sits 10 points below the line.
+    const xs = [40, 45, 50, 55, 60, 65, 70, 75, 80, 85, 90, 95];
+    const ys = xs.map((x, i) => x / 2 + (i % 2 ? 1 : -1) - (i === 8 ? 10 : 0));
+    const a = overfitAnalysis(xs, ys)!;
+    // Hand check: the residual SD is √(Σr²/(n−2)); the flag is r/SD < −1.5.
+    const r = a.points.map((p) => p.residual);
+    const sd = Math.sqrt(r.reduce((s, v) => s + v * v, 0) / (xs.length - 2));
+    expect(a.residualSd).toBeCloseTo(sd, 12);
+    expect(a.points[8].z!).toBeLessThan(-1.5);
+    expect(a.points.map((p) => p.flagged)).toEqual(xs.map((_, i) => i === 8));
   });
 
   it('honours the threshold', () => {

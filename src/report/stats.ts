@@ -44,7 +44,7 @@ export interface OverfitAnalysis {
   residualSd?: number;
   threshold: number;
   points: OverfitPoint[];
-  /** The studentized residual needs n ≥ 4 (one degree of freedom left after leaving a point out). */
+  /** z needs n ≥ 3; the studentized residual n ≥ 4 (one degree of freedom left after leaving a point out). */
   flagPossible: boolean;
 }
 
@@ -83,10 +83,11 @@ export function overfitAnalysis(xs: number[], ys: number[], threshold = 1.5): Ov
       residual: r,
       z,
       studentized,
-      flagged: studentized !== undefined && studentized < -threshold,
+      // The spec's rule (z) or the leave-one-out one, so a single far-off model cannot hide by dragging the line.
+      flagged: (z !== undefined && z < -threshold) || (studentized !== undefined && studentized < -threshold),
     };
   });
-  return { ...fit, r2: tss > 0 ? 1 - sse / tss : 1, residualSd, threshold, points, flagPossible: n >= 4 };
+  return { ...fit, r2: tss > 0 ? 1 - sse / tss : 1, residualSd, threshold, points, flagPossible: n >= 3 };
 }
 
 /** Round-number axis range and ticks covering [lo, hi], clamped to [min, max]. */
