@@ -284,6 +284,19 @@ describe('index', () => {
     expect(lookup(idx, 1, 2).length).toBe(0);
   });
 
+  it('orders keys whose high halves collide by their low halves, and finds them', () => {
+    const hasher = (h1: Uint32Array, h2: Uint32Array, start: number, n: number) =>
+      [7, ngramHash(h1, h2, start, n)[1]] as [number, number];
+    const idx = buildWordIndex(items, spec, {}, 'h', { hasher });
+    expect(new Set(idx.keysHi)).toEqual(new Set([7]));
+    for (let k = 1; k < idx.keysLo.length; k++) expect(idx.keysLo[k]).toBeGreaterThan(idx.keysLo[k - 1]);
+    const { h1, h2 } = tokenHashes('one two three four five six seven eight'.split(' '));
+    const [hi, lo] = hasher(h1, h2, 0, 8);
+    expect([...lookup(idx, hi, lo)]).toEqual([0, 1]);
+    const { h1: o1, h2: o2 } = tokenHashes('two three four five six seven eight other'.split(' '));
+    expect([...lookup(idx, ...hasher(o1, o2, 0, 8))]).toEqual([1]);
+  });
+
   it('round-trips through its file format, and rejects damaged or mismatched files', () => {
     const idx = buildWordIndex(items, spec, {}, 'sha256:x');
     const buf = serializeIndex(idx);
