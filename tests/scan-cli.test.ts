@@ -21,7 +21,6 @@ function setup(files = 3, docs = 400) {
   writeFileSync(bench, `${ITEMS.map((t, i) => JSON.stringify({ id: i, question: t })).join('\n')}\n`);
   const r = rng(3);
   const vocab = vocabulary();
-  const corpus = join(dir, 'corpus');
   for (let f = 0; f < files; f++) {
     const lines: string[] = [];
     for (let i = 0; i < docs; i++) {
