@@ -29,7 +29,7 @@ export const checkOptionDefs = {
   },
   idField: {
     flags: '--id-field <name>',
-    description: 'with --items: the field holding ids (default: id, else file:line)',
+    description: 'with --items: the field holding ids (else file:line)',
     schema: z.string().default('id'),
   },
   benchField: {
@@ -45,29 +45,29 @@ export const checkOptionDefs = {
   latex: {
     flags: '--latex',
     description: 'LaTeX-aware normalisation for the rules (strip $, \\left/\\right, \\text{}; \\dfrac → \\frac)',
-    schema: z.boolean().default(false),
+    schema: z.boolean().optional(),
   },
   stem: {
     flags: '--stem',
     description: 'Porter-stem English words before comparing',
-    schema: z.boolean().default(false),
+    schema: z.boolean().optional(),
   },
   tokenizer: {
     flags: '--tokenizer <name>',
-    description: "whitespace (the janitor's, default) or word (natural's word tokenisers)",
+    description: "whitespace (the janitor's) or word (natural's word tokenisers)",
     schema: z.enum(['whitespace', 'word']).default('whitespace'),
   },
   top: {
     flags: '--top <k>',
-    description: 'benchmark items listed per item and rule (default: 5)',
+    description: 'benchmark items listed per item and rule',
     schema: z.number().int().min(1).max(100).default(5),
   },
   seed: {
     flags: '--seed <seed>',
-    description: 'seed of the gpt4-50char samples (default: heldout)',
+    description: 'seed of the gpt4-50char samples',
     schema: z.string().default('heldout'),
   },
-  json: { flags: '--json', description: 'print the full result as JSON', schema: z.boolean().default(false) },
+  json: { flags: '--json', description: 'print the full result as JSON', schema: z.boolean().optional() },
   format: {
     flags: '--format <format>',
     description: 'table (default), json, or md (a pull-request comment)',
