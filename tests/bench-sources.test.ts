@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -176,6 +176,36 @@ describe('benchmark loaders (fixtures written for these tests)', () => {
     await expect(loadBenchmarkSources([join(F, 'math'), `math=${join(F, 'math')}`])).rejects.toThrow(
       /both labelled "math"/,
     );
+  });
+
+  it('parsed files are cached by content hash, and a damaged cache file is parsed again', async () => {
+    const cache = tempDir();
+    const dir = tempDir();
+    const file = join(dir, 'few.jsonl');
+    const lines = Array.from({ length: 150 }, (_, i) =>
+      JSON.stringify({ question: `Question ${i} with “quotes” and é?`, answer: i % 2 ? `#### ${i}` : '' }),
+    );
+    lines.splice(10, 0, '{broken');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const first = await loadBenchmarkSource(file, { itemCacheDir: cache });
+    const files = readdirSync(cache);
+    expect(files).toHaveLength(1);
+    const second = await loadBenchmarkSource(file, { itemCacheDir: cache });
+    expect(second.items).toEqual(first.items);
+    expect(second.badLines).toEqual(first.badLines);
+    expect(second.badLines[0].line).toBe(11);
+    expect(second.hash).toBe(first.hash);
+    const math = await loadBenchmarkSource(join(F, 'math'), { itemCacheDir: cache });
+    expect((await loadBenchmarkSource(join(F, 'math'), { itemCacheDir: cache })).items).toEqual(math.items);
+    // Truncate the cache file: it is rejected and the data file parsed again.
+    const cached = join(cache, files[0]);
+    writeFileSync(cached, readFileSync(cached).subarray(0, 100));
+    expect((await loadBenchmarkSource(file, { itemCacheDir: cache })).items).toEqual(first.items);
+    // A changed data file is a new cache entry, never a stale hit.
+    writeFileSync(file, `${JSON.stringify({ question: 'Only one now?', answer: '#### 1' })}\n`);
+    expect((await loadBenchmarkSource(file, { itemCacheDir: cache })).items.map((i) => i.text)).toEqual([
+      'Only one now?',
+    ]);
   });
 
   it('the CSV reader handles quotes, doubled quotes, CRLF and cells spanning lines', () => {

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
+import { itemCacheDir, itemCacheFile, readItemCache, writeItemCache } from './item-cache.js';
 
 /**
  * Benchmark sources for the contamination check: GSM8K, MATH, MMLU and HumanEval in their canonical formats
@@ -54,6 +55,8 @@ export interface LoadBenchmarkOptions {
   benchDir?: string;
   /** Base for relative paths (default: the working directory). */
   cwd?: string;
+  /** Where parsed files are cached by content hash (default `$HELDOUT_CACHE_DIR/items` or `.heldout-cache/items`); false: never. */
+  itemCacheDir?: string | false;
 }
 
 export const KNOWN_BENCHMARKS = ['gsm8k', 'math', 'mmlu', 'humaneval'] as const;
@@ -178,9 +181,30 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
     const sha = createHash('sha256').update(buf).digest('hex');
     const stem = relStem(root, file);
     const split = stem.split('/')[0];
-    const parsed = await parseBenchFile(file, buf, `${label}/${stem}`, opts);
-    items.push(...parsed.items);
-    badLines.push(...parsed.badLines);
+    const prefix = `${label}/${stem}`;
+    const cacheFile =
+      opts.itemCacheDir === false
+        ? undefined
+        : itemCacheFile(
+            opts.itemCacheDir ?? itemCacheDir(),
+            [LOADER_VERSION, sha, prefix, extname(file), opts.fieldName ?? '', opts.solutionField ?? ''].join('\0'),
+          );
+    const cached = cacheFile ? readItemCache(cacheFile) : undefined;
+    let parsed: ParsedFile;
+    if (cached) {
+      const shown = displayPath(file);
+      parsed = { ...cached, badLines: cached.badLines.map((b) => ({ file: shown, ...b })) };
+    } else {
+      parsed = await parseBenchFile(file, buf, prefix, opts);
+      if (cacheFile) {
+        writeItemCache(cacheFile, {
+          ...parsed,
+          badLines: parsed.badLines.map(({ line, error }) => ({ line, error })),
+        });
+      }
+    }
+    for (const it of parsed.items) items.push(it);
+    for (const b of parsed.badLines) badLines.push(b);
     formats.add(parsed.format);
     fileInfos.push({ path: file, sha256: sha, format: parsed.format, split, items: parsed.items.length });
     hash.update(`${stem}\0${sha}\0`);
@@ -225,6 +249,8 @@ interface ParsedFile {
   format: BenchFormat;
   items: BenchItem[];
   badLines: BadLine[];
+  /** Records read, good and bad. */
+  total: number;
 }
 
 /** Reads one file; `prefix` is `label/stem` for ids. Exported for tests. */
@@ -235,7 +261,7 @@ export async function parseBenchFile(
   opts: LoadBenchmarkOptions = {},
 ): Promise<ParsedFile> {
   const ext = extname(file).toLowerCase();
-  let res: ParsedFile & { total: number };
+  let res: ParsedFile;
   if (ext === '.csv') res = parseCsvFile(file, buf.toString('utf8'), prefix, opts);
   else if (ext === '.parquet') res = await parseParquetFile(file, buf, prefix, opts);
   else res = parseJsonlFile(file, buf.toString('utf8'), prefix, opts);
@@ -250,7 +276,7 @@ export async function parseBenchFile(
       },
     );
   }
-  return { format: res.format, items: res.items, badLines };
+  return { format: res.format, items: res.items, badLines, total };
 }
 
 type Row = Record<string, unknown>;
@@ -328,12 +354,7 @@ function unknownFormat(file: string, row: Row | undefined, opts: LoadBenchmarkOp
   });
 }
 
-function parseJsonlFile(
-  file: string,
-  text: string,
-  prefix: string,
-  opts: LoadBenchmarkOptions,
-): ParsedFile & { total: number } {
+function parseJsonlFile(file: string, text: string, prefix: string, opts: LoadBenchmarkOptions): ParsedFile {
   const items: BenchItem[] = [];
   const badLines: BadLine[] = [];
   const shown = displayPath(file);
@@ -467,12 +488,7 @@ export function parseCsvRecords(text: string): { cells: string[]; line: number }
   return out;
 }
 
-function parseCsvFile(
-  file: string,
-  text: string,
-  prefix: string,
-  opts: LoadBenchmarkOptions,
-): ParsedFile & { total: number } {
+function parseCsvFile(file: string, text: string, prefix: string, opts: LoadBenchmarkOptions): ParsedFile {
   const shown = displayPath(file);
   const records = parseCsvRecords(text);
   if (records.length === 0) throw new HeldoutError('the benchmark file is empty', { where: shown });
@@ -523,7 +539,7 @@ async function parseParquetFile(
   buf: Buffer,
   prefix: string,
   opts: LoadBenchmarkOptions,
-): Promise<ParsedFile & { total: number }> {
+): Promise<ParsedFile> {
   const { parquetReadObjects } = await import('hyparquet');
   const { decompress } = await import('fzstd');
   const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
