@@ -4,7 +4,7 @@
 // Each phase runs in its own process so memory figures do not mix.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,10 @@ async function phase(kind, cacheDir) {
   const { examTexts } = await import('../dist/contamination/texts.js');
   const out = { kind };
   let t = performance.now();
-  const sources = await loadBenchmarkSources(names.map((n) => join(shared, n)));
+  const sources = await loadBenchmarkSources(
+    names.map((n) => join(shared, n)),
+    { itemCacheDir: join(dirname(cacheDir), 'items') },
+  );
   out.loadMs = performance.now() - t;
   out.items = sources.reduce((s, x) => s + x.items.length, 0);
   if (kind === 'check') {
@@ -101,6 +104,11 @@ if (process.argv[2] === '--phase') {
     line('index build, cold (no cache)', cold, cold.indexMs);
     line('index load, warm (cached)', warm, warm.indexMs);
     console.log(`index cache on disk: ${mb(bytes)} in ${readdirSync(cacheDir).length} files`);
+    console.log(
+      `(load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} on ${(await import('node:os')).cpus().length} cores)`,
+    );
     const checks = [1, 2, 3].map(() => runPhase('check', cacheDir));
     const c = checks[checks.length - 1];
     const inproc = median(checks.map((x) => x.loadMs + x.checkMs));

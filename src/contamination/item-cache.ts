@@ -8,11 +8,11 @@ import type { BenchFormat, BenchItem } from './benchmarks.js';
  * check, while slicing one decoded string is nearly free. A file that fails validation is parsed again.
  *
  * Layout: "HLDITEM1" | u32 headerLength | header JSON | zero padding to 4 | Uint32Array of 3 lengths per item
- * (id, text, solution; 0xFFFFFFFF = no solution), in UTF-16 code units | all strings concatenated, UTF-8.
+ * (id, text, solution; 0xFFFFFFFF = no solution), in UTF-16 code units | all strings concatenated, UTF-16LE.
  */
 
 const MAGIC = 'HLDITEM1';
-const VERSION = 1;
+const VERSION = 2;
 const NONE = 0xffffffff;
 
 export interface CachedFile {
@@ -53,7 +53,8 @@ export function writeItemCache(file: string, parsed: CachedFile): void {
   const head = Buffer.alloc(12);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(header.length, 8);
-  const body = Buffer.from(parts.join(''), 'utf8');
+  // UTF-16LE: decoding it back is a copy, several times faster than UTF-8 on text with curly quotes.
+  const body = Buffer.from(parts.join(''), 'utf16le');
   mkdirSync(resolve(file, '..'), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   try {
@@ -89,7 +90,8 @@ export function readItemCache(file: string): CachedFile | undefined {
   if (off + 4 * n > buf.length) return undefined;
   const lens = new Uint32Array(n);
   new Uint8Array(lens.buffer).set(buf.subarray(off, off + 4 * n));
-  const text = buf.toString('utf8', off + 4 * n);
+  if ((buf.length - off - 4 * n) % 2 !== 0) return undefined;
+  const text = buf.toString('utf16le', off + 4 * n);
   let expected = 0;
   for (let i = 0; i < n; i++) if (lens[i] !== NONE) expected += lens[i];
   if (expected !== text.length) return undefined;
