@@ -1,13 +1,13 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import type { CheckInput } from './inputs.js';
 import { modelLabel, type ReportModel } from './model.js';
 
 /** The package root: exams/, rubrics/ and examples/ ship next to dist/ and src/. */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT };
 
 export const DEMO_EXAM = 'exams/heldout-finals-2026-11';
 export const DEMO_SHEETS = ['strong', 'weak', 'adversarial'] as const;

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { escapeHtml, escapeVisible, type Html, plainVisible, trusted } from './html.js';
 import { renderInline, renderMarkdown } from './markdown.js';
 import type { MathRenderer } from './math.js';
 
-/**
- * The templates ship as source files (package.json "files" has src/report/templates). From both src/report/*.ts
- * (tests) and dist/report/*.js (the CLI), `../../src/report/templates` is the same folder.
- */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../src/report/templates/', import.meta.url));
+/** The templates ship as source files (package.json "files" has src/report/templates). */
+export const TEMPLATE_DIR = join(PACKAGE_ROOT, 'src/report/templates');
 
 export function readTemplate(name: string): string {
   return readFileSync(join(TEMPLATE_DIR, name), 'utf8');

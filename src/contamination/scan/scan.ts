@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HeldoutError } from '../../errors.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 import { janitorTokens } from '../normalize.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
 import {
@@ -16,6 +18,9 @@ import {
 import { buildNgramTable, type NgramTable } from './table.js';
 import type { CorpusFile, CorpusFormat, ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
+
+// Always the tsc build of the worker: the bundled CLI lives elsewhere, and tests run from src/.
+const WORKER_FILE = join(PACKAGE_ROOT, 'dist/contamination/scan/worker.js');
 
 /** A set of items to look for: a benchmark (from the loader) or an exam's units. */
 export interface ScanSource {
@@ -87,7 +92,7 @@ async function runUnits(
         if (next < units.length) w.postMessage(units[next++]);
       };
       for (let i = 0; i < pool; i++) {
-        const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: init });
+        const w = new Worker(WORKER_FILE, { workerData: init });
         threads.push(w);
         w.on('message', (msg: { type: string; bytes?: number; res?: UnitResult; id?: number; message?: string }) => {
           if (msg.type === 'progress') onProgress?.(msg.bytes!);
