@@ -49,6 +49,14 @@ describe('benchmark loaders (fixtures written for these tests)', () => {
     const one = await loadBenchmarkSource(join(F, 'mmlu/test/toy_logic_test.csv'));
     expect(one.label).toBe('mmlu');
     expect(one.items[1].id).toBe('mmlu/test/toy_logic:2');
+    // A split folder keeps the benchmark's label and ids.
+    const split = await loadBenchmarkSource(join(F, 'mmlu/test'));
+    expect(split.label).toBe('mmlu');
+    expect(split.items.map((i) => i.id)).toEqual([
+      'mmlu/test/toy_logic:1',
+      'mmlu/test/toy_logic:2',
+      'mmlu/test/toy_logic:3',
+    ]);
     // A labelled file keeps the same ids under its label, so `label=path` reloads find them.
     const labelled = await loadBenchmarkSource(`m=${join(F, 'mmlu/test/toy_logic_test.csv')}`);
     expect(labelled.items[1].id).toBe('m/test/toy_logic:2');

@@ -135,6 +135,8 @@ function relStem(root: string, file: string): string {
   return stem;
 }
 
+const isKnownName = (name: string) => (KNOWN_BENCHMARKS as readonly string[]).includes(name.toLowerCase());
+
 /** The nearest ancestor directory named like a known benchmark, for labelling a bare file. */
 function knownAncestor(file: string): string | undefined {
   let d = dirname(file);
@@ -154,7 +156,8 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
   let root: string;
   let files: string[];
   if (isDir) {
-    root = path;
+    // A split folder of a known benchmark (`mmlu/test`) keeps the benchmark's ids (`mmlu/test/anatomy:3`).
+    root = isKnownName(basename(path)) || !isKnownName(basename(dirname(path))) ? path : dirname(path);
     files = listDataFiles(path);
     if (files.length === 0) {
       throw new HeldoutError('no benchmark files (.jsonl, .csv, .parquet) in this directory', {
@@ -168,7 +171,7 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
     root = knownAncestor(path) ?? dirname(path);
     files = [path];
   }
-  const label = given ?? (isDir ? basename(path) : basename(knownAncestor(path) ?? path, extname(path)));
+  const label = given ?? (isDir ? basename(root) : basename(knownAncestor(path) ?? path, extname(path)));
 
   const items: BenchItem[] = [];
   const badLines: BadLine[] = [];
