@@ -161,7 +161,7 @@ describe('grades export / import through the CLI', () => {
   });
 
   it('needs exactly one grading mode and a known run directory', () => {
-    expect(runCli(['grade', tempDir(), '--auto']).stderr).toMatch(/not a run directory: no manifest\.json/);
+    expect(runCli(['grade', tempDir(), '--auto']).stderr).toMatch(/not a run directory \(no manifest\.json\)/);
     const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, []);
     expect(runCli(['grade', dir]).stderr).toMatch(/choose one way to grade/);
     expect(runCli(['grade', dir, '--human']).stderr).toMatch(/--human needs --grader/);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
@@ -6,8 +6,8 @@ import { type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exa
 import { examUnits, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
 import { displayPath } from '../exam/source.js';
-import { readJsonl } from '../store/jsonl.js';
-import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
+import { loadRunResponses, parseManifest } from '../run/store.js';
+import type { ResponseRecord } from '../store/records.js';
 
 /** The parts of `manifest.json` grading needs; the runner writes more. */
 const manifestSchema = z
@@ -40,39 +40,11 @@ export interface RunContextOptions {
 }
 
 export function readManifest(runDir: string): RunManifestLike {
-  const file = join(runDir, 'manifest.json');
-  if (!existsSync(file)) {
-    throw new HeldoutError('not a run directory: no manifest.json', {
-      where: displayPath(runDir),
-      hint: 'pass the directory `heldout run --out` wrote (runs/<id>)',
-    });
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new HeldoutError(`invalid JSON: ${(err as Error).message}`, { where: displayPath(file) });
-  }
-  const parsed = manifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HeldoutError(`invalid manifest: field ${issue.path.join('.')} ${issue.message}`, {
-      where: displayPath(file),
-    });
-  }
-  return parsed.data;
+  return parseManifest(manifestSchema, runDir);
 }
 
 /** Latest record per id wins (a retried item appends a new record). */
-export function readRunResponses(runDir: string): ResponseRecord[] {
-  const { records } = readJsonl(join(runDir, 'responses.jsonl'), responseRecordSchema);
-  const latest = new Map<string, ResponseRecord>();
-  for (const r of records) {
-    latest.delete(r.id);
-    latest.set(r.id, r);
-  }
-  return [...latest.values()];
-}
+export const readRunResponses = loadRunResponses;
 
 function manifestExamDir(m: RunManifestLike): string | undefined {
   if (m.examDir) return m.examDir;

@@ -82,7 +82,8 @@ export function isRunDir(dir: string): boolean {
   return existsSync(join(dir, MANIFEST_FILE));
 }
 
-export function loadRunManifest(runDir: string): RunManifest {
+/** The raw JSON of `manifest.json`, with errors that name the file; callers validate what they need. */
+export function readManifestJson(runDir: string): { file: string; value: unknown } {
   const file = join(resolve(runDir), MANIFEST_FILE);
   if (!existsSync(file)) {
     throw new HeldoutError('not a run directory (no manifest.json)', {
@@ -90,13 +91,16 @@ export function loadRunManifest(runDir: string): RunManifest {
       hint: 'pass a directory written by `heldout run` (see `heldout runs list`)',
     });
   }
-  let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    return { file, value: JSON.parse(readFileSync(file, 'utf8')) };
   } catch (err) {
     throw new HeldoutError(`invalid JSON: ${(err as Error).message}`, { where: displayPath(file) });
   }
-  const parsed = runManifestSchema.safeParse(value);
+}
+
+export function parseManifest<S extends z.ZodType>(schema: S, runDir: string): z.output<S> {
+  const { file, value } = readManifestJson(runDir);
+  const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new HeldoutError(`manifest field ${issue.path.join('.') || '(root)'} ${issue.message}`, {
@@ -104,6 +108,10 @@ export function loadRunManifest(runDir: string): RunManifest {
     });
   }
   return parsed.data;
+}
+
+export function loadRunManifest(runDir: string): RunManifest {
+  return parseManifest(runManifestSchema, runDir);
 }
 
 /** Written to a temp file and renamed, so a crash leaves the old or the new manifest, never half of one. */
