@@ -16,6 +16,7 @@ import {
 } from '../src/contamination/scan/hotloop.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
+import { packTexts, sharedText } from '../src/contamination/scan/texts.js';
 import { Verifier } from '../src/contamination/scan/verify.js';
 import { tempDir } from './helpers/cli.js';
 
@@ -309,7 +310,7 @@ describe('hot loop vs reference janitor', () => {
         if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
       }
       // And the Verifier confirms it exactly.
-      expect(new Verifier(table, [toks.slice(at, at + N).join(' ')]).match(text).slice(0, 2)).toEqual([0, 0]);
+      expect(new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')])).match(text).slice(0, 2)).toEqual([0, 0]);
     }
     expect(misses).toBe(0);
   });
@@ -319,10 +320,19 @@ describe('hot loop vs reference janitor', () => {
     const table = buildNgramTable([a], N);
     // Point every occurrence at a different item with different tokens at the same position.
     const other = a.map((t) => `${t}x`);
-    const v = new Verifier(table, [other.join(' ')]);
+    const v = new Verifier(table, packTexts([other.join(' ')]));
     expect(v.match(ITEMS[0].text)).toEqual([]);
-    const honest = new Verifier(table, [ITEMS[0].text]);
+    const honest = new Verifier(table, packTexts([ITEMS[0].text]));
     expect(honest.match(ITEMS[0].text).length).toBe(2 * (a.length - N + 1));
     expect(tokenHashes(['a']).length).toBe(2);
+  });
+});
+
+describe('shared item texts', () => {
+  it('round-trip exactly, lone surrogates and long texts included', () => {
+    const texts = ['', 'plain', 'ünïcödé 数学 \ud83d\ude00', 'lone \ud800 surrogate', 'x'.repeat(20_000)];
+    const packed = packTexts(texts);
+    expect(texts.map((_, i) => sharedText(packed, i))).toEqual(texts);
+    expect(packed.units.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 });

@@ -16,6 +16,7 @@ import {
   type ScanOutput,
 } from './result.js';
 import { buildNgramTable, type NgramTable } from './table.js';
+import { packTexts, type SharedTexts } from './texts.js';
 import type { CorpusFile, CorpusFormat, ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
 
@@ -50,6 +51,7 @@ export interface ScanOptions {
 export interface PreparedItems {
   table: NgramTable;
   itemTexts: string[];
+  texts: SharedTexts;
   /** Flattened item index → [source index, index in source]. */
   owner: Int32Array;
   tokens: string[][];
@@ -66,34 +68,41 @@ export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
       owner.push(si, ii);
     });
   });
-  return { table: buildNgramTable(tokens, n), itemTexts, owner: Int32Array.from(owner), tokens };
+  return {
+    table: buildNgramTable(tokens, n),
+    itemTexts,
+    texts: packTexts(itemTexts),
+    owner: Int32Array.from(owner),
+    tokens,
+  };
+}
+
+/** Starts workers early, so that their start-up overlaps building the n-gram table. */
+function startWorkers(count: number): Worker[] {
+  return Array.from({ length: count }, () => new Worker(WORKER_FILE));
 }
 
 async function runUnits(
   units: ScanUnit[],
   init: WorkerInit,
-  workers: number,
+  threads: Worker[],
   onProgress?: (bytes: number) => void,
 ): Promise<UnitResult[]> {
   const results: UnitResult[] = new Array(units.length);
-  if (workers === 0) {
+  if (threads.length === 0) {
     const scanner = new UnitScanner(init);
     for (const u of units) results[u.id] = await scanner.run(u, (b) => onProgress?.(b));
     return results;
   }
-  const pool = Math.max(1, Math.min(workers, units.length));
-  const threads: Worker[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
       let next = 0;
       let done = 0;
       if (units.length === 0) resolve();
       const give = (w: Worker) => {
-        if (next < units.length) w.postMessage(units[next++]);
+        if (next < units.length) w.postMessage({ type: 'unit', unit: units[next++] });
       };
-      for (let i = 0; i < pool; i++) {
-        const w = new Worker(WORKER_FILE, { workerData: init });
-        threads.push(w);
+      for (const w of threads) {
         w.on('message', (msg: { type: string; bytes?: number; res?: UnitResult; id?: number; message?: string }) => {
           if (msg.type === 'progress') onProgress?.(msg.bytes!);
           else if (msg.type === 'result') {
@@ -112,6 +121,7 @@ async function runUnits(
           }
         });
         w.on('error', reject);
+        w.postMessage({ type: 'init', init });
         give(w);
       }
     });
@@ -139,7 +149,14 @@ export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
   const files = listCorpus(opts.corpus, { cwd: opts.cwd, format: opts.format });
   const shares = shardShares(files, opts.shard);
   const units = planUnits(files, shares, Math.max(1, workers), opts.chunkBytes);
-  const prepared = prepareItems(opts.sources, n);
+  const threads = workers > 0 ? startWorkers(Math.max(1, Math.min(workers, units.length))) : [];
+  let prepared: PreparedItems;
+  try {
+    prepared = prepareItems(opts.sources, n);
+  } catch (err) {
+    await Promise.all(threads.map((w) => w.terminate()));
+    throw err;
+  }
   const scanBytes = units.reduce((s, u) => s + (u.end - u.start), 0);
   opts.onStart?.({
     files,
@@ -148,8 +165,8 @@ export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
     workers: Math.min(workers, units.length),
     ngrams: prepared.table.distinct,
   });
-  const init: WorkerInit = { n, field, itemTexts: prepared.itemTexts, table: prepared.table };
-  const results = await runUnits(units, init, workers, opts.onProgress);
+  const init: WorkerInit = { n, field, texts: prepared.texts, table: prepared.table };
+  const results = await runUnits(units, init, threads, opts.onProgress);
   const out = assemble(opts, files, shares, units, results, prepared, { n, field, rule });
   return opts.shard && opts.shard.count > 1 ? out : mergeScans([{ file: '(scan)', out }]);
 }

@@ -44,9 +44,16 @@ export interface UnitResult {
   newlines: number;
 }
 
+/** Item texts as UTF-16 code units in shared memory: every worker reads them without a copy. */
+export interface SharedTexts {
+  units: Uint16Array;
+  /** Text i is units[offsets[i] .. offsets[i + 1]). */
+  offsets: Int32Array;
+}
+
 export interface WorkerInit {
   n: number;
   field: string;
-  itemTexts: string[];
+  texts: SharedTexts;
   table: import('./table.js').NgramTable;
 }

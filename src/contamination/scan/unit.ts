@@ -110,7 +110,7 @@ export class UnitScanner {
 
   constructor(private readonly init: WorkerInit) {
     useTable(init.table);
-    this.verifier = new Verifier(init.table, init.itemTexts);
+    this.verifier = new Verifier(init.table, init.texts);
     this.key = Buffer.from(init.field, 'utf8');
   }
 

@@ -1,6 +1,7 @@
 import { janitorTokens } from '../normalize.js';
 import { forEachNgramHash, tokenHashes } from './hash.js';
 import { findSlot, type NgramTable } from './table.js';
+import { type SharedTexts, sharedText } from './texts.js';
 
 /**
  * The exact side of the scanner: tokenises a document with the REFERENCE janitor normaliser and confirms each
@@ -12,13 +13,13 @@ export class Verifier {
 
   constructor(
     private readonly table: NgramTable,
-    private readonly itemTexts: string[],
+    private readonly texts: SharedTexts,
   ) {}
 
   itemTokens(item: number): string[] {
     let t = this.tokens.get(item);
     if (!t) {
-      t = janitorTokens(this.itemTexts[item]);
+      t = janitorTokens(sharedText(this.texts, item));
       this.tokens.set(item, t);
     }
     return t;

@@ -1,12 +1,20 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { ScanUnit, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
 
-/** A scan worker: receives units, posts progress and results. */
-const scanner = new UnitScanner(workerData as WorkerInit);
-parentPort!.on('message', async (unit: ScanUnit) => {
+/**
+ * A scan worker. It starts while the coordinator is still building the n-gram table, then receives that table
+ * (shared memory) in an `init` message, then units; it posts progress and results.
+ */
+let scanner: UnitScanner | undefined;
+parentPort!.on('message', async (msg: { type: 'init'; init: WorkerInit } | { type: 'unit'; unit: ScanUnit }) => {
+  if (msg.type === 'init') {
+    scanner = new UnitScanner(msg.init);
+    return;
+  }
+  const unit = msg.unit;
   try {
-    const res = await scanner.run(unit, (bytes) => parentPort!.postMessage({ type: 'progress', bytes }));
+    const res = await scanner!.run(unit, (bytes) => parentPort!.postMessage({ type: 'progress', bytes }));
     parentPort!.postMessage({ type: 'result', res });
   } catch (err) {
     parentPort!.postMessage({ type: 'error', id: unit.id, message: (err as Error)?.message ?? String(err) });
