@@ -183,5 +183,21 @@ describe('infini-gram client', () => {
     expect(res.code).toBe(2);
     const out = JSON.parse(res.stdout);
     expect(out.infiniGram.items[0]).toMatchObject({ id: expect.stringContaining('farm'), found: 3, maxCount: 42 });
+    // The JSON verdict agrees with the exit code.
+    expect(out.contaminated).toBe(true);
+  });
+
+  it('`heldout check --infini-gram` works without any local benchmark', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'items.jsonl'), `${JSON.stringify({ id: 'farm', text: FARM })}\n`);
+    const args = ['check', '--items', join(dir, 'items.jsonl'), '--field', 'text', '--no-cache', '--json'];
+    const res = await runCliAsync([...args, '--infini-gram', 'v4_test_llama', '--infini-gram-endpoint', url]);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(2);
+    expect(JSON.parse(res.stdout)).toMatchObject({ contaminated: true, infiniGram: { items: [{ found: 3 }] } });
+    // Without either, the error says what to pass.
+    const none = await runCliAsync(args);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('--infini-gram');
   });
 });

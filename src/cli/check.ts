@@ -129,8 +129,10 @@ Examples:
     const o = resolveOptions(cmd, checkOptionDefs);
     const benches = (cmd.opts().bench as string[] | undefined) ?? [];
     const { howToGetBenchmarks, loadBenchmarkSources } = await import('../contamination/benchmarks.js');
-    if (benches.length === 0) {
-      throw new HeldoutError('no benchmark given', { hint: `pass --bench <name|dir|file>; ${howToGetBenchmarks()}` });
+    if (benches.length === 0 && !o.infiniGram) {
+      throw new HeldoutError('no benchmark given', {
+        hint: `pass --bench <name|dir|file> (or --infini-gram <index>); ${howToGetBenchmarks()}`,
+      });
     }
     if (!examArg && !o.items) {
       throw new HeldoutError('nothing to check', { hint: 'give an exam directory, or --items <file> --field <name>' });
@@ -162,10 +164,13 @@ Examples:
       input.answers = answers;
       input.run = { file };
     }
-    const sources = await loadBenchmarkSources(benches, {
-      fieldName: o.benchField,
-      solutionField: o.benchSolutionField,
-    });
+    const sources =
+      benches.length === 0
+        ? []
+        : await loadBenchmarkSources(benches, {
+            fieldName: o.benchField,
+            solutionField: o.benchSolutionField,
+          });
     const ruleArgs = ((cmd.opts().rule as string[] | undefined) ?? ['all']).flatMap((r) => r.split(','));
     for (const r of ruleArgs) {
       if (r !== 'all' && !(RULES as readonly string[]).includes(r)) {
@@ -209,7 +214,10 @@ Examples:
         cacheDir: o.cache ? '.heldout-cache/infini-gram' : undefined,
       });
       Object.assign(result, { infiniGram: infini });
-      if (infini.items.some((i) => i.found > 0)) result.exitCode = ExitCode.Contaminated;
+      if (infini.items.some((i) => i.found > 0)) {
+        result.contaminated = true;
+        result.exitCode = ExitCode.Contaminated;
+      }
     }
     if (o.out) {
       const { writeFileSync } = await import('node:fs');
