@@ -310,7 +310,9 @@ describe('hot loop vs reference janitor', () => {
         if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
       }
       // And the Verifier confirms it exactly.
-      expect(new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')])).match(text).slice(0, 2)).toEqual([0, 0]);
+      expect(new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')])).match(text).slice(0, 2)).toEqual([
+        0, 0,
+      ]);
     }
     expect(misses).toBe(0);
   });
