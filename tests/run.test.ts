@@ -543,4 +543,14 @@ describe('heldout run (the real CLI)', () => {
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('--resume');
   });
+
+  it('a missing replay sheet leaves no run directory behind, so the corrected command just works', async () => {
+    const out = join(dir, 'no-sheet');
+    const bad = await runCliAsync(['run', TINY, '--model', `replay:${join(dir, 'nope.jsonl')}`, '--out', out]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('nope.jsonl: file not found');
+    expect(existsSync(out)).toBe(false);
+    const ok = await runCliAsync(['run', TINY, '--model', `replay:${PUBLISHED}`, '--out', out]);
+    expect(ok.code, ok.stderr).toBe(0);
+  });
 });

@@ -205,6 +205,55 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
   const prompts = promptsFor('chat');
   for (const c of callers) promptsFor(c.resolved.api === 'replay' ? 'chat' : c.mode);
 
+  // Replay: match the sheet to the exam once (before anything is written, so a bad sheet leaves no run
+  // directory behind), report rows that fit nowhere, then write the answers.
+  const replayAnswers = new Map<string, Map<string, ReplayRow[]>>();
+  for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
+    const sheet = loadReplaySheet(resolve(cwd, caller.model));
+    const units = examUnits(exam);
+    const match = matchReplay(
+      sheet,
+      prompts.map((p) => ({
+        questionId: p.questionId,
+        // A one-unit question's unit id (e.g. "1a" for a flat import) names the question too.
+        aliases: p.unitIds.length === 1 ? p.unitIds : [],
+        pieces: p.pieces,
+      })),
+    );
+    replayAnswers.set(caller.spec, match.byQuestion);
+    for (const { row, reason } of match.unmatched) {
+      emit({ type: 'warning', message: `${sheet.file}:${row.line}: row not used: ${reason}` });
+    }
+    for (const [qid, rows] of match.byQuestion) {
+      if (rows.length > params.samples) {
+        emit({
+          type: 'warning',
+          message: `${sheet.file}: ${rows.length} answers to question ${qid} (lines ${rows.map((r) => r.line).join(', ')}); using the first ${params.samples} (--samples ${params.samples})`,
+        });
+      }
+    }
+    const missing = prompts.filter((p) => !match.byQuestion.has(p.questionId)).map((p) => p.questionId);
+    if (missing.length) {
+      emit({
+        type: 'warning',
+        message: `${sheet.file}: no answer to question(s) ${missing.join(', ')}: recorded as empty answers (they score 0)`,
+      });
+    }
+    if (params.pointsColumn && params.grader) {
+      importReplayPoints({
+        runDir,
+        sheet,
+        byQuestion: match.byQuestion,
+        prompts,
+        units,
+        model: caller.spec,
+        column: params.pointsColumn,
+        grader: params.grader,
+        samples: params.samples,
+        warn: (message) => emit({ type: 'warning', message }),
+      });
+    }
+  }
   mkdirSync(runDir, { recursive: true });
   const responsesFile = join(runDir, RESPONSES_FILE);
   const existing = readJsonl(responsesFile, responseRecordSchema, { repair: true });
@@ -264,55 +313,6 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     done++;
     emit({ type: 'item', record, done, todo: todo.length });
   };
-
-  // Replay: match the sheet to the exam once, report rows that fit nowhere, then write the answers.
-  const replayAnswers = new Map<string, Map<string, ReplayRow[]>>();
-  for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
-    const sheet = loadReplaySheet(resolve(cwd, caller.model));
-    const units = examUnits(exam);
-    const match = matchReplay(
-      sheet,
-      prompts.map((p) => ({
-        questionId: p.questionId,
-        // A one-unit question's unit id (e.g. "1a" for a flat import) names the question too.
-        aliases: p.unitIds.length === 1 ? p.unitIds : [],
-        pieces: p.pieces,
-      })),
-    );
-    replayAnswers.set(caller.spec, match.byQuestion);
-    for (const { row, reason } of match.unmatched) {
-      emit({ type: 'warning', message: `${sheet.file}:${row.line}: row not used: ${reason}` });
-    }
-    for (const [qid, rows] of match.byQuestion) {
-      if (rows.length > params.samples) {
-        emit({
-          type: 'warning',
-          message: `${sheet.file}: ${rows.length} answers to question ${qid} (lines ${rows.map((r) => r.line).join(', ')}); using the first ${params.samples} (--samples ${params.samples})`,
-        });
-      }
-    }
-    const missing = prompts.filter((p) => !match.byQuestion.has(p.questionId)).map((p) => p.questionId);
-    if (missing.length) {
-      emit({
-        type: 'warning',
-        message: `${sheet.file}: no answer to question(s) ${missing.join(', ')}: recorded as empty answers (they score 0)`,
-      });
-    }
-    if (params.pointsColumn && params.grader) {
-      importReplayPoints({
-        runDir,
-        sheet,
-        byQuestion: match.byQuestion,
-        prompts,
-        units,
-        model: caller.spec,
-        column: params.pointsColumn,
-        grader: params.grader,
-        samples: params.samples,
-        warn: (message) => emit({ type: 'warning', message }),
-      });
-    }
-  }
 
   const stop = opts.stop;
   const hardAbort = new AbortController();
