@@ -208,6 +208,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
   // Replay: match the sheet to the exam once (before anything is written, so a bad sheet leaves no run
   // directory behind), report rows that fit nowhere, then write the answers.
   const replayAnswers = new Map<string, Map<string, ReplayRow[]>>();
+  const importPoints: (() => void)[] = [];
   for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
     const sheet = loadReplaySheet(resolve(cwd, caller.model));
     const units = examUnits(exam);
@@ -240,21 +241,25 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       });
     }
     if (params.pointsColumn && params.grader) {
-      importReplayPoints({
-        runDir,
-        sheet,
-        byQuestion: match.byQuestion,
-        prompts,
-        units,
-        model: caller.spec,
-        column: params.pointsColumn,
-        grader: params.grader,
-        samples: params.samples,
-        warn: (message) => emit({ type: 'warning', message }),
-      });
+      const { pointsColumn, grader } = params;
+      importPoints.push(() =>
+        importReplayPoints({
+          runDir,
+          sheet,
+          byQuestion: match.byQuestion,
+          prompts,
+          units,
+          model: caller.spec,
+          column: pointsColumn,
+          grader,
+          samples: params.samples,
+          warn: (message) => emit({ type: 'warning', message }),
+        }),
+      );
     }
   }
   mkdirSync(runDir, { recursive: true });
+  for (const run of importPoints) run();
   const responsesFile = join(runDir, RESPONSES_FILE);
   const existing = readJsonl(responsesFile, responseRecordSchema, { repair: true });
   if (existing.torn) {
