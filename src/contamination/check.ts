@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { detectLanguage } from '../exam/language.js';
+import { seededRandom } from '../random.js';
 import type { BenchmarkSource } from './benchmarks.js';
 import { type NgramHasher, ngramHash, stringHash2, tokenHashes } from './hash.js';
 import { loadOrBuildIndex } from './index-cache.js';
@@ -411,21 +412,11 @@ export function longestSharedRun(a: readonly string[], b: readonly string[]): nu
 
 // ---- gpt4-50char -----------------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Start offsets of the sampled substrings: seeded by the text itself, so the same text always gets the same samples. */
 export function gpt4Samples(processed: string, seed = 'heldout'): { start: number; text: string }[] {
   if (processed.length === 0) return [];
   if (processed.length <= GPT4_SAMPLE_CHARS) return [{ start: 0, text: processed }];
-  const rand = mulberry32(stringHash2(`${seed}\0${processed}`)[0]);
+  const rand = seededRandom(stringHash2(`${seed}\0${processed}`)[0]);
   const out: { start: number; text: string }[] = [];
   for (let k = 0; k < GPT4_SAMPLES; k++) {
     const start = Math.floor(rand() * (processed.length - GPT4_SAMPLE_CHARS + 1));

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../random.js';
 
 /**
  * Blind grading: graders see an opaque answer id instead of `<model>|<question>|<sample>`. The id is an HMAC of

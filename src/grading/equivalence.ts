@@ -1,7 +1,7 @@
 import { all, type BigNumber, create, type MathNode } from 'mathjs';
 import type { Answer } from '../exam/schema.js';
+import { seededRandom } from '../random.js';
 import { latexToMathjs } from './latex.js';
-import { seededRandom } from './random.js';
 
 /**
  * Is a candidate's final answer equal to the expected answer? Compared by the answer's kind:

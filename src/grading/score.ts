@@ -1,7 +1,7 @@
 import { examMaxPoints, partMaxPoints, type Unit } from '../exam/model.js';
 import type { Exam } from '../exam/schema.js';
+import { seededRandom } from '../random.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
-import { seededRandom } from './random.js';
 import { latestGrades } from './store.js';
 
 /**
