@@ -86,13 +86,38 @@ describe('rules on planted items (toy benchmark written for these tests)', () =>
     expect(r.reasons['gpt3-13gram']).toMatch(/hu vs en/);
   });
 
-  it('texts shorter than n are not comparable under the word rules; gpt4 compares them whole', async () => {
+  it('texts shorter than n are not comparable under the word rules (and under gpt4 below 25 characters)', async () => {
     const { get } = await planted();
     const r = get('short');
     expect(r.verdicts['gpt3-13gram']).toBe('not-comparable');
     expect(r.verdicts['palm-8gram-70']).toBe('not-comparable');
     expect(r.reasons['gpt3-13gram']).toMatch(/shorter than n \(5 < 13/);
-    expect(r.verdicts['gpt4-50char']).toBe('clean');
+    expect(r.verdicts['gpt4-50char']).toBe('not-comparable');
+    expect(r.reasons['gpt4-50char']).toMatch(/shorter than 25 characters \(20\)/);
+  });
+
+  it('gpt4-50char: a text under 25 characters is not comparable, not matched whole anywhere', async () => {
+    const dir = tempDir();
+    const bench = join(dir, 'gsm8k-like.jsonl');
+    const question = 'A baker sells 42 apples on Monday and twice as many on Tuesday. How many apples in all?';
+    writeFileSync(bench, `${JSON.stringify({ question, answer: '#### 126' })}\n`);
+    const source = await loadBenchmarkSource(`b=${bench}`);
+    const res = checkContamination(
+      {
+        subject: { kind: 'items', file: 'x', field: 'text' },
+        items: [
+          { id: 'tiny', text: '42 apples' },
+          { id: 'long', text: 'A baker sells 42 apples on Monday' },
+        ],
+      },
+      [source],
+      { cacheDir: tempDir(), rules: ['gpt4-50char'] },
+    );
+    const [tiny, long] = res.items;
+    expect(tiny.verdicts['gpt4-50char']).toBe('not-comparable');
+    expect(tiny.reasons['gpt4-50char']).toMatch(/shorter than 25 characters \(8\)/);
+    // 26 characters: still compared whole, as the GPT-4 report does for items under 50.
+    expect(long.verdicts['gpt4-50char']).toBe('contaminated');
   });
 
   it('an original item is clean; a sub-part is checked with its stem', async () => {

@@ -42,6 +42,11 @@ export const AUTO_N_RANGE = [8, 13] as const;
 export const PALM_N = 8;
 export const PALM_THRESHOLD = 0.7;
 export const GPT4_SAMPLE_CHARS = 50;
+/**
+ * Below this many characters (after keeping letters and digits) a text is not comparable under gpt4-50char:
+ * the rule's "whole item if shorter" would make "\\boxed{A}" (6 characters) match half of MATH.
+ */
+export const GPT4_MIN_CHARS = 25;
 export const GPT4_SAMPLES = 3;
 export const TEMPLATE_N = 8;
 /** Share of an item's number-masked 8-grams one benchmark item must hold for a template match. */
@@ -414,7 +419,7 @@ export function longestSharedRun(a: readonly string[], b: readonly string[]): nu
 
 /** Start offsets of the sampled substrings: seeded by the text itself, so the same text always gets the same samples. */
 export function gpt4Samples(processed: string, seed = 'heldout'): { start: number; text: string }[] {
-  if (processed.length === 0) return [];
+  if (processed.length < GPT4_MIN_CHARS) return [];
   if (processed.length <= GPT4_SAMPLE_CHARS) return [{ start: 0, text: processed }];
   const rand = seededRandom(stringHash2(`${seed}\0${processed}`)[0]);
   const out: { start: number; text: string }[] = [];
@@ -700,7 +705,7 @@ export function checkText(
         }
       });
       const hit = byItem.size > 0;
-      per['gpt4-50char'] = verdictFor(hit, samples.length === 0 ? 'empty' : undefined);
+      per['gpt4-50char'] = verdictFor(hit, samples.length === 0 ? 'too short' : undefined);
       const ranked = [...byItem.entries()].sort((a, b) => b[1].length - a[1].length || a[0] - b[0]);
       for (const [it, spans] of ranked.slice(0, topK)) {
         pushMatch(
@@ -729,8 +734,9 @@ export function checkText(
         : 'clean';
     if (res.verdicts[rule] === 'not-comparable') {
       const why: string[] = [];
-      if (rule === 'gpt4-50char' && samples.length === 0) why.push('empty');
-      else if (tokens.length === 0) why.push('empty');
+      if (rule === 'gpt4-50char' && samples.length === 0) {
+        why.push(processed.length === 0 ? 'empty' : `shorter than ${GPT4_MIN_CHARS} characters (${processed.length})`);
+      } else if (tokens.length === 0) why.push('empty');
       else if (rule === 'gpt3-13gram' && tokens.length < n) why.push(`shorter than n (${tokens.length} < ${n} words)`);
       else if (rule === 'palm-8gram-70' && tokens.length < PALM_N) {
         why.push(`shorter than n (${tokens.length} < ${PALM_N} words)`);
