@@ -302,6 +302,37 @@ describe('heldout bench pull / list (loopback hub)', () => {
     expect(verbatim.matches[0].itemId).toMatch(/^gsm8k\/(test|train):1$/);
   });
 
+  it('--from caches a local copy without any network, and check uses it by name', async () => {
+    const benchDir = tempDir();
+    const copy = join(tempDir(), 'gsm8k');
+    mkdirSync(copy);
+    const q = (s: string) => JSON.stringify({ question: s, answer: 'It follows. #### 1' });
+    writeFileSync(
+      join(copy, 'test.jsonl'),
+      `${q('A farmer keeps chickens and ducks on a small farm near the river bank.')}\n`,
+    );
+    writeFileSync(
+      join(copy, 'train.jsonl'),
+      `${q('How many marbles does Tom have after he gives away half of them?')}\n`,
+    );
+    // An unreachable hub proves that nothing is downloaded.
+    const env = { HF_ENDPOINT: 'http://127.0.0.1:9', HELDOUT_BENCH_DIR: benchDir, HELDOUT_CACHE_DIR: tempDir() };
+    const pull = await runCliAsync(['bench', 'pull', 'gsm8k', '--from', copy], { env });
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(pull.stdout).toMatch(/pulled gsm8k: 2 items \(test, train\)/);
+    expect(JSON.parse(readFileSync(join(benchDir, 'gsm8k/SOURCE.json'), 'utf8')).from).toBe(copy);
+    expect(runCli(['bench', 'list'], { env }).stdout).toMatch(/gsm8k\s+test\s+1\s+sha256:/);
+    const check = runCli(['check', '--items', join(copy, 'test.jsonl'), '--field', 'question', '--bench', 'gsm8k'], {
+      env,
+    });
+    expect(check.code).toBe(2);
+    // A missing copy is an error that names it, and the cache keeps what it had.
+    const bad = await runCliAsync(['bench', 'pull', 'gsm8k', '--from', join(copy, 'nope')], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('nope: local copy not found');
+    expect(existsSync(join(benchDir, 'gsm8k/test.jsonl'))).toBe(true);
+  });
+
   it('a failed pull says so and leaves no partial benchmark behind', async () => {
     const benchDir = tempDir();
     const r = await runCliAsync(['bench', 'pull', 'math'], { env: { HF_ENDPOINT: base, HELDOUT_BENCH_DIR: benchDir } });

@@ -10,16 +10,21 @@ export function registerBenchCommands(program: Command): void {
     .command('pull')
     .description('download the public Parquet copy of a benchmark from the Hugging Face hub into the cache')
     .argument('<name...>', 'gsm8k, math, mmlu or humaneval')
+    .option('--from <path>', 'cache a local copy (file or directory) instead of downloading: offline machines, mirrors')
     .addHelpText(
       'after',
       `
 The cache is $HELDOUT_BENCH_DIR (default ~/.cache/heldout/benchmarks). HF_ENDPOINT points at another hub
-(a mirror); HF_TOKEN is sent when set. Offline, skip this and pass a local copy: --bench gsm8k=path/to/gsm8k.`,
+(a mirror); HF_TOKEN is sent when set. Offline, cache a local copy once (\`heldout bench pull gsm8k --from path/to/gsm8k\`), or pass it each time:
+--bench gsm8k=path/to/gsm8k.`,
     )
-    .action(async (names: string[]) => {
+    .action(async (names: string[], opts: { from?: string }) => {
       const { pullBenchmark } = await import('../contamination/pull.js');
+      const { HeldoutError } = await import('../errors.js');
+      if (opts.from && names.length > 1) throw new HeldoutError('--from caches one benchmark at a time');
       for (const name of names) {
         const res = await pullBenchmark(name, {
+          from: opts.from,
           onFile: (e) => process.stderr.write(`  ${name}/${e.file} ${(e.bytes / 1e6).toFixed(1)} MB\n`),
         });
         const s = res.source;

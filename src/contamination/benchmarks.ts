@@ -75,7 +75,7 @@ export function benchCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function howToGetBenchmarks(): string {
-  return 'download one with `heldout bench pull gsm8k` (also math, mmlu, humaneval), or pass a local copy with `--bench gsm8k=path/to/gsm8k`';
+  return 'download one with `heldout bench pull gsm8k` (also math, mmlu, humaneval), cache a local copy with `heldout bench pull gsm8k --from path/to/gsm8k`, or pass one with `--bench gsm8k=path/to/gsm8k`';
 }
 
 /** Splits `label=path`; a bare spec has no label. Windows drive letters are not labels. */

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
 import {
@@ -58,6 +68,8 @@ export interface PullOptions {
   env?: NodeJS.ProcessEnv;
   benchDir?: string;
   timeoutMs?: number;
+  /** A local copy (file or directory) to cache instead of downloading: for air-gapped machines and mirrors. */
+  from?: string;
   onFile?: (e: { url: string; file: string; bytes: number }) => void;
 }
 
@@ -106,7 +118,25 @@ export async function pullBenchmark(name: string, opts: PullOptions = {}): Promi
   mkdirSync(partial, { recursive: true });
   const files: PullResult['files'] = [];
   try {
-    for (const config of ds.configs) {
+    if (opts.from) {
+      const from = resolve(opts.from);
+      if (!existsSync(from)) throw new HeldoutError('local copy not found', { where: displayPath(from) });
+      const isFile = statSync(from).isFile();
+      cpSync(from, isFile ? join(partial, basename(from)) : partial, { recursive: true });
+      for (const rel of readdirSync(partial, { recursive: true }) as string[]) {
+        const file = join(partial, rel);
+        if (!statSync(file).isFile()) continue;
+        const buf = readFileSync(file);
+        files.push({
+          file: rel,
+          url: `file://${join(isFile ? dirname(from) : from, isFile ? basename(from) : rel)}`,
+          bytes: buf.length,
+          sha256: createHash('sha256').update(buf).digest('hex'),
+        });
+        opts.onFile?.({ url: files[files.length - 1].url, file: rel, bytes: buf.length });
+      }
+    }
+    for (const config of opts.from ? [] : ds.configs) {
       for (const split of ds.splits) {
         const listUrl = `${endpoint}/api/datasets/${ds.repo}/parquet/${encodeURIComponent(config)}/${encodeURIComponent(split)}`;
         const listing = (await (await get(listUrl, env, timeoutMs)).json()) as unknown;
@@ -130,7 +160,7 @@ export async function pullBenchmark(name: string, opts: PullOptions = {}): Promi
     await loadBenchmarkSource(`${name}=${partial}`);
     writeFileSync(
       join(partial, 'SOURCE.json'),
-      `${JSON.stringify({ name, repo: ds.repo, endpoint, pulledAt: new Date().toISOString(), files }, null, 2)}\n`,
+      `${JSON.stringify({ name, ...(opts.from ? { from: resolve(opts.from) } : { repo: ds.repo, endpoint }), pulledAt: new Date().toISOString(), files }, null, 2)}\n`,
     );
     rmSync(dir, { recursive: true, force: true });
     renameSync(partial, dir);
