@@ -43,6 +43,13 @@ const table: Row[] = [
   ['number', 120, '120^\\circ', true, { tolerance: 0.05 }],
   ['number', 6326.6, '6327', true, { tolerance: 1 }],
   ['number', 3, 'x = 3 \\text{ or } x = -7', false],
+  // Both roots of Q8 with the extraneous one not rejected: a hedge, whichever order the roots come in.
+  ['number', 3, 'x = -7 \\text{ or } x = 3', false],
+  ['number', 3, 'x=-7 \\lor x=3', false],
+  ['number', 3, 'x_1 = -7, x_2 = 3', false],
+  ['number', 3, 'x = -7, x = 3', false],
+  ['number', 3, 'x = 3 \\text{ or } x = 3', true],
+  ['number', 7.0711, 'A(3, 3), B(-2, -2), AB = 5\\sqrt{2} \\approx 7.07', true, { tolerance: 0.01 }],
   ['number', 1, '0.9999', false],
   ['number', 1e-30, '10^{-30}', true],
   ['number', 1e-30, '10^{-31}', false],

@@ -283,9 +283,32 @@ function bigClose(x: Big, y: Big, tol?: number): boolean {
   return diff.lte(scale.times(EPS));
 }
 
+const ALTERNATIVES = /\\text\s*\{\s*(?:or|and|vagy|és)\s*\}|\s(?:or|and|vagy|és)\s|\\(?:lor|vee)(?![A-Za-z])|∨/i;
+
+/**
+ * The values of a candidate that states several alternatives for one unknown: "x = -7 or x = 3",
+ * "x_1 = -7, x_2 = 3". Undefined for one value or an equation chain; a comma list counts only when
+ * each piece names the same unknown, so "A(3, 3), B(-2, -2), AB = 5√2" stays one answer (the last).
+ */
+function alternatives(candidate: string): string[] | undefined {
+  const byWord = candidate.split(new RegExp(ALTERNATIVES.source, 'gi')).map((p) => p.trim());
+  if (byWord.length > 1 && byWord.every((p) => p)) return byWord;
+  const byComma = splitTopLevel(candidate.replace(/\\[,;]|\{,\}/g, ' '));
+  if (byComma.length < 2) return undefined;
+  const unknown = (p: string) => /^\s*(\\?[A-Za-z]+)(?:_\{?[A-Za-z0-9]+\}?)?\s*=(?!=)/.exec(p)?.[1];
+  const first = unknown(byComma[0]);
+  return first && byComma.every((p) => unknown(p) === first) ? byComma : undefined;
+}
+
 function compareNumber(candidate: string, expected: string, tol?: number): Comparison {
   const want = scalarOf(expected, 'number');
   if (!want) return { equal: false, detail: `the expected value "${expected}" is not a number` };
+  const alts = alternatives(candidate);
+  if (alts) {
+    // A marker does not pick the right one of several stated values: each must be the same number.
+    const equal = alts.every((a) => compareNumber(a, expected, tol).equal);
+    return equal ? { equal } : { equal, detail: 'several different values' };
+  }
   const got = scalarOf(candidate, 'number');
   if (!got) return { equal: false, detail: 'not a number' };
   const plain = (s: Scalar): Scalar => s;
