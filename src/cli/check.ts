@@ -220,8 +220,8 @@ Examples:
       }
     }
     if (o.out) {
-      const { writeFileSync } = await import('node:fs');
-      writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
+      const { writeFileAtomic } = await import('../store/write-file.js');
+      writeFileAtomic(o.out, `${JSON.stringify(result, null, 2)}\n`, { flag: '--out', example: 'contamination.json' });
     }
     if (format === 'json') printJson(result);
     else {

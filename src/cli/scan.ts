@@ -150,13 +150,9 @@ function printSummary(out: ScanResultJson, extra?: string): void {
 }
 
 async function writeResult(file: string, out: unknown): Promise<void> {
-  const { writeFileSync, renameSync, mkdirSync } = await import('node:fs');
-  const { dirname } = await import('node:path');
-  mkdirSync(dirname(file), { recursive: true });
-  // Write then rename, so a watcher (the k8s merge step) never reads half a file.
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(out, null, 2)}\n`);
-  renameSync(tmp, file);
+  // Written then renamed, so a watcher (the k8s merge step) never reads half a file.
+  const { writeFileAtomic } = await import('../store/write-file.js');
+  writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`, { flag: '--out', example: 'scan.json' });
 }
 
 function contaminated(out: ScanResultJson): boolean {

@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { HeldoutError } from '../errors.js';
@@ -6,6 +5,7 @@ import { examQuestions } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
 import type { GradeRecord } from '../store/records.js';
 import { readTable } from '../store/tabular.js';
+import { writeFileAtomic } from '../store/write-file.js';
 import { blindId, runSalt, shuffled } from './blind.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
 import { applyRubric } from './rubric-apply.js';
@@ -94,7 +94,7 @@ export function exportGradingSheet(
   const body = stringify([columns.map(String), ...rows.map((r) => columns.map((c) => r[SHEET_COLUMNS.indexOf(c)]))], {
     record_delimiter: 'unix',
   });
-  writeFileSync(file, body);
+  writeFileAtomic(file, body, { flag: '--csv', example: 'sheet.csv' });
   return { rows: rows.length, answers };
 }
 

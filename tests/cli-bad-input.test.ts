@@ -1,0 +1,88 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
+
+/**
+ * A demanding user's bad input: every failure is one `heldout: error:` line naming the place and the fix, exit 1,
+ * never an internal error (exit 3), and no half-written file left behind.
+ */
+function expectUserError(r: { code: number; stderr: string }, ...parts: (string | RegExp)[]): void {
+  expect(r.stderr).not.toMatch(/internal error|\bat .+:\d+:\d+\)|undefined|\[object Object\]/);
+  expect(r.code).toBe(1);
+  const lines = r.stderr.trim().split('\n');
+  const err = lines.filter((l) => l.startsWith('heldout: error: '));
+  expect(err).toHaveLength(1);
+  for (const p of parts) expect(err[0]).toMatch(p);
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = tempDir('heldout-bad-input-');
+  cpSync(join(ROOT, 'exams/tiny'), join(dir, 'tiny'), { recursive: true });
+  mkdirSync(join(dir, 'rubrics'));
+  cpSync(join(ROOT, 'rubrics/tiny.yaml'), join(dir, 'rubrics/tiny.yaml'));
+  writeFileSync(join(dir, 'ans.jsonl'), '{"id":"1","answer":"\\\\boxed{6}"}\n');
+  writeFileSync(
+    join(dir, 'items.jsonl'),
+    '{"question":"What is the capital of France and why is it so very important in the history of Europe today?"}\n',
+  );
+  const r = runCli(['run', 'tiny', '--model', 'replay:ans.jsonl', '--out', 'run'], { cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  expect(runCli(['grade', 'run', '--auto'], { cwd: dir }).code).toBe(0);
+  mkdirSync(join(dir, 'a-dir'));
+});
+
+const leftovers = () => readdirSync(dir).filter((f) => /\.tmp/.test(f));
+
+describe('output files: a missing directory is created, a directory in the way is a clear error', () => {
+  it('check --out into a missing directory writes the file', () => {
+    const args = ['check', '--items', 'items.jsonl', '--field', 'question', '--bench', 'b=items.jsonl'];
+    const r = runCli([...args, '--bench-field', 'question', '--out', 'new/sub/c.json'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(existsSync(join(dir, 'new/sub/c.json'))).toBe(true);
+  });
+
+  it('check --out onto a directory', () => {
+    const args = ['check', '--items', 'items.jsonl', '--field', 'question', '--bench', 'b=items.jsonl'];
+    const r = runCli([...args, '--bench-field', 'question', '--out', 'a-dir'], { cwd: dir });
+    expectUserError(r, /a-dir: .*is a directory/, /--out/);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('grades export --csv into a missing directory writes the sheet', () => {
+    const r = runCli(['grades', 'export', 'run', '--csv', 'sheets/new/s.csv'], { cwd: dir });
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, 'sheets/new/s.csv'))).toBe(true);
+  });
+
+  it('grades export --csv onto a directory', () => {
+    expectUserError(runCli(['grades', 'export', 'run', '--csv', 'a-dir'], { cwd: dir }), /a-dir: .*is a directory/);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('scan --out onto a directory leaves no temp file', () => {
+    const r = runCli(
+      [
+        'scan',
+        '--bench',
+        'items.jsonl',
+        '--bench-field',
+        'question',
+        '--corpus',
+        'items.jsonl',
+        '--field',
+        'question',
+      ].concat(['--workers', '0', '--out', 'a-dir']),
+      { cwd: dir },
+    );
+    expectUserError(r, /a-dir: .*is a directory/, /--out/);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('report -o onto a directory leaves no temp file', () => {
+    expectUserError(runCli(['report', 'run', '-o', 'a-dir'], { cwd: dir }), /a-dir: .*is a directory/, /-o/);
+    expect(leftovers()).toEqual([]);
+  });
+});
