@@ -1,7 +1,7 @@
 import { all, type BigNumber, create, type MathNode } from 'mathjs';
 import type { Answer } from '../exam/schema.js';
 import { seededRandom } from '../random.js';
-import { latexToMathjs } from './latex.js';
+import { latexToMathjs, superscriptsToPowers } from './latex.js';
 
 /**
  * Is a candidate's final answer equal to the expected answer? Compared by the answer's kind:
@@ -67,10 +67,14 @@ interface Scalar {
 
 /** Removes what is not part of a number: \text{} units, currency, thousands separators; decimal commas → points. */
 export function normalizeNumberText(raw: string): { text: string; percent: boolean } {
-  let s = raw
+  let s = superscriptsToPowers(raw)
     .normalize('NFKC')
     .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, '')
-    .replace(/\\(?:text|mbox|textrm|mathrm)\s*\{\s*(?:[A-Za-zÀ-ž€$£¥%/ .²³]|\\[,;: ]|\^\d)*\}/g, ' ')
+    // A unit in \text{}, with its power inside or after it: \text{ m^2}, \text{cm}^3, \mathrm{~m}^{2}.
+    .replace(
+      /\\(?:text|mbox|textrm|mathrm)\s*\{\s*(?:[A-Za-zÀ-ž€$£¥%/ .~]|\\[,;: ]|\^\{?\d\}?)*\}(?:\s*\^\s*(?:\d|\{\s*\d\s*\}))?/g,
+      ' ',
+    )
     .replace(/\\\$|[€£¥]|\\euro\b/g, ' ')
     .replace(/[−–]/g, '-')
     .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree/g, '')
@@ -328,7 +332,7 @@ interface ExprSides {
 }
 
 function exprSides(raw: string, variables?: Set<string>): ExprSides | undefined {
-  const text = raw.normalize('NFKC');
+  const text = superscriptsToPowers(raw).normalize('NFKC');
   const parts = text.split(/(?<![<>!=])=(?!=)/).map((p) => p.trim());
   const keep = parts.length > 1 ? parts.filter((p) => !isBareName(p)) : parts;
   try {
@@ -493,7 +497,7 @@ function hasTopLevel(text: string, ch: string): boolean {
 }
 
 function stripWrappers(text: string): string {
-  return text
+  return superscriptsToPowers(text)
     .normalize('NFKC')
     .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])/g, '')
     .replace(/\\[,;: !]/g, ' ')

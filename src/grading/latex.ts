@@ -6,7 +6,7 @@ import { matchBrace } from './extract.js';
  * Unknown commands lose their backslash (`\alpha` → `alpha`), which mathjs then treats as a symbol.
  */
 export function latexToMathjs(input: string): string {
-  let s = input
+  let s = superscriptsToPowers(input)
     .normalize('NFKC')
     .replace(/[\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]/g, '')
     .replace(/[−–—]/g, '-')
@@ -26,6 +26,16 @@ export function latexToMathjs(input: string): string {
     .replace(/\\%/g, '%');
   s = convert(s);
   return absBars(s).replace(/\s+/g, ' ').trim();
+}
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** `x²` → `x^{2}`, `m³` → `m^{3}`, `10⁻³` → `10^{-3}`: NFKC would turn them into plain digits (x2, m3). */
+export function superscriptsToPowers(s: string): string {
+  return s.replace(
+    /⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+/g,
+    (m) => `^{${[...m].map((c) => (c === '⁻' ? '-' : SUPERSCRIPT.indexOf(c))).join('')}}`,
+  );
 }
 
 const FUNCS = new Set([
