@@ -86,3 +86,30 @@ describe('output files: a missing directory is created, a directory in the way i
     expect(leftovers()).toEqual([]);
   });
 });
+
+describe('YAML fields of the wrong type say what they got, not that they are missing', () => {
+  it('exam: points: ten', () => {
+    mkdirSync(join(dir, 'bad-exam'), { recursive: true });
+    cpSync(join(dir, 'tiny/exam.yaml'), join(dir, 'bad-exam/exam.yaml'));
+    const yaml = readFileSync(join(dir, 'bad-exam/exam.yaml'), 'utf8').replace('points: 10', 'points: ten');
+    writeFileSync(join(dir, 'bad-exam/exam.yaml'), yaml);
+    const r = runCli(['exam', 'show', 'bad-exam'], { cwd: dir });
+    expectUserError(r, /bad-exam\/exam\.yaml:9:9: /, /points/, /"ten"/);
+    expect(r.stderr).not.toMatch(/is required/);
+  });
+
+  it('rubric: points: abc', () => {
+    writeFileSync(
+      join(dir, 'r_bad.yaml'),
+      'exam: tiny\nmarking:\n  "1":\n    items:\n      - { id: "1.1", points: abc, criterion: x }\n',
+    );
+    const r = runCli(['grade', 'run', '--auto', '--rubric', 'r_bad.yaml'], { cwd: dir });
+    expectUserError(r, /r_bad\.yaml:5:\d+: /, /points/, /"abc"/);
+    expect(r.stderr).not.toMatch(/is required/);
+  });
+  it('an empty rubric file says it is empty', () => {
+    writeFileSync(join(dir, 'r_empty.yaml'), '');
+    const r = runCli(['grade', 'run', '--auto', '--rubric', 'r_empty.yaml'], { cwd: dir });
+    expectUserError(r, /r_empty\.yaml:1:1: /, /the file is empty/);
+  });
+});

@@ -78,16 +78,31 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return out || '(top level)';
 }
 
+/** A short rendering of the value the user wrote, for "got …". */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'a mapping';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `is required (${issue.expected})`;
+  if (issue.code === 'invalid_type') {
+    // Zod reports the input only when asked (`reportInput`); without it a wrong type looked like a missing field.
+    if (issue.input === undefined) return `is required (${issue.expected})`;
+    if (issue.input === null && issue.path.length === 0) return 'is missing: the file is empty';
+    const names: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list' };
+    const expected = names[issue.expected] ?? `a ${issue.expected}`;
+    return `must be ${expected}, not ${shown(issue.input)}`;
+  }
   if (issue.code === 'unrecognized_keys')
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  return issue.message;
+  return 'input' in issue && issue.input !== undefined ? `${issue.message} (got ${shown(issue.input)})` : issue.message;
 }
 
 /** Validates a parsed document; the first problem becomes a HeldoutError that names file:line:col and the field. */
 export function validate<S extends z.ZodType>(schema: S, doc: SourceDoc, what: string): z.infer<S> {
-  const result = schema.safeParse(doc.value);
+  const result = schema.safeParse(doc.value, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   throw new HeldoutError(`${what} field ${formatPath(issue.path)} ${describeIssue(issue)}`, {
@@ -103,7 +118,7 @@ export function validateAll<S extends z.ZodType>(
   doc: SourceDoc,
   what: string,
 ): { data?: z.infer<S>; problems: { where: string; message: string; field: string }[] } {
-  const result = schema.safeParse(doc.value);
+  const result = schema.safeParse(doc.value, { reportInput: true });
   if (result.success) return { data: result.data, problems: [] };
   return {
     problems: result.error.issues.map((issue) => ({
