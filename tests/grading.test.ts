@@ -28,6 +28,18 @@ describe('final-answer extraction', () => {
     expect(extractFinalAnswer('I think it is six')).toBeUndefined();
   });
 
+  it.each([
+    ['The answer is 90.', '90'],
+    ['So the final answer is $\\frac{8}{7}$.', '\\frac{8}{7}'],
+    ['Therefore, the answer is **€90**. I hope it is correct.', '€90'],
+    ['**Answer:**\n\n$p = 90$', 'p = 90'],
+    ['**Final answer:**\n$x = 4$\n', 'x = 4'],
+    ['Hence the answer to part (c) is $6$ hours.', '6 hours'],
+    ['The original price was €$90$, so\n**Answer:** €$90$', '€ 90'],
+  ])('reads an answer stated in prose or on the line after "Answer:": %j', (text, want) => {
+    expect(extractFinalAnswer(text)).toEqual({ text: want, source: 'answer-line' });
+  });
+
   it('cuts an answer with labelled sub-parts into sections', () => {
     const text = 'Let f(a) = 2.\n\na) $A = \\boxed{1}$\n\n(b) first \\boxed{9} then \\boxed{2}\n**c)** Answer: 3';
     const res = extractUnitAnswers(text, [

@@ -58,18 +58,41 @@ export function matchBrace(text: string, open: number): number {
   return -1;
 }
 
-const ANSWER_LINE = /(?:^|\n)[ \t>*_#-]*(?:final\s+answer|answer|végeredmény|válasz)\s*(?:is)?\s*[:：]\s*(.+)/gi;
+const ANSWER_LINE = /(?:^|\n)[ \t>*_#-]*(?:final\s+answer|answer|végeredmény|válasz)\s*(?:is)?\s*[:：][ \t]*([^\n]*)/gi;
+/** "The answer is 90." / "so the final answer is $\frac87$", anywhere in a line. */
+const ANSWER_IS =
+  /\b(?:final\s+answer|answer)(?:\s+(?:to|for)\s+(?:part\s+)?\(?[a-z]\)?)?\s+is\s*[:：]?[ \t]*([^\n]+)/gi;
 
-function answerLine(text: string): string | undefined {
-  let last: string | undefined;
-  for (const m of text.matchAll(ANSWER_LINE)) last = m[1];
-  if (last === undefined) return undefined;
-  const cleaned = last
-    .replace(/[*_]+/g, (s) => (s.length >= 2 ? '' : s))
+function cleanLine(s: string): string {
+  return s
+    .replace(/[*_]+/g, (m) => (m.length >= 2 ? '' : m))
     .trim()
     .replace(/[.。]$/, '')
     .trim();
-  return cleaned || undefined;
+}
+
+function answerLine(text: string): string | undefined {
+  let last: { at: number; text: string } | undefined;
+  for (const m of text.matchAll(ANSWER_LINE)) {
+    let t = cleanLine(m[1]);
+    // "**Answer:**" alone on its line: the answer is the paragraph below it.
+    if (!t)
+      t = cleanLine(
+        (
+          text
+            .slice(m.index + m[0].length)
+            .split(/\n[ \t]*\n/)
+            .find((p) => p.trim()) ?? ''
+        ).replace(/\s*\n\s*/g, ' '),
+      );
+    if (t && (!last || m.index >= last.at)) last = { at: m.index, text: t };
+  }
+  for (const m of text.matchAll(ANSWER_IS)) {
+    // Up to the end of the sentence: "... is 90. I hope it is correct."
+    const t = cleanLine(m[1].split(/[.。!]\s+(?=[A-Z])/)[0]);
+    if (t && (!last || m.index > last.at)) last = { at: m.index, text: t };
+  }
+  return last?.text;
 }
 
 function lastDisplay(text: string): string | undefined {
@@ -81,6 +104,12 @@ function lastDisplay(text: string): string | undefined {
 /** Strips `$…$`, `\(…\)` and surrounding punctuation from an extracted answer. */
 export function cleanAnswer(s: string): string {
   let t = s.trim();
+  // Maths delimiters anywhere ("$6$ hours", "€$90$", "\\(x = 4\\) cm"): they go, the maths stays.
+  t = t
+    .replace(/(?<!\\)\$+/g, ' ')
+    .replace(/\\[()[\]]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .trim();
   for (let i = 0; i < 3; i++) {
     const before = t;
     t = t.replace(/^\$+|\$+$/g, '').trim();
