@@ -66,14 +66,22 @@ export function resolveOptions<D extends OptionDefs>(
 ): OptionValues<D> {
   const raw = cmd.opts();
   const out: Record<string, unknown> = {};
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
   for (const [key, def] of Object.entries(defs)) {
     const source = cmd.getOptionValueSource(key);
     let value: unknown = raw[key];
-    if (source !== 'cli' && source !== 'env' && def.config && config[key] !== undefined) value = config[key];
+    const fromConfig = source !== 'cli' && source !== 'env' && def.config && config[key] !== undefined;
+    if (fromConfig) value = config[key];
     const parsed = def.schema.safeParse(coerce(def.schema, value));
     if (!parsed.success) {
       const flag = def.flags.split(/[ ,]/)[0];
-      throw new HeldoutError(`${flag}: ${parsed.error.issues[0].message} (got ${JSON.stringify(value)})`, { where });
+      const problem = parsed.error.issues[0].message.replace(/^Invalid input$/, 'not a valid value');
+      // A typed flag is the command line's fault even when a config file exists.
+      throw new HeldoutError(`${fromConfig ? key : flag} ${JSON.stringify(value)}: ${problem}`, {
+        where: fromConfig ? where : 'command line',
+        hint: `${def.flags}: ${def.description} (see \`heldout ${names.join(' ')} --help\`)`,
+      });
     }
     out[key] = parsed.data;
   }
