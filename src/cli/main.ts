@@ -29,7 +29,11 @@ export function buildProgram(): Command {
     .description('Run held-out exams on language models, grade them with rubrics, check contamination, report.')
     .version(toolVersion(), '-V, --version')
     .option('--debug', 'print stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own errors (unknown option, missing argument) follow the one-line `heldout: error:` rule too.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`heldout: error: ${text.trim().replace(/^error: /, '')} — run with --help for usage\n`),
+    })
     .exitOverride();
   for (const register of registrars) register(program);
   return program;
