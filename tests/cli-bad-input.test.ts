@@ -113,3 +113,41 @@ describe('YAML fields of the wrong type say what they got, not that they are mis
     expectUserError(r, /r_empty\.yaml:1:1: /, /the file is empty/);
   });
 });
+
+describe('options', () => {
+  it('infini-gram names the flag the user typed', () => {
+    const r = runCli(['infini-gram', 'tiny', '--index', 'x', '--min-interval', '-1'], { cwd: dir });
+    expectUserError(r, /--min-interval -1/);
+    const q = runCli(['infini-gram', 'tiny', '--index', 'x', '--max-queries', '0'], { cwd: dir });
+    expectUserError(q, /--max-queries 0/);
+  });
+
+  it('a bad option value says how to fix it', () => {
+    expectUserError(
+      runCli(['run', 'tiny', '--model', 'replay:ans.jsonl', '--samples', '0', '--out', 'r0'], { cwd: dir }),
+      /--samples/,
+      / — .*heldout run --help/,
+    );
+    expect(existsSync(join(dir, 'r0'))).toBe(false);
+  });
+
+  it('a bad flag is blamed on the command line even when a config file exists', () => {
+    const sub = join(dir, 'with-config');
+    mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, 'heldout.config.yaml'), 'run:\n  samples: 2\n');
+    const r = runCli(['run', '../tiny', '--model', 'replay:../ans.jsonl', '--temperature', '-1', '--out', 'r1'], {
+      cwd: sub,
+    });
+    expectUserError(r, /^heldout: error: command line: --temperature "-1"/m);
+    expect(existsSync(join(sub, 'r1'))).toBe(false);
+  });
+
+  it('unknown options and missing arguments are one heldout: error line', () => {
+    expectUserError(
+      runCli(['agreement', 'run', '--format', 'xml'], { cwd: dir }),
+      /unknown option '--format'/,
+      /--help/,
+    );
+    expectUserError(runCli(['grades', 'import', 'run', 'x.csv'], { cwd: dir }), /--grader/, /--help/);
+  });
+});

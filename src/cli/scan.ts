@@ -355,7 +355,8 @@ export function registerScanCommands(program: Command): void {
       }
       const num = (k: string, min: number) => {
         const v = Number(o[k]);
-        if (!Number.isInteger(v) || v < min) throw new HeldoutError(`--${k} ${o[k]}: use a whole number ≥ ${min}`);
+        const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+        if (!Number.isInteger(v) || v < min) throw new HeldoutError(`${flag} ${o[k]}: use a whole number ≥ ${min}`);
         return v;
       };
       const { countNgrams } = await import('../contamination/scan/infinigram.js');
