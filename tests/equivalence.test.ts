@@ -132,6 +132,16 @@ const table: Row[] = [
   ['interval', '[2, \\infty)', '[2, \\infty[', true],
   ['interval', '[2, \\infty)', '(2, \\infty)', false],
   ['interval', '(-\\infty, 0)', 'x < 0', true],
+  // A range is named by the function or its values: R_f, Range, f(x), y; or written as a set.
+  ['interval', '[-9, 7]', 'R_f = [-9, 7]', true],
+  ['interval', '[-9, 7]', '\\text{Range} = [-9, 7]', true],
+  ['interval', '[-9, 7]', 'f(x) \\in [-9, 7]', true],
+  ['interval', '[-9, 7]', '-9 \\leq f(x) \\leq 7', true],
+  ['interval', '[-9, 7]', '\\{y \\mid -9 \\le y \\le 7\\}', true],
+  ['interval', '(-1, 5)', '\\{x \\in \\mathbb{R} : -1 < x < 5\\}', true],
+  ['interval', '[-9, 7]', 'R_f = [-9, 0]', false],
+  ['interval', '[-9, 7]', '-9 \\leq f(x) < 7', false],
+  ['interval', '(2, 3)', 'P = (2, 3)', false],
   // tuples (and the point-vs-interval trap the other way round)
   ['tuple', [2.5, 0], '(2.5, 0)', true],
   ['tuple', [2.5, 0], '(2{,}5; 0)', true],

@@ -575,10 +575,15 @@ const INF = /^(?:\+?\\infty|\+?∞|\+?infinity|\+?inf|\+?Infinity)$/i;
 const NEG_INF = /^(?:-\s*\\infty|-\s*∞|-\s*infinity|-\s*inf|-Infinity)$/i;
 
 export function parseInterval(raw: string): Interval | undefined {
-  let t = stripWrappers(raw)
-    .replace(/[−–]/g, '-')
-    .replace(/^\s*[A-Za-z]\s*(?:\\in|∈)\s*/, '')
-    .trim();
+  let t = stripWrappers(raw).replace(/[−–]/g, '-').trim();
+  // Set-builder form: {x ∈ ℝ : -1 < x < 5}, {y | -9 ≤ y ≤ 7}.
+  const builder =
+    /^\\\{\s*[A-Za-z](?:\s*(?:\\in|∈)\s*(?:\\mathbb\s*\{?R\}?|ℝ|R))?\s*(?::|\||\\mid)\s*([\s\S]+?)\s*\\\}$/.exec(t);
+  if (builder) t = builder[1];
+  // A name before the interval: "x ∈", "f(x) ∈", "R_f =", "\text{Range} =". A lone capital before a round
+  // bracket names a point (P = (2, 3)), not an interval.
+  const named = /^([\s\S]+?)\s*(?:=|\\in(?![A-Za-z])|∈)\s*([[\]()][\s\S]*)$/.exec(t);
+  if (named && isBareName(named[1]) && !(/^[A-Z]$/.test(named[1].trim()) && named[2][0] === '(')) t = named[2];
   if (looksLikePoint(t)) return undefined;
   const m = /^([[(\]])([\s\S]*)([\])[])$/.exec(t);
   if (m) {
@@ -598,13 +603,13 @@ export function parseInterval(raw: string): Interval | undefined {
     .replace(/\\lt/g, '<')
     .replace(/\\gt/g, '>');
   const chain = t.split(/(<=|>=|<|>)/).map((s) => s.trim());
-  if (chain.length === 5 && /^[A-Za-z]$/.test(chain[2]) && chain[1][0] === chain[3][0]) {
+  if (chain.length === 5 && isBareName(chain[2]) && chain[1][0] === chain[3][0]) {
     const lt = chain[1][0] === '<';
     const [lo, hi] = lt ? [chain[0], chain[4]] : [chain[4], chain[0]];
     const [loOp, hiOp] = lt ? [chain[1], chain[3]] : [chain[3], chain[1]];
     return { lo, hi, loClosed: loOp.endsWith('='), hiClosed: hiOp.endsWith('=') };
   }
-  if (chain.length === 3 && /^[A-Za-z]$/.test(chain[0])) {
+  if (chain.length === 3 && isBareName(chain[0])) {
     const op = chain[1];
     if (op[0] === '>') return { lo: chain[2], hi: '\\infty', loClosed: op.endsWith('='), hiClosed: false };
     return { lo: '-\\infty', hi: chain[2], loClosed: false, hiClosed: op.endsWith('=') };
