@@ -151,3 +151,24 @@ describe('options', () => {
     expectUserError(runCli(['grades', 'import', 'run', 'x.csv'], { cwd: dir }), /--grader/, /--help/);
   });
 });
+
+describe('bench pull --from', () => {
+  it('an empty folder is named as the user gave it, not as the cache temp dir', () => {
+    const benchDir = join(dir, 'bench-cache');
+    const r = runCli(['bench', 'pull', 'gsm8k', '--from', 'a-dir'], { cwd: dir, env: { HELDOUT_BENCH_DIR: benchDir } });
+    expectUserError(r, /^heldout: error: a-dir: /m);
+    expect(r.stderr).not.toMatch(/partial/);
+  });
+
+  it('a bad line in a local copy is reported at its own file and line', () => {
+    mkdirSync(join(dir, 'local-gsm8k/main'), { recursive: true });
+    writeFileSync(join(dir, 'local-gsm8k/main/test.jsonl'), '{"question":"q","answer":"a"}\nnot json\n');
+    const benchDir = join(dir, 'bench-cache');
+    const r = runCli(['bench', 'pull', 'gsm8k', '--from', 'local-gsm8k'], {
+      cwd: dir,
+      env: { HELDOUT_BENCH_DIR: benchDir },
+    });
+    expectUserError(r, /^heldout: error: local-gsm8k\/main\/test\.jsonl:2: /m);
+    expect(readdirSync(benchDir)).toEqual([]);
+  });
+});

@@ -157,7 +157,11 @@ export async function pullBenchmark(name: string, opts: PullOptions = {}): Promi
       }
     }
     // Read it back before it replaces anything: a broken download must not shadow a good cache.
-    await loadBenchmarkSource(`${name}=${partial}`);
+    try {
+      await loadBenchmarkSource(`${name}=${partial}`);
+    } catch (err) {
+      throw opts.from ? blameLocalCopy(err, partial, resolve(opts.from)) : err;
+    }
     writeFileSync(
       join(partial, 'SOURCE.json'),
       `${JSON.stringify({ name, ...(opts.from ? { from: resolve(opts.from) } : { repo: ds.repo, endpoint }), pulledAt: new Date().toISOString(), files }, null, 2)}\n`,
@@ -170,6 +174,31 @@ export async function pullBenchmark(name: string, opts: PullOptions = {}): Promi
   }
   const source = await loadBenchmarkSource(name, { benchDir: root });
   return { name: name as KnownBenchmark, dir, files, source };
+}
+
+/** A problem found in the temp copy is reported at the user's `--from` path, not at the cache's temp folder. */
+function blameLocalCopy(err: unknown, partial: string, from: string): unknown {
+  if (!(err instanceof HeldoutError)) return err;
+  const origin = statSync(from).isFile() ? dirname(from) : from;
+  const shown = origin === process.cwd() ? '.' : displayPath(origin);
+  const swap = (text: string | undefined) =>
+    [partial, displayPath(partial)]
+      .reduce(
+        (t, p) =>
+          t
+            .split(`${p}/`)
+            .join(shown === '.' ? '' : `${shown}/`)
+            .split(p)
+            .join(shown),
+        text ?? '',
+      )
+      .trim() || undefined;
+  return new HeldoutError(swap(err.message) ?? err.message, {
+    where: swap(err.where),
+    hint: swap(err.hint),
+    exitCode: err.exitCode,
+    cause: err,
+  });
 }
 
 export interface CachedBenchmark {
