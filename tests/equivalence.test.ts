@@ -115,6 +115,9 @@ const table: Row[] = [
   ['set', [-2, 4], '\\{-2, -4\\}', false],
   ['set', [135, 225], '\\{135^\\circ, 225^\\circ\\}', true],
   ['set', [135, 225], '\\{45^\\circ, 135^\\circ, 225^\\circ\\}', false],
+  ['set', [135, 225], 'x \\in \\{135^\\circ, 225^\\circ\\}', true],
+  ['set', [-2, 4], 'x \\in \\{-2, 4\\}', true],
+  ['set', [-2, 4], 'x \\in \\{-2, 3\\}', false],
   ['set', ['1/2', '\\sqrt{2}'], '\\{\\sqrt2, 0.5\\}', true],
   // intervals
   ['interval', '[-1, 3]', '[-1, 3]', true],
@@ -160,6 +163,11 @@ const table: Row[] = [
   ['choice', 'D', 'Option D', true],
   ['choice', 'D', 'C', false],
   ['choice', 'D', 'C or D', false],
+  // The letter with the option's text, as models often copy it.
+  ['choice', 'D', 'D) 1 unit to the left and 3 units down', true],
+  ['choice', 'D', '\\text{(D) 1 unit to the left and 3 units down}', true],
+  ['choice', 'D', 'C) 1 unit to the left and 3 units down', false],
+  ['choice', 'D', 'A) or D)', false],
   // text
   ['text', 'isosceles', 'Isosceles', true],
   ['text', 'isosceles', '\\text{isosceles}.', true],

@@ -538,9 +538,9 @@ function compareSet(candidate: string, expected: string[], tol?: number): Compar
   return { equal: true };
 }
 
-/** "A ∩ B = {2, 4, 6}" → "{2, 4, 6}"; "x = 3 or x = -7" stays whole (split later). */
+/** "A ∩ B = {2, 4, 6}", "x ∈ {2, 4, 6}" → "{2, 4, 6}"; "x = 3 or x = -7" stays whole (split later). */
 function pickSetSide(t: string): string {
-  const m = /(?:^|[=])\s*(\\\{[\s\S]*\\\}|\{[\s\S]*\})\s*$/.exec(t);
+  const m = /(?:^|=|\\in(?![A-Za-z])|∈)\s*(\\\{[\s\S]*\\\}|\{[\s\S]*\})\s*$/.exec(t);
   if (m) return m[1];
   return t;
 }
@@ -651,9 +651,11 @@ function unwrapText(s: string): string {
 }
 
 function compareChoice(candidate: string, expected: string[]): Comparison {
-  const t = unwrapText(candidate)
-    .replace(/^(?:option|answer|choice|válasz)\s*[:.]?\s*/i, '')
-    .replace(/[()[\]{}*_.:$\s]/g, '');
+  const u = unwrapText(candidate).replace(/^(?:option|answer|choice|válasz)\s*[:.]?\s*/i, '');
+  // "D) 1 unit to the left…": the letter, followed by the option's own text.
+  const labelled =
+    /^[(*_\s]*([A-Za-z])\s*[).:][*_]*\s+(?![A-Za-z][).:](?:\s|$))(?!.*(?:^|\s)\(?[A-Za-z]\)(?:\s|$))/.exec(u);
+  const t = labelled ? labelled[1] : u.replace(/[()[\]{}*_.:$\s]/g, '');
   if (!/^[A-Za-z]$/.test(t)) return { equal: false, detail: 'not a single choice letter' };
   return { equal: expected.some((e) => e.trim().toUpperCase() === t.toUpperCase()) };
 }
