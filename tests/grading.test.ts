@@ -62,6 +62,21 @@ describe('final-answer extraction', () => {
     expect([...res.values()].map((v) => v?.text)).toEqual(['120', '24.25', undefined, '3.73']);
   });
 
+  it('finds a sub-part answer given only in a closing summary', () => {
+    const units = [
+      { id: 'a', path: ['a'] },
+      { id: 'b', path: ['b'] },
+    ];
+    const summary = extractUnitAnswers(
+      'a) The median is the mean of 5 and 6. b) The mode is 9.\n\n**Final answers:**\n- a) $\\boxed{5.5}$\n- b) $\\boxed{9}$',
+      units,
+    );
+    expect([...summary.values()].map((v) => v?.text)).toEqual(['5.5', '9']);
+    // A sub-part with no answer anywhere stays without one.
+    const none = extractUnitAnswers('a) I am not sure.\nb) \\boxed{9}\n\nSummary: b) 9', units);
+    expect(none.get('a')).toBeUndefined();
+  });
+
   it('assigns boxes in order when the answer has no labels and one box per unit', () => {
     const res = extractUnitAnswers('\\boxed{5} and \\boxed{6}', [
       { id: 'a', path: ['a'] },

@@ -218,11 +218,32 @@ export function extractUnitAnswers(text: string, units: UnitLabelInfo[]): Map<st
     });
     return out;
   }
+  const topLabels = [...new Set(units.map((u) => u.path[0]))];
   units.forEach((u, i) => {
     const s = sections[i];
-    out.set(u.id, s === undefined ? undefined : extractFinalAnswer(s));
+    let found = s === undefined ? undefined : extractFinalAnswer(s);
+    // Worked through first, answered in a closing summary ("Final answers: a) …, b) …").
+    if (!found && u.path.length === 1) found = laterSectionAnswer(text, u.path[0], topLabels);
+    out.set(u.id, found);
   });
   return out;
+}
+
+/** The answer in the last section labelled `label` that states one, each cut at the next sibling label. */
+function laterSectionAnswer(text: string, label: string, labels: string[]): ExtractedAnswer | undefined {
+  const others = labels.filter((l) => l !== label).map(labelPattern);
+  let last: ExtractedAnswer | undefined;
+  for (const m of text.matchAll(labelPattern(label))) {
+    const start = m.index + m[0].length;
+    let end = text.length;
+    for (const re of others) {
+      re.lastIndex = start;
+      const n = re.exec(text);
+      if (n && n.index < end) end = n.index;
+    }
+    last = extractFinalAnswer(text.slice(start, end)) ?? last;
+  }
+  return last;
 }
 
 /** Sections for label paths; nested paths (["b", "ii"]) are cut inside their parent's section. */
