@@ -172,3 +172,16 @@ describe('bench pull --from', () => {
     expect(readdirSync(benchDir)).toEqual([]);
   });
 });
+
+describe('model specs name the flag they came from', () => {
+  it('grade --judge with an unknown provider blames --judge, not --model', () => {
+    const dir = tempDir();
+    const run = join(dir, 'r');
+    const replay = join(dir, 'a.jsonl');
+    writeFileSync(replay, `${JSON.stringify({ id: '1', answer: '\\boxed{6}' })}\n`);
+    expect(runCli(['run', 'exams/tiny', '--model', `replay:${replay}`, '--out', run]).code).toBe(0);
+    const r = runCli(['grade', run, '--judge', 'nope:x']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^heldout: error: --judge: unknown model "nope:x"/);
+  });
+});

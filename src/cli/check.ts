@@ -199,7 +199,7 @@ Examples:
     if (o.confirm) {
       const { openModel } = await import('../models/index.js');
       const { confirmMatches } = await import('../contamination/confirm.js');
-      const model = openModel(o.confirm);
+      const model = openModel(o.confirm, { flag: '--confirm' });
       const asked = await confirmMatches(result, input, sources, model, {
         onError: (err) => process.stderr.write(`heldout: warning: --confirm: ${err.message}\n`),
       });

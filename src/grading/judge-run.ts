@@ -64,6 +64,7 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
     callers = opts.judges.map((spec) =>
       openModel(spec, {
         config,
+        flag: '--judge',
         ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
         noCache: opts.noCache,
         ...opts.openOptions,

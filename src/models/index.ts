@@ -83,6 +83,8 @@ export interface OpenModelOptions {
   /** Where keys and base URLs are read from. Default `process.env`. */
   env?: Record<string, string | undefined>;
   mode?: 'chat' | 'completion';
+  /** The flag the spec came from, for error messages. Default `--model`. */
+  flag?: string;
   /** Backoff tuning (tests use short delays). */
   retry?: Partial<RetryPolicy>;
   /** Told before each retry wait. */
@@ -129,7 +131,13 @@ function redact(text: string, key: string): string {
  */
 export function openModel(spec: string, opts: OpenModelOptions = {}): ModelCaller {
   const env = opts.env ?? process.env;
-  const resolved = resolveModelSpec(spec, { config: opts.config, baseUrl: opts.baseUrl, mode: opts.mode, env });
+  const resolved = resolveModelSpec(spec, {
+    config: opts.config,
+    baseUrl: opts.baseUrl,
+    mode: opts.mode,
+    env,
+    flag: opts.flag,
+  });
   const apiKey = apiKeyFor(resolved, env);
   const concurrency = opts.concurrency ?? resolved.concurrency ?? defaultConcurrency(resolved.provider);
   const limit = limiterFor(resolved, concurrency);

@@ -52,6 +52,8 @@ export interface ResolveOptions {
   baseUrl?: string;
   mode?: 'chat' | 'completion';
   env?: Record<string, string | undefined>;
+  /** The flag the spec came from, for error messages (`--model`, `--judge`, `--confirm`). */
+  flag?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ export function resolveModelSpec(spec: string, opts: ResolveOptions = {}): Resol
   const model = colon > 0 ? raw.slice(colon + 1) : '';
   if (!(providers as readonly string[]).includes(prefix) || !model) {
     throw new HeldoutError(`unknown model "${spec}"`, {
-      where: named ? 'heldout.config.yaml' : '--model',
+      where: named ? 'heldout.config.yaml' : (opts.flag ?? '--model'),
       hint: `use provider:model with a provider among ${providers.join(', ')}${
         opts.config?.models && Object.keys(opts.config.models).length
           ? `, or a name from heldout.config.yaml (${Object.keys(opts.config.models).join(', ')})`
