@@ -128,7 +128,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       sources,
     );
     check = result;
-    const { writeFileAtomic } = await import('./write.js');
+    const { writeFileAtomic } = await import('../store/write-file.js');
     writeFileAtomic(join(runDir, 'contamination.json'), `${JSON.stringify(result, null, 2)}\n`);
     log(
       `check    ${sources.map((s) => `${s.label} (${s.items.length} items)`).join(', ')}: ${result.summary.contaminated} of ${result.summary.items} exam items contaminated, ` +
@@ -139,7 +139,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}`);
   }
 
-  const { writeFileAtomic } = await import('./write.js');
+  const { writeFileAtomic } = await import('../store/write-file.js');
   const scoresFile = join(runDir, 'benchmark-scores.csv');
   writeFileAtomic(scoresFile, DEMO_BENCHMARK_SCORES);
   const { writeReport } = await import('./report-file.js');

@@ -1,8 +1,8 @@
 import { displayPath } from '../exam/source.js';
+import { writeFileAtomic } from '../store/write-file.js';
 import { loadReportInputs, type ReportLoadOptions } from './load.js';
 import { buildReportModel, type ReportModel } from './model.js';
 import { renderReport } from './render.js';
-import { writeFileAtomic } from './write.js';
 
 /** `heldout report`: load, build the view model, render, write. Returns the path written and the model. */
 export async function writeReport(

@@ -1,8 +1,8 @@
 import { loadExam, loadRubric } from '../exam/load.js';
 import { displayPath } from '../exam/source.js';
+import { writeFileAtomic } from '../store/write-file.js';
 import { toolVersion } from '../version.js';
 import { buildRubricPreviewModel, renderRubricPreview } from './rubric-preview.js';
-import { writeFileAtomic } from './write.js';
 
 /** `heldout rubric preview`: loads, renders and writes; returns the path it wrote (for display). */
 export async function writeRubricPreview(examDir: string, opts: { rubric?: string; out: string }): Promise<string> {
