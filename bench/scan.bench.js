@@ -98,7 +98,7 @@ if (process.argv[2] === '--child') {
 } else {
   ensureCorpus();
   // Other jobs share this machine: alternate the three measurements for a few rounds and keep each one's best.
-  const rounds = Number(process.env.SCAN_BENCH_ROUNDS ?? 3);
+  const rounds = Number(process.env.SCAN_BENCH_ROUNDS ?? 5);
   const best = {};
   for (let k = 0; k < rounds; k++) {
     for (const kind of ['baseline', 'scan1', 'scan2']) {
