@@ -64,6 +64,20 @@ export interface ScanOutput {
   };
 }
 
+/** The corpus part of a result: totals derived from the per-file stats, so they cannot disagree with them. */
+export function corpusSummary(
+  files: CorpusFileStats[],
+  problems: Pick<ScanOutput['corpus'], 'badLines' | 'firstBadLines' | 'missingField' | 'firstMissing'>,
+): ScanOutput['corpus'] {
+  return {
+    files,
+    bytes: files.reduce((s, f) => s + f.bytes, 0),
+    lines: files.reduce((s, f) => s + f.lines, 0),
+    documents: files.reduce((s, f) => s + f.documents, 0),
+    ...problems,
+  };
+}
+
 export function fingerprint(parts: {
   rule: string;
   n: number;
@@ -198,15 +212,11 @@ export function mergeScans(parts: { file: string; out: ScanOutput }[]): ScanOutp
     ...rest,
     benchmarks,
     documents: [...docs].sort(compareDocIds),
-    corpus: {
-      files: fileList,
-      bytes: fileList.reduce((s, f) => s + f.bytes, 0),
-      lines: fileList.reduce((s, f) => s + f.lines, 0),
-      documents: fileList.reduce((s, f) => s + f.documents, 0),
+    corpus: corpusSummary(fileList, {
       badLines,
       firstBadLines: firstBad.sort((a, b) => compareDocIds(a.document, b.document)).slice(0, FIRST_PROBLEMS),
       missingField,
       firstMissing: firstMissing.sort(compareDocIds).slice(0, FIRST_PROBLEMS),
-    },
+    }),
   };
 }

@@ -7,6 +7,7 @@ import { janitorTokens } from '../normalize.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
 import {
   type BenchmarkScan,
+  corpusSummary,
   coverage,
   FIRST_DOCUMENTS,
   fingerprint,
@@ -303,15 +304,6 @@ function assemble(
     ...(opts.shard && opts.shard.count > 1 ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
     benchmarks,
     documents: [...documents].sort((a, b) => a - b).map(keyName),
-    corpus: {
-      files: fileList,
-      bytes: fileList.reduce((s, f) => s + f.bytes, 0),
-      lines: fileList.reduce((s, f) => s + f.lines, 0),
-      documents: fileList.reduce((s, f) => s + f.documents, 0),
-      badLines,
-      firstBadLines,
-      missingField,
-      firstMissing,
-    },
+    corpus: corpusSummary(fileList, { badLines, firstBadLines, missingField, firstMissing }),
   };
 }
