@@ -50,23 +50,9 @@ export function tokenHashes(
 
 export type NgramHasher = (h1: Uint32Array, h2: Uint32Array, start: number, n: number) => [number, number];
 
-/** Order-sensitive combination of n token hashes into one 64-bit (hi, lo) pair. */
-export const ngramHash: NgramHasher = (h1, h2, start, n) => {
-  let hi = 0x2545f491 ^ n;
-  let lo = 0x6a09e667 ^ Math.imul(n, 0x9e3779b1);
-  for (let j = start; j < start + n; j++) {
-    hi = Math.imul(hi ^ h1[j], 0x9e3779b1);
-    hi = (hi << 13) | (hi >>> 19);
-    lo = Math.imul(lo ^ h2[j], 0x85ebca77);
-    lo = (lo << 17) | (lo >>> 15);
-    lo = (lo + 0x165667b1) | 0;
-  }
-  return [fmix32(hi) >>> 0, fmix32(lo) >>> 0];
-};
-
 /**
- * `ngramHash` for every window of one token run, written into `hiOut`/`loOut` at `at`, without allocating.
- * Must give exactly `ngramHash`'s values (tested).
+ * The order-sensitive 64-bit (hi, lo) hash of every n-token window of one token run, written into `hiOut`/`loOut`
+ * at `at`, without allocating.
  */
 export function ngramHashesInto(
   h1: Uint32Array,
@@ -97,3 +83,12 @@ export function ngramHashesInto(
   }
   return w - at;
 }
+
+const oneHi = new Uint32Array(1);
+const oneLo = new Uint32Array(1);
+
+/** The hash of the single window at `start` (same values as `ngramHashesInto`, by construction). */
+export const ngramHash: NgramHasher = (h1, h2, start, n) => {
+  ngramHashesInto(h1, h2, start, start + n, n, oneHi, oneLo, 0);
+  return [oneHi[0], oneLo[0]];
+};
