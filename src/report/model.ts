@@ -15,7 +15,7 @@ import type {
 } from './inputs.js';
 import { redactParams, runFacts } from './run-facts.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
-import { overfitAnalysis } from './stats.js';
+import { type OverfitAnalysis, type OverfitPoint, overfitAnalysis } from './stats.js';
 
 /** Answers longer than this are cut for display (never for grading); the report says how much was left out. */
 export const ANSWER_DISPLAY_CHARS = 20_000;
@@ -152,24 +152,10 @@ export interface ContaminationRow {
   }[];
 }
 
-export interface ScatterView {
+export interface ScatterView extends Omit<OverfitAnalysis, 'points'> {
   metric: 'gsm8k' | 'math';
   metricLabel: string;
-  points: {
-    model: ModelRef;
-    x: number;
-    y: number;
-    residual: number;
-    z?: number;
-    studentized?: number;
-    flagged: boolean;
-  }[];
-  slope: number;
-  intercept: number;
-  r2: number;
-  residualSd?: number;
-  threshold: number;
-  flagPossible: boolean;
+  points: (OverfitPoint & { model: ModelRef })[];
 }
 
 export interface ReportModel {
