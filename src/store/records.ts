@@ -42,6 +42,34 @@ export const responseId = (model: string, questionId: string, sample: number) =>
 export const graderKinds = ['auto', 'judge', 'human'] as const;
 export type GraderKind = (typeof graderKinds)[number];
 
+/**
+ * What the automatic checker read and decided for one unit: every verdict can be audited. `undetermined` means
+ * the checker could not decide (no final answer, an ambiguous or truncated one, a low-confidence read, or an
+ * answer over the comparison budget); it is never a silent 0.
+ */
+export const verdictOutcomes = ['correct', 'incorrect', 'undetermined'] as const;
+export type VerdictOutcome = (typeof verdictOutcomes)[number];
+export const verdictSchema = z.object({
+  outcome: z.enum(verdictOutcomes),
+  /** The final answer as extracted from the response. */
+  extracted: z.string().optional(),
+  /** Where it was found: `cue`, `boxed`, `conclusion`, `equation`, `whole`, … */
+  source: z.string().optional(),
+  /** 0..1: how sure the extraction is. */
+  confidence: z.number().min(0).max(1).optional(),
+  /** The answer key, as text. */
+  key: z.string().optional(),
+  /** The comparison rule that decided (`number`, `expression`, `set`, `choice`, …). */
+  rule: z.string().optional(),
+  /** Why: what differed, or why it is undetermined. */
+  reason: z.string().optional(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
+
+/** Grade statuses: `undetermined` is the checker's "could not decide", `ungraded` a grader that failed. */
+export const gradeStatuses = ['graded', 'ungraded', 'undetermined'] as const;
+export type GradeStatus = (typeof gradeStatuses)[number];
+
 /** One line of `grades.jsonl`: one grader's marks for one unit of one response. */
 export const gradeRecordSchema = z.object({
   responseId: z.string(),
@@ -51,7 +79,9 @@ export const gradeRecordSchema = z.object({
     /** `auto`, `judge:openai:gpt-4o`, or the human grader's name. */
     id: z.string(),
   }),
-  status: z.enum(['graded', 'ungraded']),
+  status: z.enum(gradeStatuses),
+  /** The automatic checker's reading of the final answer (auto grades). */
+  verdict: verdictSchema.optional(),
   /** Points per rubric item after clamping, `requires` and caps. */
   items: z.record(z.string(), z.object({ points: z.number().min(0), reason: z.string().optional() })),
   /** Caps the grader said apply (conditions without `unless`). */
