@@ -98,13 +98,22 @@ export {
 export { AUTO_GRADER, type AutoSummary, gradeAuto, gradeRunAuto } from './grading/auto.js';
 export { loadRunContext, type RunContext, readRunResponses } from './grading/context.js';
 export { answersEqual, type Comparison } from './grading/equivalence.js';
-export { type ExtractedAnswer, extractFinalAnswer, extractUnitAnswers, splitByLabels } from './grading/extract.js';
+export {
+  type AnswerReading,
+  type ExtractedAnswer,
+  extractFinalAnswer,
+  extractUnitAnswers,
+  readFinalAnswer,
+  readUnitAnswers,
+  splitByLabels,
+} from './grading/extract.js';
 export { gradeRunHuman, type HumanPrompts, humanGradingLoop, linePrompts } from './grading/human.js';
 export { judgeMessages, judgeTask, parseJudgeOutput, type Reduce, reduceJudgeGrades } from './grading/judge.js';
 export { gradeRunWithJudges, judgeTasks } from './grading/judge-run.js';
 export { latexToMathjs } from './grading/latex.js';
 export { type AppliedMarks, applyRubric, type RawMarks } from './grading/rubric-apply.js';
-export { DEFAULT_PRECEDENCE, type ModelScore, type ScoreReport, scoreExam, scoreMarkdown } from './grading/score.js';
+export { DEFAULT_PRECEDENCE, type ModelScore, type ScoreReport, scoreExam } from './grading/score.js';
+export { scoreMarkdown } from './grading/score-text.js';
 export { scoreRun } from './grading/score-run.js';
 export { exportGradingSheet, importGradingSheet } from './grading/sheet.js';
 export { appendGrades, gradeHistory, latestGrades, readGrades } from './grading/store.js';

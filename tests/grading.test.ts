@@ -19,25 +19,31 @@ describe('final-answer extraction', () => {
     expect(extractFinalAnswer('\\boxed{\\boxed{\\{2, 4\\}}}')?.text).toBe('\\{2, 4\\}');
   });
 
-  it('falls back to an "answer:" line, then the last displayed expression', () => {
-    expect(extractFinalAnswer('We get 3x = 18.\n**Final answer:** x = 6.')).toEqual({
+  // Sources were renamed when extraction was ordered by evidence (cue, boxed, conclusion, equation, whole), and
+  // every reading now carries a confidence.
+  it('falls back to an "answer:" line, then the last equation naming an unknown', () => {
+    expect(extractFinalAnswer('We get 3x = 18.\n**Final answer:** x = 6.')).toMatchObject({
       text: 'x = 6',
-      source: 'answer-line',
+      source: 'cue',
     });
-    expect(extractFinalAnswer('So\n$$x = 6$$\nand we are done')).toEqual({ text: 'x = 6', source: 'display' });
+    expect(extractFinalAnswer('So\n$$x = 6$$\nand we are done')).toMatchObject({ text: '6', source: 'conclusion' });
+    expect(extractFinalAnswer('Solving,\n$$x = 6$$\n\nThis completes the solution.')).toMatchObject({
+      text: 'x = 6',
+      source: 'equation',
+    });
     expect(extractFinalAnswer('I think it is six')).toBeUndefined();
   });
 
   it.each([
     ['The answer is 90.', '90'],
     ['So the final answer is $\\frac{8}{7}$.', '\\frac{8}{7}'],
-    ['Therefore, the answer is **€90**. I hope it is correct.', '€90'],
+    ['Therefore, the answer is **€90**. I hope it is correct.', '90'],
     ['**Answer:**\n\n$p = 90$', 'p = 90'],
     ['**Final answer:**\n$x = 4$\n', 'x = 4'],
     ['Hence the answer to part (c) is $6$ hours.', '6 hours'],
-    ['The original price was €$90$, so\n**Answer:** €$90$', '€ 90'],
+    ['The original price was €$90$, so\n**Answer:** €$90$', '90'],
   ])('reads an answer stated in prose or on the line after "Answer:": %j', (text, want) => {
-    expect(extractFinalAnswer(text)).toEqual({ text: want, source: 'answer-line' });
+    expect(extractFinalAnswer(text)).toMatchObject({ text: want, source: 'cue' });
   });
 
   it('cuts an answer with labelled sub-parts into sections', () => {
@@ -151,12 +157,14 @@ describe('automatic grading', () => {
     expect(by('2b').total).toBe(0);
     expect(by('2b').note).toMatch(/requires 2b.1/);
     expect(by('5').total).toBe(2);
-    // No final answer: graded 0 with a note. A failed response: not graded at all.
-    expect(by('3').status).toBe('graded');
-    expect(by('3').total).toBe(0);
+    // No final answer: undetermined, never a silent 0. A failed response: not graded at all.
+    expect(by('3').status).toBe('undetermined');
+    expect(by('3').verdict).toMatchObject({ outcome: 'undetermined', reason: 'no final answer found' });
     expect(by('3').note).toMatch(/no final answer/);
     expect(grades.some((g) => g.unitId === '4')).toBe(false);
-    expect(summary).toMatchObject({ graded: 5, correct: 3, noAnswer: 1, failed: 1 });
+    expect(summary).toMatchObject({ graded: 5, correct: 3, incorrect: 1, undetermined: 1, failed: 1 });
+    // Every verdict can be audited: what was read, where, the key and the rule.
+    expect(by('2a').verdict).toMatchObject({ outcome: 'incorrect', extracted: '0.33', source: 'boxed', rule: 'fraction' });
   });
 
   it('writes grades.jsonl, and a second run appends nothing', () => {

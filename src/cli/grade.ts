@@ -19,8 +19,15 @@ export function registerGradeCommands(program: Command): void {
       .command('grade')
       .description('grade a run: automatic answer checks, model judges, or a human grader in the terminal')
       .argument('<run-dir>', 'run directory (runs/<id>)')
-      .option('--auto', 'check final answers against the exam answers; awards the rubric items marked auto')
-      .option('--judge <spec>', 'grade with a model judge (repeat for several judges)', collect)
+      .option(
+        '--auto',
+        'check final answers against the exam answers (correct, incorrect or undetermined); awards the rubric items marked auto',
+      )
+      .option(
+        '--judge <spec>',
+        'grade with a model judge (repeat for several judges); with --auto, only the units the checker could not decide',
+        collect,
+      )
       .option('--reduce <how>', 'combine several judges per item: mean, median or majority', 'median')
       .option('--base-url <url>', 'judges: an OpenAI-compatible server (vLLM, llama.cpp, a proxy)')
       .option('--concurrency <n>', 'judge calls in flight per provider')
@@ -31,21 +38,29 @@ export function registerGradeCommands(program: Command): void {
       .option('--no-blind', 'human: show model names and keep the run order')
       .option('--seed <n>', 'human: seed for the blind order (default: a fresh one, recorded for resuming)'),
   ).action(async (runDir: string, opts: RunOpts & Record<string, unknown>) => {
-    const modes = [opts.auto, opts.judge, opts.human].filter(Boolean).length;
+    const modes = [opts.auto || opts.judge, opts.human].filter(Boolean).length;
     if (modes !== 1) {
       throw new HeldoutError('choose one way to grade', {
-        hint: 'pass --auto, --judge <spec> or --human --grader <name>',
+        hint: 'pass --auto, --judge <spec>, --auto --judge <spec> (the judge settles what the checker cannot), or --human --grader <name>',
       });
     }
     if (opts.auto) {
       const { gradeRunAuto } = await import('../grading/auto.js');
       const s = gradeRunAuto(runDir, opts);
       process.stdout.write(
-        `auto: graded ${s.graded} unit answers (${s.correct} correct, ${s.noAnswer} without a final answer); ` +
-          `${s.skipped} units have no automatic check; ${s.failed} failed responses not graded; ` +
+        `auto: checked ${s.graded} unit answers: ${s.correct} correct, ${s.incorrect} incorrect, ${s.undetermined} undetermined; ` +
+          `${s.skipped} units have no automatic check; ${s.unanswered} unanswered; ${s.failed} failed responses not graded; ` +
           `${s.written} grades written to ${s.ctx.runDir}/grades.jsonl\n`,
       );
-      return;
+      if (s.undetermined > 0 && !opts.judge) {
+        process.stdout.write(
+          paint.yellow(
+            `${s.undetermined} unit(s) await review (the checker could not decide): ` +
+              `heldout grade ${runDir} --auto --judge <spec>, or heldout grade ${runDir} --human --grader <name>\n`,
+          ),
+        );
+      }
+      if (!opts.judge || s.undetermined === 0) return;
     }
     if (opts.judge) {
       const { gradeRunWithJudges, parseReduce } = await import('../grading/judge-run.js');
@@ -57,6 +72,7 @@ export function registerGradeCommands(program: Command): void {
           opts.concurrency === undefined ? undefined : positiveInt(String(opts.concurrency), '--concurrency'),
         noCache: opts.cache === false,
         regrade: Boolean(opts.regrade),
+        onlyUndetermined: Boolean(opts.auto),
         openOptions: opts.baseUrl ? { baseUrl: String(opts.baseUrl) } : undefined,
         progress: judgeProgress(),
       });
@@ -140,11 +156,20 @@ export function registerGradeCommands(program: Command): void {
       .option('--json', 'print machine-readable JSON (same as --format json)')
       .option('--format <format>', 'text, md or json', 'text')
       .option('--precedence <kinds>', 'which grade counts when several exist', 'human,judge,auto')
+      .option(
+        '--undetermined <policy>',
+        'units the checker could not decide: zero (count 0, shown apart), exclude (leave out of the maximum), fail',
+        'zero',
+      )
       .option('--seed <n>', 'seed for the bootstrap interval', '1'),
   ).action(
-    async (runDir: string, opts: RunOpts & { json?: boolean; format: string; precedence: string; seed: string }) => {
+    async (
+      runDir: string,
+      opts: RunOpts & { json?: boolean; format: string; precedence: string; undetermined: string; seed: string },
+    ) => {
       const { scoreRun } = await import('../grading/score-run.js');
-      const { parsePrecedence, scoreMarkdown } = await import('../grading/score.js');
+      const { parsePrecedence, undeterminedPolicies } = await import('../grading/score.js');
+      const { scoreMarkdown, scoreNotes, scoreRows, SCORE_COLUMNS } = await import('../grading/score-text.js');
       let precedence: ReturnType<typeof parsePrecedence>;
       try {
         precedence = parsePrecedence(opts.precedence);
@@ -153,35 +178,21 @@ export function registerGradeCommands(program: Command): void {
           hint: 'e.g. --precedence human,judge,auto',
         });
       }
+      const undetermined = undeterminedPolicies.find((p) => p === opts.undetermined);
+      if (!undetermined)
+        throw new HeldoutError(`--undetermined must be zero, exclude or fail (got "${opts.undetermined}")`);
       const format = opts.json ? 'json' : opts.format;
       if (!['text', 'md', 'json'].includes(format))
         throw new HeldoutError(`--format must be text, md or json (got "${format}")`);
-      const report = scoreRun(runDir, { ...opts, precedence, seed: positiveInt(opts.seed, '--seed') });
+      const report = scoreRun(runDir, { ...opts, precedence, undetermined, seed: positiveInt(opts.seed, '--seed') });
       if (format === 'json') return printJson(report);
       if (format === 'md') return void process.stdout.write(scoreMarkdown(report));
       process.stdout.write(
         `${report.exam.title} (${report.exam.id}): ${report.exam.maxPoints} points; grades: ${precedence.join(' > ')}\n\n`,
       );
-      process.stdout.write(
-        `${table(
-          report.models.map((m) => [
-            m.model,
-            `${m.points} / ${m.maxPoints}`,
-            `${m.percent}%`,
-            m.samples,
-            m.ci95 ? `${m.ci95[0]}–${m.ci95[1]}` : '',
-            m.ungraded.ungraded + m.ungraded.missing,
-            m.ungraded.failedResponses,
-          ]),
-          ['model', 'points', 'percent', 'samples', '95% CI', 'ungraded units', 'failed'],
-        )}\n`,
-      );
-      const gaps = report.models.reduce((s, m) => s + m.ungraded.ungraded + m.ungraded.missing, 0);
-      if (gaps > 0) {
-        process.stdout.write(
-          paint.yellow(`\n${gaps} unit answer(s) have no grade and count 0 here; grade them or see --format md\n`),
-        );
-      }
+      process.stdout.write(`${table(scoreRows(report), SCORE_COLUMNS)}\n`);
+      const notes = scoreNotes(report);
+      if (notes.length) process.stdout.write(paint.yellow(`\n${notes.join('\n')}\n`));
     },
   );
 

@@ -1,4 +1,5 @@
-import type { GradeRecord, ResponseRecord } from '../store/records.js';
+import type { Answer } from '../exam/schema.js';
+import type { GradeRecord, ResponseRecord, Verdict } from '../store/records.js';
 import {
   gradableUnits,
   loadRunContext,
@@ -7,28 +8,70 @@ import {
   rubricFor,
   unitLabelPath,
 } from './context.js';
-import { answersEqual } from './equivalence.js';
-import { extractUnitAnswers } from './extract.js';
+import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
+import { type AnswerReading, readUnitAnswers } from './extract.js';
+import { checkablePart } from './coverage.js';
 import { applyRubric } from './rubric-apply.js';
 import { appendGrades } from './store.js';
 
 export const AUTO_GRADER = { kind: 'auto', id: 'auto' } as const;
 
 export interface AutoSummary {
+  /** Unit answers the checker looked at. */
   graded: number;
   correct: number;
-  /** Graded 0 because the response states no final answer. */
-  noAnswer: number;
+  incorrect: number;
+  /** The checker could not decide: no final answer, truncated, ambiguous, unreadable or low confidence. */
+  undetermined: number;
   /** Units with no machine-checkable answer or no `auto` rubric item. */
   skipped: number;
   /** Responses that failed (an `error` record): not graded at all. */
   failed: number;
+  /** Responses that are empty (a blank sheet cell): unanswered, not graded. */
+  unanswered: number;
+}
+
+/** The answer key as a human would write it. */
+export function keyText(a: Answer): string {
+  if (!Array.isArray(a.value)) return String(a.value);
+  const inner = a.value.map(String).join(', ');
+  return a.kind === 'set' ? `{${inner}}` : a.kind === 'tuple' ? `(${inner})` : inner;
+}
+
+/** A comparison that could not read the answer is no evidence that it is wrong. */
+function unreadable(cmp: Comparison): boolean {
+  return Boolean(cmp.undetermined) || /^(?:not an? |could not compare)/.test(cmp.detail ?? '');
+}
+
+const isSingle = (key: Answer) => ['number', 'fraction', 'expression', 'choice'].includes(key.kind);
+const severalValues = (text: string) => splitTopLevel(text.replace(/^\\?\{|\\?\}$/g, '').replace(/^[^=]*=/, '')).length > 1;
+
+/** The checker's verdict on one unit: correct, incorrect, or undetermined with the reason. */
+export function judgeReading(reading: AnswerReading | undefined, key: Answer): Verdict {
+  const base = {
+    key: keyText(key),
+    rule: key.kind,
+    ...(reading?.answer
+      ? { extracted: reading.answer.text, source: reading.answer.source, confidence: reading.answer.confidence }
+      : {}),
+  };
+  if (!reading?.answer || reading.undetermined)
+    return { outcome: 'undetermined', ...base, reason: reading?.undetermined ?? 'no final answer found' };
+  const cmp = answersEqual(reading.answer.text, key);
+  if (cmp.equal) return { outcome: 'correct', ...base };
+  // Several values where the key is one ("{3, -7}", "x = 3, -2"): a human marks that wrong, not unreadable.
+  if (unreadable(cmp) && isSingle(key) && severalValues(reading.answer.text))
+    return { outcome: 'incorrect', ...base, reason: 'several values stated where one is asked' };
+  if (unreadable(cmp))
+    return { outcome: 'undetermined', ...base, reason: `could not read the answer as a ${key.kind}: ${cmp.detail}` };
+  return { outcome: 'incorrect', ...base, ...(cmp.detail ? { reason: cmp.detail } : {}) };
 }
 
 /**
- * The automatic check: for each unit with an `answer` and `auto: true` rubric items, extract the final
- * answer from the response and award exactly the auto items when it is equal, nothing else. A response
- * that states no final answer is graded 0 with a note; a response that failed (`error`) is not graded.
+ * The automatic check: for each unit with an `answer` and `auto: true` rubric items, read the final answer from the
+ * response and decide correct, incorrect or undetermined. Correct awards exactly the auto items, incorrect none;
+ * undetermined awards nothing and is recorded as such (status `undetermined`), never as a 0. Every grade carries
+ * the verdict: the extracted answer, its source and confidence, the key and the rule that compared them.
  */
 export function gradeAuto(
   ctx: Pick<RunContext, 'units' | 'rubric' | 'responses'>,
@@ -36,10 +79,22 @@ export function gradeAuto(
 ): { grades: GradeRecord[]; summary: AutoSummary } {
   const now = opts.now ?? (() => new Date().toISOString());
   const grades: GradeRecord[] = [];
-  const summary: AutoSummary = { graded: 0, correct: 0, noAnswer: 0, skipped: 0, failed: 0 };
+  const summary: AutoSummary = {
+    graded: 0,
+    correct: 0,
+    incorrect: 0,
+    undetermined: 0,
+    skipped: 0,
+    failed: 0,
+    unanswered: 0,
+  };
   for (const r of ctx.responses) {
     if (r.error || r.text === undefined) {
       summary.failed++;
+      continue;
+    }
+    if (!r.text.trim()) {
+      summary.unanswered++;
       continue;
     }
     grades.push(...gradeResponseAuto(ctx, r, summary, now()));
@@ -57,53 +112,53 @@ function gradeResponseAuto(
   const checkable = units.filter((u) => u.answer && rubricFor(ctx, u.id)!.items.some((i) => i.auto));
   summary.skipped += units.length - checkable.length;
   if (!checkable.length) return [];
-  // Extract against all the response's units, so each sub-part's section is cut correctly.
-  const answers = extractUnitAnswers(
+  // Read against all the response's units, so each sub-part's section is cut correctly.
+  const readings = readUnitAnswers(
     r.text ?? '',
-    units.map((u) => ({ id: u.id, path: unitLabelPath(u) })),
+    units.map((u) => ({ id: u.id, path: unitLabelPath(u), hint: { kind: u.answer?.kind } })),
+    { finishReason: r.finishReason },
   );
   return checkable.map((unit) => {
     const target = rubricFor(ctx, unit.id)!;
-    const autoItems = target.items.filter((i) => i.auto);
-    const found = answers.get(unit.id);
+    const { target: checkable, notes: left } = checkablePart(target);
+    const autoItems = checkable.items;
+    const verdict = judgeReading(readings.get(unit.id), unit.answer!);
     summary.graded++;
-    if (!found) {
-      summary.noAnswer++;
-      const items = Object.fromEntries(autoItems.map((i) => [i.id, { points: 0, reason: 'no final answer found' }]));
-      return {
-        responseId: r.id,
-        unitId: unit.id,
-        grader: { ...AUTO_GRADER },
-        status: 'graded' as const,
-        items,
-        total: 0,
-        maxPoints: unit.points,
-        note: 'no final answer found (no \\boxed{}, "answer:" line or displayed expression)',
-        at,
-      };
-    }
-    const cmp = answersEqual(found.text, unit.answer!);
-    if (cmp.equal) summary.correct++;
-    const reason = cmp.equal ? 'final answer correct' : `final answer incorrect${cmp.detail ? ` (${cmp.detail})` : ''}`;
-    const applied = applyRubric(target, unit.points, {
-      items: Object.fromEntries(autoItems.map((i) => [i.id, { points: cmp.equal ? i.points : 0, reason }])),
-    });
-    // Only the auto items: auto says nothing about the working.
-    const items = Object.fromEntries(autoItems.map((i) => [i.id, applied.items[i.id]]));
-    const notes = [`answer ${JSON.stringify(found.text)} (${found.source}): ${cmp.equal ? 'correct' : 'incorrect'}`];
-    if (applied.notes.length) notes.push(...applied.notes);
-    return {
+    summary[verdict.outcome === 'correct' ? 'correct' : verdict.outcome === 'incorrect' ? 'incorrect' : 'undetermined']++;
+    const shown = verdict.extracted === undefined ? 'no answer read' : `answer ${JSON.stringify(verdict.extracted)} (${verdict.source})`;
+    const base = {
       responseId: r.id,
       unitId: unit.id,
       grader: { ...AUTO_GRADER },
+      maxPoints: unit.points,
+      verdict,
+      ...(verdict.extracted !== undefined ? { raw: verdict.extracted } : {}),
+      at,
+    };
+    if (verdict.outcome === 'undetermined') {
+      return {
+        ...base,
+        status: 'undetermined' as const,
+        items: {},
+        total: 0,
+        note: `undetermined: ${verdict.reason}; ${shown}; key ${verdict.key}`,
+      };
+    }
+    const correct = verdict.outcome === 'correct';
+    const reason = correct ? 'final answer correct' : `final answer incorrect${verdict.reason ? ` (${verdict.reason})` : ''}`;
+    const applied = applyRubric(checkable, unit.points, {
+      items: Object.fromEntries(autoItems.map((i) => [i.id, { points: correct ? i.points : 0, reason }])),
+    });
+    // Only the auto items: auto says nothing about the working.
+    const items = Object.fromEntries(autoItems.map((i) => [i.id, applied.items[i.id]]));
+    const notes = [`${shown}: ${verdict.outcome}; key ${verdict.key} (${verdict.rule})`, ...applied.notes, ...left];
+    return {
+      ...base,
       status: 'graded' as const,
       items,
       ...(applied.caps.length ? { caps: applied.caps } : {}),
       total: applied.total,
-      maxPoints: unit.points,
       note: notes.join('; '),
-      raw: found.text,
-      at,
     };
   });
 }

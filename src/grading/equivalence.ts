@@ -17,6 +17,8 @@ export interface Comparison {
   equal: boolean;
   /** Why it is unequal when the candidate could not be read, e.g. "not a number". */
   detail?: string;
+  /** The comparison could not decide (the answer could not be read, or is over the work budget). */
+  undetermined?: boolean;
 }
 
 const CONSTANTS = new Set(['pi', 'e', 'Infinity', 'i', 'tau', 'phi']);

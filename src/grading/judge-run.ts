@@ -17,6 +17,8 @@ export interface JudgeRunOptions extends RunContextOptions {
   concurrency?: number;
   noCache?: boolean;
   regrade?: boolean;
+  /** Judge only the units whose automatic check is undetermined (`grade --auto --judge`). */
+  onlyUndetermined?: boolean;
   /** Injected model callers (tests, library users); default: openModel for each spec. */
   callers?: ModelCaller[];
   openOptions?: OpenModelOptions;
@@ -74,7 +76,10 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
   const specs = callers.map((c) => c.spec);
   const how = opts.reduce ?? 'median';
   const current = new Map(latestGrades(readGrades(ctx.runDir, { repair: true })).map((g) => [gradeKey(g), g]));
-  const tasks = judgeTasks(ctx);
+  const undetermined = (t: JudgeTask) =>
+    current.get(gradeKey({ responseId: t.response.id, unitId: t.unit.id, grader: { kind: 'auto', id: 'auto' } }))
+      ?.status === 'undetermined';
+  const tasks = judgeTasks(ctx).filter((t) => !opts.onlyUndetermined || undetermined(t));
   const writer = new GradeWriter(ctx.runDir, false);
   const summary: JudgeRunSummary = { graded: 0, ungraded: 0, skipped: 0, written: 0 };
   const write = (g: GradeRecord) => {

@@ -1,4 +1,4 @@
-import { matchBrace } from './extract.js';
+import { matchBrace } from './latex-scan.js';
 
 /**
  * LaTeX (or plain ASCII maths) → mathjs syntax: `\frac{a}{b}` → `((a)/(b))`, `\sqrt[n]{x}` → `nthRoot(x, n)`,

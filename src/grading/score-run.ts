@@ -5,5 +5,8 @@ import { readGrades } from './store.js';
 /** Loads a run and its grades and scores it. */
 export function scoreRun(runDir: string, opts: RunContextOptions & ScoreOptions = {}): ScoreReport {
   const ctx = loadRunContext(runDir, opts);
-  return scoreExam(ctx.exam.exam, [...ctx.units.values()], ctx.responses, readGrades(ctx.runDir), opts);
+  return scoreExam(ctx.exam.exam, [...ctx.units.values()], ctx.responses, readGrades(ctx.runDir), {
+    marking: ctx.rubric.rubric.marking,
+    ...opts,
+  });
 }

@@ -2,7 +2,14 @@ import { examMaxPoints, partMaxPoints, type Unit } from '../exam/model.js';
 import type { Exam } from '../exam/schema.js';
 import { seededRandom } from '../random.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
+import { HeldoutError } from '../errors.js';
+import type { RubricTarget } from '../exam/schema.js';
+import { type FinalAnswerAccuracy, finalAnswerAccuracy } from './accuracy.js';
+import { autoPoints, type ModelCoverage, type RubricCoverage, rubricCoverage } from './coverage.js';
 import { latestGrades } from './store.js';
+
+export type UndeterminedPolicy = 'zero' | 'exclude' | 'fail';
+export const undeterminedPolicies: UndeterminedPolicy[] = ['zero', 'exclude', 'fail'];
 
 /**
  * Scores: per unit (the grade chosen by grader precedence), per question (sum of its units), per part
@@ -21,7 +28,7 @@ export interface QuestionScore {
   graderIds: string[];
   /** Whether it counts towards its part (false for a question dropped by a `choose` rule). */
   counted: boolean;
-  /** Units of this question, per sample, with no usable grade (ungraded or never graded). */
+  /** Units of this question, per sample, with no usable grade (ungraded, undetermined or never graded). */
   ungradedUnits: number;
 }
 
@@ -36,6 +43,8 @@ export interface PartScore {
 export interface UngradedCounts {
   /** Units whose only grades are `ungraded` (e.g. a judge's invalid output). */
   ungraded: number;
+  /** Units the checker could not decide and no other grader graded: they await review. */
+  undetermined: number;
   /** Units with no grade at all. */
   missing: number;
   /** Responses that failed (an `error` record); their units score 0. */
@@ -57,16 +66,28 @@ export interface ModelScore {
   /** 95% bootstrap interval of the mean total (points), with two samples or more. */
   ci95?: [number, number];
   ungraded: UngradedCounts;
+  /** How much of the marks the graders behind these points could award (auto awards only `auto` items). */
+  coverage: ModelCoverage;
+  /** Final-answer accuracy from the checker's verdicts, apart from rubric points. */
+  accuracy?: FinalAnswerAccuracy;
 }
 
 export interface ScoreReport {
   exam: { id: string; title: string; maxPoints: number };
   precedence: GraderKind[];
+  /** What `--undetermined` did with units the checker could not decide. */
+  undetermined: UndeterminedPolicy;
+  /** Rubric points each grader kind can award, over every unit (auto: the `auto` items only). */
+  rubric?: RubricCoverage;
   models: ModelScore[];
 }
 
 export interface ScoreOptions {
   precedence?: GraderKind[];
+  /** zero: an undetermined unit scores 0 (and is counted apart); exclude: it leaves the maximum too. */
+  undetermined?: UndeterminedPolicy;
+  /** The marking scheme, to know which points the checker can award (coverage). */
+  marking?: Record<string, RubricTarget>;
   /** Bootstrap resamples (default 2000) and seed (default 1). */
   bootstrap?: number;
   seed?: number;
@@ -88,7 +109,7 @@ export function parsePrecedence(text: string): GraderKind[] {
 
 interface UnitPick {
   points: number;
-  status: 'graded' | 'ungraded' | 'missing';
+  status: 'graded' | 'ungraded' | 'undetermined' | 'missing';
   kind?: GraderKind;
   graderIds: string[];
 }
@@ -106,12 +127,18 @@ export function pickUnitGrade(grades: GradeRecord[], precedence: GraderKind[]): 
     const points = use.reduce((s, g) => s + Math.min(g.total, g.maxPoints), 0) / use.length;
     return { points, status: 'graded', kind, graderIds: use.map((g) => g.grader.id) };
   }
-  const anyUngraded = grades.some((g) => precedence.includes(g.grader.kind) && g.status === 'ungraded');
-  return { points: 0, status: anyUngraded ? 'ungraded' : 'missing', graderIds: [] };
+  const seen = (status: GradeRecord['status']) =>
+    grades.some((g) => precedence.includes(g.grader.kind) && g.status === status);
+  // Undetermined first: the checker read the answer and could not decide, which a reviewer can settle.
+  const status = seen('undetermined') ? 'undetermined' : seen('ungraded') ? 'ungraded' : 'missing';
+  return { points: 0, status, graderIds: [] };
 }
 
 interface SampleQuestion {
   points: number;
+  /** The marks the graders behind `points` could award, and the max of the units left out (exclude policy). */
+  covered: number;
+  excluded: number;
   answered: boolean;
   kinds: Set<GraderKind>;
   ids: Set<string>;
@@ -126,7 +153,10 @@ export function scoreExam(
   opts: ScoreOptions = {},
 ): ScoreReport {
   const precedence = opts.precedence ?? DEFAULT_PRECEDENCE;
+  const policy = opts.undetermined ?? 'zero';
   const current = latestGrades(allGrades);
+  const canAward = (u: Unit, kind: GraderKind | undefined) =>
+    kind === 'auto' && opts.marking?.[u.id] ? autoPoints(opts.marking[u.id], u.points) : u.points;
   const gradesBy = new Map<string, GradeRecord[]>();
   for (const g of current) {
     const k = `${g.responseId}\u0000${g.unitId}`;
@@ -140,14 +170,22 @@ export function scoreExam(
   const out: ModelScore[] = models.map((model) => {
     const mine = responses.filter((r) => r.model === model);
     const sampleIds = [...new Set(mine.map((r) => r.sample))].sort((a, b) => a - b);
-    const ungraded: UngradedCounts = { ungraded: 0, missing: 0, failedResponses: 0, unanswered: 0 };
+    const ungraded: UngradedCounts = { ungraded: 0, undetermined: 0, missing: 0, failedResponses: 0, unanswered: 0 };
     // unit id → response that answers it, per sample.
     const perSample = sampleIds.map((sample) => {
       const byUnit = new Map<string, ResponseRecord>();
       for (const r of mine.filter((x) => x.sample === sample)) for (const u of r.unitIds) byUnit.set(u, r);
       const questions = new Map<string, SampleQuestion>();
       for (const [qid, qUnits] of unitsByQuestion) {
-        const q: SampleQuestion = { points: 0, answered: false, kinds: new Set(), ids: new Set(), ungraded: 0 };
+        const q: SampleQuestion = {
+          points: 0,
+          covered: 0,
+          excluded: 0,
+          answered: false,
+          kinds: new Set(),
+          ids: new Set(),
+          ungraded: 0,
+        };
         const seen = new Set<string>();
         for (const u of qUnits) {
           const r = byUnit.get(u.id);
@@ -164,9 +202,11 @@ export function scoreExam(
           q.points += Math.min(pick.points, u.points);
           if (pick.kind) q.kinds.add(pick.kind);
           for (const id of pick.graderIds) q.ids.add(id);
-          if (pick.status !== 'graded') {
+          if (pick.status === 'graded') q.covered += canAward(u, pick.kind);
+          else {
             q.ungraded++;
-            ungraded[pick.status === 'ungraded' ? 'ungraded' : 'missing']++;
+            ungraded[pick.status]++;
+            if (pick.status === 'undetermined' && policy === 'exclude') q.excluded += u.points;
           }
         }
         const asked = qUnits.map((u) => byUnit.get(u.id)).filter((r) => r && !r.error && r.text !== undefined);
@@ -191,9 +231,12 @@ export function scoreExam(
           points: counted.reduce((s, q) => s + q.score.points, 0),
           maxPoints: partMaxPoints(part),
           counted: part.questions.filter((q) => ids.has(q.id)).map((q) => q.id),
+          covered: counted.reduce((s, q) => s + q.score.covered, 0),
+          excluded: counted.reduce((s, q) => s + q.score.excluded, 0),
         };
       });
-      return { questions, parts, total: parts.reduce((s, p) => s + p.points, 0) };
+      const sum = (f: (p: (typeof parts)[number]) => number) => parts.reduce((s, p) => s + f(p), 0);
+      return { questions, parts, total: sum((p) => p.points), covered: sum((p) => p.covered), excluded: sum((p) => p.excluded) };
     });
 
     const n = Math.max(1, perSample.length);
@@ -222,24 +265,46 @@ export function scoreExam(
         };
       }),
     );
+    const excluded = mean(perSample.map((s) => s.excluded));
+    const decidedMax = maxPoints - excluded;
+    const coveredMax = round(mean(perSample.map((s) => s.covered)));
     const score: ModelScore = {
       model,
       points: round(points),
       maxPoints,
-      percent: maxPoints ? round((100 * points) / maxPoints) : 0,
+      percent: decidedMax > 0 ? round((100 * points) / decidedMax) : 0,
       parts,
       questions,
       samples: perSample.length,
       sampleTotals: totals.map(round),
       ungraded,
+      coverage: {
+        coveredMax,
+        ...(excluded ? { excludedMax: round(excluded) } : {}),
+        complete: coveredMax >= decidedMax,
+      },
     };
+    const accuracy = finalAnswerAccuracy(mine, current);
+    if (accuracy) score.accuracy = accuracy;
     if (totals.length >= 2)
       score.ci95 = bootstrapMeanCi(totals, opts.bootstrap ?? 2000, opts.seed ?? 1).map(round) as [number, number];
     return score;
   });
+  if (policy === 'fail') {
+    const waiting = out.filter((m) => m.ungraded.undetermined > 0);
+    if (waiting.length)
+      throw new HeldoutError(
+        `${waiting.reduce((s, m) => s + m.ungraded.undetermined, 0)} unit(s) are undetermined (${waiting
+          .map((m) => `${m.model}: ${m.ungraded.undetermined}`)
+          .join(', ')})`,
+        { hint: 'review them (grade --judge or --human), or score with --undetermined zero|exclude' },
+      );
+  }
   return {
     exam: { id: exam.id, title: exam.title, maxPoints },
     precedence,
+    undetermined: policy,
+    ...(opts.marking ? { rubric: rubricCoverage(units, opts.marking) } : {}),
     models: out,
   };
 }
@@ -260,32 +325,4 @@ export function bootstrapMeanCi(values: number[], resamples: number, seed: numbe
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
-}
-
-/** Markdown (or plain terminal) summary of a score report. */
-export function scoreMarkdown(report: ScoreReport): string {
-  const lines: string[] = [];
-  lines.push(`# Scores: ${report.exam.title} (${report.exam.id}), ${report.exam.maxPoints} points`, '');
-  lines.push(`Grader precedence: ${report.precedence.join(' > ')}.`, '');
-  lines.push('| model | points | % | samples | 95% CI | ungraded | missing | failed | unanswered |');
-  lines.push('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |');
-  for (const m of report.models) {
-    const ci = m.ci95 ? `${m.ci95[0]}–${m.ci95[1]}` : '';
-    const u = m.ungraded;
-    lines.push(
-      `| ${m.model} | ${m.points} / ${m.maxPoints} | ${m.percent} | ${m.samples} | ${ci} | ${u.ungraded} | ${u.missing} | ${u.failedResponses} | ${u.unanswered} |`,
-    );
-  }
-  for (const m of report.models) {
-    lines.push('', `## ${m.model}`, '');
-    lines.push(`Parts: ${m.parts.map((p) => `${p.id} ${p.points}/${p.maxPoints}`).join(', ')}`, '');
-    lines.push('| question | points | max | grader | counted | ungraded units |');
-    lines.push('| --- | ---: | ---: | --- | --- | ---: |');
-    for (const q of m.questions) {
-      lines.push(
-        `| ${q.id} | ${q.points} | ${q.maxPoints} | ${q.grader ?? '—'} | ${q.counted ? 'yes' : 'no'} | ${q.ungradedUnits || ''} |`,
-      );
-    }
-  }
-  return `${lines.join('\n')}\n`;
 }
