@@ -24,7 +24,7 @@ const HEADING =
 
 /** Cues inside a sentence: "the (final) answer is", "the answer to part (b) is", "a válasz: …", "the solutions are". */
 const INLINE =
-  /\b(?:(?:the\s+)?(?:final\s+)?(?:answer|result)(?:\s+(?:to|for)\s+(?:(?:part|question)\s+)?\(?[a-z0-9]{1,3}\)?|\s+(?:to|for)\s+(?:the|this)\s+(?:question|problem|task))?|the\s+(?:only\s+)?(?:real\s+)?solutions?(?:\s+set)?(?:\s+(?:of|to)\s+the\s+equation)?|(?:a\s+|az\s+)?(?:válasz(?:unk)?|végeredmény|eredmény|megoldás(?:a|ok|ai)?|megoldáshalmaz)(?:\s+tehát)?)\s*(?:is|are|would\s+be|will\s+be|becomes|=|:|：|lesz|pedig)(?!\s*(?:not|n't|nem)\b)[ \t]*[:：]?/gi;
+  /\b(?:(?:the\s+)?(?:final\s+)?(?:answer|result)(?:\s+(?:to|for)\s+(?:(?:part|question)\s+)?\(?[a-z0-9]{1,3}\)?|\s+(?:to|for)\s+(?:the|this)\s+(?:question|problem|task))?|the\s+(?:only\s+)?(?:real\s+)?solutions?(?:\s+set)?(?:\s+(?:of|to)\s+the\s+equation)?|(?:a\s+|az\s+)?(?:válasz(?:unk)?|végeredmény|eredmény|megoldás(?:a|ok|ai)?|megoldáshalmaz)(?:\s+tehát)?)\s*(?:is|are|becomes|=|:|：|lesz|pedig)(?!\s*(?:not|n't|nem)\b)[ \t]*[:：]?/gi;
 
 /** Longest stretch of a sentence that is searched for its value. */
 const MAX_SENTENCE = 600;
@@ -45,6 +45,11 @@ function pushCue(out: Evidence[], at: number, whole: string, confidence: number,
   }
 }
 
+/** "Note that if …", "Alternatively, …": a sentence that sets an answer aside rather than giving it. */
+export function isAside(sentence: string): boolean {
+  return /^\W*(?:note|remark|if|alternatively|otherwise|had|were|for\s+example|e\.g\.|megjegyzés|ha)\b/i.test(sentence);
+}
+
 /** Explicit answer cues, in text order. */
 export function findCues(text: string, hint: ValueHint = {}): Evidence[] {
   const out: Evidence[] = [];
@@ -59,6 +64,12 @@ export function findCues(text: string, hint: ValueHint = {}): Evidence[] {
     if (!marked && !rest) continue;
     if (!marked && /^(?:the|this|these|each|all|following|choices?|options?|key|sheet)\b/i.test(rest) && !/[=]|\d/.test(rest))
       continue;
+    if (/^(?:\\\[|\$\$|\\begin\{[a-z*]+\})\s*$/.test(rest)) {
+      // "\[" alone on the line after the heading: the answer is the display it opens.
+      const from = text.indexOf(rest, start);
+      const block = text.slice(from).split(/\n[ \t]*\n/)[0];
+      rest = block.trim();
+    }
     if (!rest) {
       // "**Answer:**" or "### Final Answer" alone on its line: the answer is the paragraph below it.
       const below = text.slice(lineEnd < 0 ? text.length : lineEnd);
@@ -69,6 +80,10 @@ export function findCues(text: string, hint: ValueHint = {}): Evidence[] {
     pushCue(out, m.index, rest, confidence, hint);
   }
   for (const m of text.matchAll(INLINE)) {
+    // "Note that if … the answer would be 336": an aside or a hypothetical, not the answer.
+    const lineStart = text.lastIndexOf('\n', m.index) + 1;
+    const before = text.slice(Math.max(lineStart, m.index - 200), m.index);
+    if (isAside(before.slice(before.search(/[^.!?]*$/)))) continue;
     const start = m.index + m[0].length;
     const rest = text.slice(start, start + MAX_SENTENCE);
     const span = rest.slice(0, sentenceEnd(rest));
@@ -85,7 +100,8 @@ export function findBoxes(text: string): Evidence[] {
   const group = [boxes[boxes.length - 1]];
   for (let i = boxes.length - 2; i >= 0; i--) {
     const between = text.slice(boxes[i].end, group[0].start);
-    if (!/^[\s$,;]*(?:and|or|és|vagy|,|\\text\{\s*(?:and|or|és|vagy)\s*\}|\\quad|\\qquad|&|\\\\)?[\s$,;]*$/i.test(between)) break;
+    const glue = between.replace(/\\[()[\]]|\$/g, ' ');
+    if (!/^[\s,;]*(?:and|or|és|vagy|,|\\text\{\s*(?:and|or|és|vagy)\s*\}|\\quad|\\qquad|&|\\\\)?[\s,;]*$/i.test(glue)) break;
     group.unshift(boxes[i]);
   }
   return [{ text: joinBoxes(text, group), source: 'boxed', confidence: 0.9, at: group[0].start }];
@@ -99,14 +115,15 @@ function joinBoxes(_text: string, boxes: BoxSpan[]): string {
 const MARKER =
   /^(?:\W*)(?:so|therefore|thus|hence|consequently|in\s+conclusion|in\s+summary|in\s+total|altogether|overall|finally|this\s+(?:means|gives)|that\s+(?:means|gives)|we\s+(?:get|obtain|find|have|conclude)|which\s+(?:gives|is|equals|means)|giving|∴|tehát|így|vagyis|azaz|ezért|összesen|ebből|eszerint|következésképpen|végül|kapjuk|tehát\s+a)\b/i;
 const VERB =
-  /(?:\s(?:is|are|was|were|equals?|becomes|comes\s+to|amounts\s+to|totals?|gives|get|obtain|be|lesz|értéke|egyenlő|kapjuk|adódik)\b|=|≈|\\approx|\\Rightarrow|⇒|→|\\to\b)/gi;
+  /(?:\s(?:is|are|was|were|equals?|becomes|comes\s+(?:out\s+)?to|amounts\s+to|totals?|gives|get|obtain|be|(?:simplifies|reduces|evaluates|rounds)\s+to|lesz|értéke|egyenlő|kapjuk|adódik)\b|=|≈|\\approx|\\Rightarrow|⇒|→|\\to\b)/gi;
 
 /** The value a sentence concludes with: a bare-name assignment, or what follows its last verb. */
 export function sentenceValue(sentence: string, hint: ValueHint = {}): string | undefined {
   // A stated value sits near the end of its sentence; bounding the window keeps hostile input linear.
   const s = stripMarkdown(sentence.slice(-MAX_SENTENCE).replace(/\s+/g, ' '));
   // "x = 3 and y = −1": an assignment to a bare unknown, kept whole.
-  const assign = /(?:^|[\s,:(])\$?\\?\(?\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:\s*\([A-Za-z0-9]{1,3}\))?)\s*=(?!=)/.exec(s);
+  const assign =
+    /(?:^|[\s,:(])\$?\\?\(?\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\([A-Za-z0-9]{1,3}\))?)\s*(?:=|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/.exec(s);
   if (assign && !/=.*=.*=/.test(s.slice(assign.index))) {
     const from = assign.index + assign[0].length - assign[0].trimStart().length;
     const span = trimSpan(spanAt(s, from));
@@ -150,8 +167,10 @@ export function equationLhsIsUnknown(s: string, eq: number): boolean {
     }
   }
   let lhs = s.slice(start, eq);
-  // Prose before the maths ("the value x", "which gives"): keep what follows the last prose word.
-  for (const m of lhs.matchAll(/(?<![\\_^{A-Za-z])[A-Za-zÀ-ž]{3,}\b/g)) {
+  // Prose before the maths ("the value x", "which gives"): keep what follows the last prose word. Words inside
+  // \text{…} are part of a name (P(\text{at least one six})), so they are masked before looking.
+  const masked = lhs.replace(/\\(?:text|mathrm|operatorname)\s*\{[^}]*\}/g, (m) => '#'.repeat(m.length));
+  for (const m of masked.matchAll(/(?<![\\_^{A-Za-z])[A-Za-zÀ-ž]{3,}\b/g)) {
     if (FUNCTION_NAMES.has(m[0].toLowerCase())) continue;
     lhs = s.slice(start + m.index + m[0].length, eq);
   }
@@ -160,17 +179,17 @@ export function equationLhsIsUnknown(s: string, eq: number): boolean {
 }
 
 /** Sentences of the last paragraph, last first (up to `max`). */
-function lastSentences(text: string, max: number): { text: string; at: number }[] {
+function lastSentences(text: string, max: number): { text: string; at: number; question: boolean }[] {
   const trimmed = text.replace(/\s+$/, '').slice(-3000);
   const shift = text.replace(/\s+$/, '').length - trimmed.length;
   const paraStart = Math.max(0, trimmed.lastIndexOf('\n\n') + 1);
   const para = trimmed.slice(paraStart);
-  const out: { text: string; at: number }[] = [];
+  const out: { text: string; at: number; question: boolean }[] = [];
   let from = 0;
   while (from < para.length) {
     const end = sentenceEnd(para.slice(from));
     const s = para.slice(from, from + end).trim();
-    if (s) out.push({ text: s, at: shift + paraStart + from });
+    if (s) out.push({ text: s, at: shift + paraStart + from, question: para[from + end] === '?' });
     from += end + 1;
   }
   return out.reverse().slice(0, max);
@@ -180,6 +199,8 @@ function lastSentences(text: string, max: number): { text: string; at: number }[
 export function findConclusion(text: string, hint: ValueHint = {}): Evidence[] {
   const sentences = lastSentences(text, 3);
   for (const [k, s] of sentences.entries()) {
+    // "Shall I work out the number, or would you prefer …?": an offer is not a conclusion; nor is an aside.
+    if (s.question || isAside(s.text)) continue;
     const marked = MARKER.test(s.text) || /\b(?:which|that)\s+(?:is|gives|equals|means)\b/i.test(s.text);
     let value = sentenceValue(s.text, hint);
     if (!value && marked) value = lastValueIn(s.text);
@@ -193,7 +214,7 @@ export function findConclusion(text: string, hint: ValueHint = {}): Evidence[] {
 }
 
 const BARE_NAME =
-  /^\s*(?:\\(?:mathrm|text|operatorname)\s*\{[^}]*\}|\\?[A-Za-z]{1,3})(?:_\{?[A-Za-z0-9,]+\}?)?(?:'+)?(?:\s*\([^()]{0,12}\))?\s*$/;
+  /^\s*(?:\\(?:mathrm|text|operatorname)\s*\{[^}]*\}|\\?[A-Za-z]{1,3}|\\(?:alpha|beta|gamma|varphi|phi|theta|angle\s*[A-Za-z]{1,3}))(?:_\{?[A-Za-z0-9,]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\((?:[^()]|\\text\{[^}]*\}){0,40}\))?\s*$/;
 
 /** Whether the left side of an equation is an unknown being named (x, P(A), S_{20}, f(2)), not an expression. */
 export function isBareUnknown(side: string): boolean {
@@ -232,7 +253,7 @@ export function findEquation(text: string): Evidence[] {
 export function findWhole(text: string, hint: ValueHint = {}): Evidence[] {
   if (text.length > 400) return [];
   const t = stripMarkdown(text.trim());
-  if (!t || t.length > 80 || t.split('\n').filter((l) => l.trim()).length > 2) return [];
+  if (!t || t.length > 80 || t.includes('\n')) return [];
   const span = trimSpan(t.replace(/\n/g, ' '));
   if (!isValueLike(span, hint) && !(hint.kind === 'choice' && /^[A-E]$/i.test(span))) return [];
   // A short sentence ("It is 5.") is a conclusion, not a bare value.

@@ -85,10 +85,17 @@ export function sectionsFor(text: string, paths: string[][]): (string | undefine
 }
 
 /** Every later section labelled `label` (a closing summary "Final answers: a) …, b) …"), cut at sibling labels. */
-export function laterSections(text: string, label: string, labels: string[]): string[] {
+export function laterSections(
+  text: string,
+  label: string,
+  labels: string[],
+  opts: { lineStart?: boolean } = {},
+): string[] {
   const others = labels.filter((l) => l !== label).map(labelPattern);
   const out: string[] = [];
   for (const m of text.matchAll(labelPattern(label))) {
+    // A summary entry starts its line ("- **b)** 6"); "as in a) we get" mid-sentence is a reference, not an answer.
+    if (opts.lineStart && !/(?:^|\n)[ \t>*_#-]*$/.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
     const start = m.index + m[0].length;
     let end = text.length;
     for (const re of others) {

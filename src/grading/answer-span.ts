@@ -41,7 +41,7 @@ export function sentenceEnd(s: string): number {
 
 /** Clauses that follow a stated value and explain it: they are not part of the answer. */
 const TRAILING_CLAUSE =
-  /(?:,\s*(?:which|so|since|because|as|where|and\s+(?:so|this|that|thus|hence|we|the|it)|but|i\.e\.|that is|meaning|giving)\b|\s+(?:because|since|as\s+(?:required|expected|shown|computed)|where|(?:rounded|correct)\s+to|to\s+\d+\s+(?:decimal|significant)|mert|hiszen|ahol|ami|amely)\b|\s+\((?!\s*[-−+]?\d)|\s+[—–]\s+|;\s)/i;
+  /(?:,\s*(?:which|so|since|because|as|where|and\s+(?:so|this|that|thus|hence|we|the|it)|but|i\.e\.|that is|meaning|giving)\b|\s+(?:because|since|as\s+(?:required|expected|shown|computed)|where|(?:rounded|correct)\s+to|to\s+\d+\s+(?:decimal|significant)|mert|hiszen|ahol|ami|amely)\b|,?\s+or\s+(?:about|approximately|roughly|equivalently|in\s+decimals?)\b|\s+\((?=\s*(?:[A-Za-zÀ-ž]{3,}|[\d.,]+\s+[A-Za-z]{2,}|[≈~]|\\approx))|\s+[—–]\s+|;\s)/i;
 
 /** `s` cut at the first explaining clause outside maths and brackets. */
 export function cutClause(s: string): string {
@@ -58,6 +58,8 @@ export function cutClause(s: string): string {
     if (c === '{' || c === '[') depth++;
     else if ((c === '}' || c === ']') && depth > 0) depth--;
     if (depth > 0) continue;
+    // "= (x − 3)/2": a bracket right after an operator is maths, not an aside.
+    if (c === ' ' && /[=+\-−×·*/^]\s*$/.test(s.slice(Math.max(0, i - 3), i))) continue;
     if (c === ',' || c === ' ' || c === ';') {
       const m = TRAILING_CLAUSE.exec(s.slice(i, i + 40));
       if (m && m.index === 0) return s.slice(0, i);
@@ -128,7 +130,8 @@ export function spanAt(text: string, from: number): string {
 const VALUE_START =
   /^(?:[-−+±]?\s*(?:\d|\.\d)|[-−+]?\s*\\(?:d?frac|tfrac|sqrt|pi|infty|varnothing|emptyset|left|\{|mathbb|cdot)|[-−+]?\s*[π√∞∅{[(]|\\\(|\\\[|\$|\\boxed)/;
 const CHOICE = /^\(?[A-Ea-e]\)?(?:[.)]?\s|[.)]?$)/;
-const EQUATION = /^\\?[A-Za-z]{1,3}(?:_\{?[A-Za-z0-9,]+\}?)?(?:'+)?(?:\s*\([^()]{1,12}\))?\s*(?:=|≈|\\approx)(?!=)/;
+const EQUATION =
+  /^\\?[A-Za-z]{1,3}(?:_\{?[A-Za-z0-9,]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\((?:[^()]|\\text\{[^}]*\}){1,40}\))?\s*(?:=|≈|\\approx|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/;
 const NONE_ANSWER =
   /^(?:no\s+(?:real\s+)?solutions?|there\s+(?:is|are)\s+no\s+(?:real\s+)?solutions?|none|the\s+empty\s+set|empty\s+set|nincs\s+(?:valós\s+)?megoldás(?:a)?|nincs\s+ilyen|üres\s+halmaz)\b/i;
 const WORD_ANSWER =
@@ -143,6 +146,8 @@ export interface ValueHint {
 export function isValueLike(span: string, hint: ValueHint = {}): boolean {
   const t = span.trim();
   if (!t || t.length > 400) return false;
+  // A maths delimiter alone ("\\[", "$$") opens a value; it is not one.
+  if (/^(?:\\[[(\])]|\$+|\\begin\{[a-z*]+\})$/.test(t)) return false;
   if (VALUE_START.test(t) || EQUATION.test(t) || NONE_ANSWER.test(t) || WORD_ANSWER.test(t)) return true;
   if (/^(?:option|choice|answer)\s+\(?[A-E]\)?\b/i.test(t)) return true;
   if (CHOICE.test(t) && (hint.kind === 'choice' || /^\(?[A-E]\)/.test(t) || t.length <= 2)) return true;
@@ -153,10 +158,12 @@ export function isValueLike(span: string, hint: ValueHint = {}): boolean {
 /** The last number or maths segment in a sentence, with a short unit after it ("… 720 arrangements are …"). */
 export function lastValueIn(sentence: string): string | undefined {
   const re =
-    /(\$[^$]+\$|\\\([\s\S]+?\\\)|[-−+]?\d[\d\s,.'{}]*(?:\/\d+)?(?:\s*(?:%|°|€|Ft|\\%|[a-zA-Zé²³]{1,6}(?:\^?\{?\d\}?)?)(?![A-Za-z]))?)/g;
+    /(\$[^$]+\$|\\\([\s\S]+?\\\)|[-−+]?\\[dt]?frac\{[^{}]+\}\{[^{}]+\}|(?<![{^_\\\w])[-−+]?\d[\d\s,.']*(?:\/\d+)?(?:\s*(?:%|°|€|Ft|\\%|[a-zA-Zé²³]{1,6}(?:\^?\{?\d\}?)?)(?![A-Za-z]))?)/g;
   let last: string | undefined;
   for (const m of sentence.matchAll(re)) {
     const v = m[1].trim().replace(/[\s,.]+$/, '');
+    // A relation ("$x \neq 3$") is a condition, not a value.
+    if (/\\neq|\\[lg]eq?\b|[<>≠≤≥]/.test(v)) continue;
     if (/\d|\$|\\\(/.test(v)) last = v;
   }
   return last;

@@ -59,9 +59,10 @@ export function judgeReading(reading: AnswerReading | undefined, key: Answer): V
     return { outcome: 'undetermined', ...base, reason: reading?.undetermined ?? 'no final answer found' };
   const cmp = answersEqual(reading.answer.text, key);
   if (cmp.equal) return { outcome: 'correct', ...base };
-  // Several values where the key is one ("{3, -7}", "x = 3, -2"): a human marks that wrong, not unreadable.
-  if (unreadable(cmp) && isSingle(key) && severalValues(reading.answer.text))
-    return { outcome: 'incorrect', ...base, reason: 'several values stated where one is asked' };
+  // Several values where the key is one ("{3, -7}", "6 or 7", "72 (if …) or 18 (if …)"): a hedge or an extra value.
+  // Neither is a right answer, and which it is a reviewer decides.
+  if (isSingle(key) && (cmp.detail === 'several different values' || (unreadable(cmp) && severalValues(reading.answer.text))))
+    return { outcome: 'undetermined', ...base, reason: 'it states several values where one is asked' };
   if (unreadable(cmp))
     return { outcome: 'undetermined', ...base, reason: `could not read the answer as a ${key.kind}: ${cmp.detail}` };
   return { outcome: 'incorrect', ...base, ...(cmp.detail ? { reason: cmp.detail } : {}) };

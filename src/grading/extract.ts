@@ -77,15 +77,53 @@ function best(evidence: Evidence[]): Evidence | undefined {
 
 /** The final answer of one section of text, or undefined when it states none. */
 export function extractFinalAnswer(raw: string, hint: ValueHint = {}): ExtractedAnswer | undefined {
+  return pickFinalAnswer(raw, hint).answer;
+}
+
+/** Words with which a response takes back what it said: the later statement then stands alone. */
+const SELF_CORRECTION =
+  /\b(?:wait|actually|correction|mistake|error|i\s+made|let\s+me\s+re|re-?check|re-?calculat|on\s+second\s+thought|oops|sorry|javítás|tévedtem|hibás|helyesen|valójában)/i;
+
+/** A key-free reading of a stated value, to tell whether two statements say the same thing. */
+function statedValue(s: string): string {
+  const t = cleanAnswer(s)
+    .replace(/^[^=]{0,20}=(?!=)/, '')
+    .replace(/\\text\s*\{[^}]*\}|[A-Za-zÀ-ž²³]+\.?$/g, '')
+    .replace(/\s|\\[,;! ]|\{,\}/g, '')
+    .replace(/−/g, '-');
+  const n = Number(t.replace(/,(?=\d{1,2}$)/, '.').replace(/,/g, ''));
+  return Number.isFinite(n) && t !== '' ? String(n) : t;
+}
+
+/**
+ * Reads a section, and says when it cannot: two final statements that disagree ("### Final Answer x = 4" then
+ * "… gives x = 5"), with no word taking the first back, leave the answer undetermined.
+ */
+function pickFinalAnswer(raw: string, hint: ValueHint = {}): { answer?: ExtractedAnswer; conflict?: string } {
   const text = afterThinking(raw.replace(/\r\n?/g, '\n'));
-  const pick =
-    best([...findCues(text, hint), ...findBoxes(text)]) ??
-    findWhole(text, hint)[0] ??
-    findConclusion(text, hint)[0] ??
-    findEquation(text)[0];
-  if (!pick) return undefined;
+  const cues = findCues(text, hint);
+  const strong = best([...cues, ...findBoxes(text)]);
+  const conclusion = findConclusion(text, hint)[0];
+  const pick = strong ?? findWhole(text, hint)[0] ?? conclusion ?? findEquation(text)[0];
+  if (!pick) return {};
   const answer = cleanAnswer(pick.text);
-  return answer ? { text: answer, source: pick.source, confidence: pick.confidence } : undefined;
+  if (!answer) return {};
+  const out = { answer: { text: answer, source: pick.source, confidence: pick.confidence } };
+  if (!strong) return out;
+  const rivals = [
+    ...cues.filter((c) => c.at < pick.at),
+    ...(conclusion && conclusion.at > pick.at && conclusion.confidence >= 0.8 ? [conclusion] : []),
+  ];
+  const mine = statedValue(pick.text);
+  for (const r of rivals) {
+    const theirs = statedValue(r.text);
+    // Empty, the same, or one of a list that includes it ("14, 155" then "155"): no conflict.
+    if (!theirs || theirs === mine || r.text.split(',').some((p) => statedValue(p) === mine)) continue;
+    const between = text.slice(Math.min(r.at, pick.at), Math.max(r.at, pick.at) + 1);
+    if (SELF_CORRECTION.test(between) && r.at < pick.at) continue;
+    return { ...out, conflict: `it states two final answers: ${cleanAnswer(r.text)} and ${answer}` };
+  }
+  return out;
 }
 
 export interface ReadOptions {
@@ -96,10 +134,11 @@ export interface ReadOptions {
 
 /** The final answer of one section, or the reason it is undetermined (none, truncated, low confidence). */
 export function readFinalAnswer(text: string, opts: ReadOptions = {}): AnswerReading {
-  const answer = extractFinalAnswer(text, opts.hint);
+  const { answer, conflict } = pickFinalAnswer(text, opts.hint);
   const truncated = truncationReason(text, opts.finishReason);
   if (truncated) return { answer, undetermined: `truncated: ${truncated}` };
   if (!answer) return { undetermined: 'no final answer found' };
+  if (conflict) return { answer, undetermined: conflict };
   if (answer.confidence < MIN_CONFIDENCE)
     return { answer, undetermined: `low confidence (${answer.confidence}) in the ${answer.source} reading` };
   return { answer };
@@ -155,14 +194,20 @@ export function readUnitAnswers(
     const s = sections[i];
     let reading: AnswerReading =
       s === undefined ? { undetermined: 'no section for this sub-part' } : readFinalAnswer(s, { hint: u.hint });
-    // Worked through first, answered in a closing summary ("Final answers: a) …, b) …").
-    if (!reading.answer && u.path.length === 1) {
-      for (const later of laterSections(text, u.path[0], topLabels).reverse()) {
-        const r = readFinalAnswer(later, { hint: u.hint });
+    // Worked through first, answered in a closing summary ("Final answers:\n- a) …\n- b) …"): the last entry at a
+    // line start labelled for this unit, cut at its siblings' labels, that states an answer.
+    if (u.path.length === 1) {
+      const later = laterSections(text, u.path[0], topLabels, { lineStart: true });
+      for (const section of later.slice(1).reverse()) {
+        const r = readFinalAnswer(section, { hint: u.hint });
         if (r.answer && !r.undetermined) {
           reading = r;
           break;
         }
+      }
+      if (!reading.answer && later[0] !== undefined) {
+        const r = readFinalAnswer(later[0], { hint: u.hint });
+        if (r.answer) reading = r;
       }
     }
     if (truncated && (i === lastFound || !reading.answer)) reading = { ...reading, undetermined: `truncated: ${truncated}` };

@@ -10,7 +10,7 @@ const LENGTH_REASONS = new Set(['length', 'max_tokens', 'max_output_tokens', 'mo
 
 /** Words after which no sentence ends (English and Hungarian). */
 const DANGLING =
-  /(?:^|\s)(?:the|a|an|and|or|of|to|is|are|was|we|so|then|that|which|with|for|by|in|on|at|as|be|this|its|from|into|than|if|but|az|és|hogy|ezért|tehát|mert|van|ahol|amely|ami|vagy|egy|de|mint)$/i;
+  /(?:^|\s)(?:the|a|an|and|or|of|to|is|are|was|we|so|then|that|which|with|for|by|in|on|at|as|be|this|its|from|into|than|if|but|approximately|about|roughly|equals|gives|get|obtain|therefore|thus|hence|az|és|hogy|ezért|tehát|mert|van|ahol|amely|ami|vagy|egy|de|mint|körülbelül|kb\.|egyenlő)$/i;
 
 export function truncationReason(text: string, finishReason?: string): string | undefined {
   if (finishReason && LENGTH_REASONS.has(finishReason)) return `the model stopped at its length limit (${finishReason})`;
@@ -20,7 +20,9 @@ export function truncationReason(text: string, finishReason?: string): string | 
   if (open.length) return `the answer ends with ${open.map((d) => `"${d}"`).join(', ')} left open`;
   // Drop trailing markdown and closing marks before looking at the last word.
   const tail = body.replace(/[*_`\s]+$/, '');
-  const lastLine = tail.slice(tail.lastIndexOf('\n') + 1);
+  // "… = $$" or "… =\]": the maths closed, but its last formula did not end.
+  const formulaTail = tail.replace(/(?:\$\$|\$|\\\]|\\\)|\\end\{[a-z*]+\})+$/, '').trimEnd();
+  const lastLine = formulaTail.slice(formulaTail.lastIndexOf('\n') + 1);
   // A lone "-" or "?" line is a placeholder for no answer, not a formula cut short.
   const formulaCut = /\S[ \t]*[=+\-−×·*/^,(\\&]$/.test(lastLine) && !/\\\\$/.test(lastLine);
   if (formulaCut && !/^\(?[a-z]\)\s*[-−]$/i.test(lastLine.trim()))
