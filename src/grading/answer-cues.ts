@@ -5,7 +5,16 @@
  * English and Hungarian, as real models write them.
  */
 
-import { isValueLike, lastValueIn, sentenceEnd, spanAt, stripMarkdown, trimSpan, type ValueHint } from './answer-span.js';
+import {
+  cutClause,
+  isValueLike,
+  lastValueIn,
+  sentenceEnd,
+  spanAt,
+  stripMarkdown,
+  trimSpan,
+  type ValueHint,
+} from './answer-span.js';
 import { type BoxSpan, boxSpans } from './latex-scan.js';
 
 export type EvidenceSource = 'cue' | 'boxed' | 'conclusion' | 'equation' | 'whole';
@@ -16,6 +25,8 @@ export interface Evidence {
   confidence: number;
   /** Where the evidence starts in the text (later evidence of the same strength wins). */
   at: number;
+  /** Where a cue's statement ends: a box inside it is the cue's, not a later statement. */
+  end?: number;
 }
 
 /** Line-start headings: "**Answer:**", "### Final Answer", "Answer The ball …" (no colon), "Válasz:". */
@@ -24,7 +35,7 @@ const HEADING =
 
 /** Cues inside a sentence: "the (final) answer is", "the answer to part (b) is", "a válasz: …", "the solutions are". */
 const INLINE =
-  /\b(?:(?:the\s+)?(?:final\s+)?(?:answer|result)(?:\s+(?:to|for)\s+(?:(?:part|question)\s+)?\(?[a-z0-9]{1,3}\)?|\s+(?:to|for)\s+(?:the|this)\s+(?:question|problem|task))?|the\s+(?:only\s+)?(?:real\s+)?solutions?(?:\s+set)?(?:\s+(?:of|to)\s+the\s+equation)?|(?:a\s+|az\s+)?(?:válasz(?:unk)?|végeredmény|eredmény|megoldás(?:a|ok|ai)?|megoldáshalmaz)(?:\s+tehát)?)\s*(?:is|are|becomes|=|:|：|lesz|pedig)(?!\s*(?:not|n't|nem)\b)[ \t]*[:：]?/gi;
+  /\b(?:(?:the\s+)?(?:final\s+)?(?:answer|result)(?:\s+(?:to|for)\s+(?:(?:part|question)\s+)?\(?[a-z0-9]{1,3}\)?|\s+(?:to|for)\s+(?:the|this)\s+(?:question|problem|task))?|the\s+(?:only\s+)?(?:real\s+)?solutions?(?:\s+set)?(?:\s+(?:of|to)\s+the\s+equation)?|(?:a\s+|az\s+)?(?:helyes\s+)?(?:válasz(?:unk)?|végeredmény|eredmény|megoldás(?:a|ok|ai)?|megoldáshalmaz)(?:\s+tehát)?)\s*(?:is|are|becomes|=|:|：|lesz|pedig|(?<=válasz\s*)(?:a|az)(?=\s))(?!\s*(?:not|n't|nem)\b)[ \t]*[:：]?/gi;
 
 /** Longest stretch of a sentence that is searched for its value. */
 const MAX_SENTENCE = 600;
@@ -33,11 +44,13 @@ function pushCue(out: Evidence[], at: number, whole: string, confidence: number,
   const span = whole.slice(0, MAX_SENTENCE);
   const inner = boxSpans(span);
   if (inner.length) {
-    out.push({ text: joinBoxes(span, inner), source: 'cue', confidence, at });
+    out.push({ text: joinBoxes(span, inner), source: 'cue', confidence, at, end: at + whole.length });
     return;
   }
-  const value = sentenceValue(span, hint) ?? (isValueLike(trimSpan(span), hint) ? trimSpan(span) : undefined);
-  if (value) out.push({ text: value, source: 'cue', confidence, at });
+  // Right after the cue comes the value ("Answer: 7 (check: 7 × 8 = 56)"); else the sentence states it.
+  const plain = trimSpan(cutClause(span.slice(0, sentenceEnd(span))));
+  const value = (isValueLike(plain, hint) ? plain : undefined) ?? sentenceValue(span, hint);
+  if (value) out.push({ text: value, source: 'cue', confidence, at, end: at + whole.length });
   else {
     // "Válasz: a keresett valószínűség 0,375": a cue, then words, then the value.
     const last = lastValueIn(span.slice(0, sentenceEnd(span)));
@@ -113,9 +126,9 @@ function joinBoxes(_text: string, boxes: BoxSpan[]): string {
 }
 
 const MARKER =
-  /^(?:\W*)(?:so|therefore|thus|hence|consequently|in\s+conclusion|in\s+summary|in\s+total|altogether|overall|finally|this\s+(?:means|gives)|that\s+(?:means|gives)|we\s+(?:get|obtain|find|have|conclude)|which\s+(?:gives|is|equals|means)|giving|∴|tehát|így|vagyis|azaz|ezért|összesen|ebből|eszerint|következésképpen|végül|kapjuk|tehát\s+a)\b/i;
+  /(?:^\W*|,\s*)(?:so|therefore|thus|hence|consequently|in\s+conclusion|in\s+summary|to\s+summari[sz]e|to\s+sum\s+up|in\s+short|in\s+total|altogether|overall|finally|this\s+(?:means|gives)|that\s+(?:means|gives)|we\s+(?:get|obtain|find|have|conclude)|which\s+(?:gives|is|equals|means)|giving|∴|összefoglalva|összesen|eszerint|következésképpen|végül)\b|(?:^|[\s,])(?:tehát|így|vagyis|azaz|ezért|ebből|kapjuk)\b/i;
 const VERB =
-  /(?:\s(?:is|are|was|were|equals?|becomes|comes\s+(?:out\s+)?to|amounts\s+to|totals?|gives|get|obtain|be|(?:simplifies|reduces|evaluates|rounds)\s+to|lesz|értéke|egyenlő|kapjuk|adódik)\b|=|≈|\\approx|\\Rightarrow|⇒|→|\\to\b)/gi;
+  /(?:\s(?:is|are|was|were|equals?|becomes|comes\s+(?:out\s+)?to|amounts\s+to|totals?|gives|get|obtain|be|(?:simplifies|reduces|evaluates|rounds)\s+to|lesz|értéke|egyenlő|kapjuk|adódik)\b|=|≈|\\approx|\\Rightarrow|⇒|→|\\to\b|:(?=\s))/gi;
 
 /** The value a sentence concludes with: a bare-name assignment, or what follows its last verb. */
 export function sentenceValue(sentence: string, hint: ValueHint = {}): string | undefined {
@@ -133,9 +146,9 @@ export function sentenceValue(sentence: string, hint: ValueHint = {}): string | 
   for (let i = verbs.length - 1; i >= 0; i--) {
     const v = verbs[i];
     // An equation states an answer only when its left side is the unknown: "x = 3", not "\frac{…}{…} = 2".
-    if (/^(?:=|≈|\\approx)$/.test(v[0]) && !equationLhsIsUnknown(s, v.index)) continue;
+    if (v[0] === '=' && !equationLhsIsUnknown(s, v.index)) continue;
     const span = trimSpan(spanAt(s, v.index + v[0].length));
-    if (span && isValueLike(span, hint)) return span;
+    if (span && isValueLike(span, hint) && !isIdentity(span)) return span;
   }
   return undefined;
 }
@@ -178,6 +191,18 @@ export function equationLhsIsUnknown(s: string, eq: number): boolean {
   return first === '' || isBareUnknown(stripMarkdown(first));
 }
 
+/**
+ * "\frac{2x^2-2}{x(x-1)(x+1)} = 2": an equation whose left side is an expression in the unknowns, not the unknown
+ * itself, so its right side is not an answer. A computation ("2 · 3 = 6") is not an identity.
+ */
+export function isIdentity(span: string): boolean {
+  const sides = span.split(/(?<![<>!=\\])=(?!=)/);
+  if (sides.length < 2) return false;
+  const lhs = stripMarkdown(sides[0]).replace(/\$/g, '').trim();
+  const letters = lhs.replace(/\\(?:frac|dfrac|tfrac|sqrt|cdot|times|left|right|text\{[^}]*\})/g, '');
+  return /[A-Za-z]/.test(letters) && !isBareUnknown(lhs);
+}
+
 /** Sentences of the last paragraph, last first (up to `max`). */
 function lastSentences(text: string, max: number): { text: string; at: number; question: boolean }[] {
   const trimmed = text.replace(/\s+$/, '').slice(-3000);
@@ -195,6 +220,9 @@ function lastSentences(text: string, max: number): { text: string; at: number; q
   return out.reverse().slice(0, max);
 }
 
+const NONE_IN_SENTENCE =
+  /\b(?:has|have|there\s+(?:is|are))\s+no\s+(?:real\s+)?solutions?\b|\bno\s+(?:real\s+)?solutions?\s+(?:exists?|at\s+all)|\bnincs(?:en)?\s+(?:valós\s+)?megoldás(?:a|uk)?\b|\bmegoldáshalmaz(?:a)?\s+(?:az\s+)?üres/i;
+
 /** A concluding sentence near the end: "Therefore, log₂(2x) is 6.", "… which gives = 720 arrangements." */
 export function findConclusion(text: string, hint: ValueHint = {}): Evidence[] {
   const sentences = lastSentences(text, 3);
@@ -204,6 +232,8 @@ export function findConclusion(text: string, hint: ValueHint = {}): Evidence[] {
     const marked = MARKER.test(s.text) || /\b(?:which|that)\s+(?:is|gives|equals|means)\b/i.test(s.text);
     let value = sentenceValue(s.text, hint);
     if (!value && marked) value = lastValueIn(s.text);
+    // "Tehát az egyenletnek nincs megoldása.", "So the equation has no real solution."
+    if (!value && (marked || k === 0) && NONE_IN_SENTENCE.test(s.text)) value = 'no solution';
     if (!value) continue;
     // An unmarked sentence counts only as the very last one; marked ones a little further back.
     if (!marked && k > 0) continue;

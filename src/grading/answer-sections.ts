@@ -95,7 +95,12 @@ export function laterSections(
   const out: string[] = [];
   for (const m of text.matchAll(labelPattern(label))) {
     // A summary entry starts its line ("- **b)** 6"); "as in a) we get" mid-sentence is a reference, not an answer.
-    if (opts.lineStart && !/(?:^|\n)[ \t>*_#-]*$/.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
+    if (opts.lineStart) {
+      const line = text.slice(text.lastIndexOf('\n', m.index - 1) + 1, m.index);
+      // "Válasz: a) 6, b) 216" and "Final answers: a) …; b) …" are summary entries too.
+      const cued = /^[ \t>*_#-]*(?:final\s+)?(?:answers?|results?|válasz(?:ok)?|végeredmény)\s*[:：]/i.test(line);
+      if (!cued && !/^[ \t>*_#-]*$/.test(line)) continue;
+    }
     const start = m.index + m[0].length;
     let end = text.length;
     for (const re of others) {
@@ -103,7 +108,8 @@ export function laterSections(
       const n = re.exec(text);
       if (n && n.index < end) end = n.index;
     }
-    out.push(text.slice(start, end));
+    // "a) 6, b) 36": an entry cut at the next label keeps its separator, which is not part of the answer.
+    out.push(text.slice(start, end).replace(/[\s,;]+$/, ''));
   }
   return out;
 }

@@ -132,7 +132,7 @@ const VALUE_START =
 const CHOICE = /^\(?[A-Ea-e]\)?(?:[.)]?\s|[.)]?$)/;
 const EQUATION =
   /^\\?[A-Za-z]{1,3}(?:_\{?[A-Za-z0-9,]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\((?:[^()]|\\text\{[^}]*\}){1,40}\))?\s*(?:=|≈|\\approx|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/;
-const NONE_ANSWER =
+export const NONE_ANSWER =
   /^(?:no\s+(?:real\s+)?solutions?|there\s+(?:is|are)\s+no\s+(?:real\s+)?solutions?|none|the\s+empty\s+set|empty\s+set|nincs\s+(?:valós\s+)?megoldás(?:a)?|nincs\s+ilyen|üres\s+halmaz)\b/i;
 const WORD_ANSWER =
   /^(?:yes|no|true|false|igen|nem|igaz|hamis|even|odd|páros|páratlan|increasing|decreasing|never|always)\b/i;
@@ -150,6 +150,8 @@ export function isValueLike(span: string, hint: ValueHint = {}): boolean {
   if (/^(?:\\[[(\])]|\$+|\\begin\{[a-z*]+\})$/.test(t)) return false;
   if (VALUE_START.test(t) || EQUATION.test(t) || NONE_ANSWER.test(t) || WORD_ANSWER.test(t)) return true;
   if (/^(?:option|choice|answer)\s+\(?[A-E]\)?\b/i.test(t)) return true;
+  // A named point: "M(2; 0)", "P(−1, 4)".
+  if (/^[A-Z]_?\d?\s*\(\s*[-−+]?[\d.,]+\s*[;,]\s*[-−+]?[\d.,]+\s*\)/.test(t)) return true;
   if (CHOICE.test(t) && (hint.kind === 'choice' || /^\(?[A-E]\)/.test(t) || t.length <= 2)) return true;
   if (hint.kind === 'text') return t.split(/\s+/).length <= 8;
   return false;

@@ -8,6 +8,7 @@ import {
   rubricFor,
   unitLabelPath,
 } from './context.js';
+import { answerForms, keyIsNone, statesNone } from './answer-forms.js';
 import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
 import { checkablePart } from './coverage.js';
@@ -57,8 +58,23 @@ export function judgeReading(reading: AnswerReading | undefined, key: Answer): V
   };
   if (!reading?.answer || reading.undetermined)
     return { outcome: 'undetermined', ...base, reason: reading?.undetermined ?? 'no final answer found' };
-  const cmp = answersEqual(reading.answer.text, key);
+  const text = reading.answer.text;
+  if (statesNone(text) || keyIsNone(key)) {
+    const same = statesNone(text) && keyIsNone(key);
+    if (same) return { outcome: 'correct', ...base, rule: `${key.kind}: no solution` };
+    if (statesNone(text)) return { outcome: 'incorrect', ...base, reason: 'it says there is no solution' };
+  }
+  const cmp = answersEqual(text, key);
   if (cmp.equal) return { outcome: 'correct', ...base };
+  let read: Comparison | undefined = unreadable(cmp) ? undefined : cmp;
+  for (const form of answerForms(text, key).slice(1)) {
+    const c = answersEqual(form.text, form.key ?? key);
+    if (c.equal) return { outcome: 'correct', ...base, rule: `${key.kind} (${form.how})` };
+    if (!read && !unreadable(c) && !form.key) read = c;
+  }
+  // Read in another form ("50 km/h" as 50) and still not equal: wrong, not unreadable.
+  if (read && unreadable(cmp) && !(isSingle(key) && severalValues(text)))
+    return { outcome: 'incorrect', ...base, ...(read.detail ? { reason: read.detail } : {}) };
   // Several values where the key is one ("{3, -7}", "6 or 7", "72 (if …) or 18 (if …)"): a hedge or an extra value.
   // Neither is a right answer, and which it is a reviewer decides.
   if (isSingle(key) && (cmp.detail === 'several different values' || (unreadable(cmp) && severalValues(reading.answer.text))))

@@ -72,7 +72,9 @@ function afterThinking(text: string): string {
 function best(evidence: Evidence[]): Evidence | undefined {
   let pick: Evidence | undefined;
   for (const e of evidence) if (!pick || e.at >= pick.at) pick = e;
-  return pick;
+  // "Final answer: \boxed{72} (if …) or \boxed{18} (if …)": the boxes belong to the cue, which reads them all.
+  const holder = evidence.find((e) => pick && e !== pick && e.end !== undefined && e.at < pick.at && pick.at < e.end);
+  return holder ?? pick;
 }
 
 /** The final answer of one section of text, or undefined when it states none. */
@@ -99,16 +101,21 @@ function statedValue(s: string): string {
  * Reads a section, and says when it cannot: two final statements that disagree ("### Final Answer x = 4" then
  * "… gives x = 5"), with no word taking the first back, leave the answer undetermined.
  */
-function pickFinalAnswer(raw: string, hint: ValueHint = {}): { answer?: ExtractedAnswer; conflict?: string } {
+function pickFinalAnswer(
+  raw: string,
+  hint: ValueHint = {},
+): { answer?: ExtractedAnswer; conflict?: string; at?: number } {
   const text = afterThinking(raw.replace(/\r\n?/g, '\n'));
   const cues = findCues(text, hint);
   const strong = best([...cues, ...findBoxes(text)]);
   const conclusion = findConclusion(text, hint)[0];
-  const pick = strong ?? findWhole(text, hint)[0] ?? conclusion ?? findEquation(text)[0];
+  // A response that ends by asking ("… or would you prefer to try that step yourself?") has not concluded.
+  const asks = /\?\s*[*_]*\s*$/.test(text);
+  const pick = strong ?? findWhole(text, hint)[0] ?? (asks ? undefined : (conclusion ?? findEquation(text)[0]));
   if (!pick) return {};
   const answer = cleanAnswer(pick.text);
   if (!answer) return {};
-  const out = { answer: { text: answer, source: pick.source, confidence: pick.confidence } };
+  const out = { answer: { text: answer, source: pick.source, confidence: pick.confidence }, at: pick.at };
   if (!strong) return out;
   const rivals = [
     ...cues.filter((c) => c.at < pick.at),
@@ -133,10 +140,19 @@ export interface ReadOptions {
 }
 
 /** The final answer of one section, or the reason it is undetermined (none, truncated, low confidence). */
+/** Words that start a check of an answer already given: a cut there leaves the answer standing. */
+const CHECK = /\b(?:check|checking|verif(?:y|ication)|let(?:'s| us)\s+(?:double-?)?check|to\s+confirm|ellenőrzés|ellenőrizzük|próba)\b/i;
+
 export function readFinalAnswer(text: string, opts: ReadOptions = {}): AnswerReading {
-  const { answer, conflict } = pickFinalAnswer(text, opts.hint);
+  const { answer, conflict, at } = pickFinalAnswer(text, opts.hint);
   const truncated = truncationReason(text, opts.finishReason);
-  if (truncated) return { answer, undetermined: `truncated: ${truncated}` };
+  if (truncated) {
+    // "… \boxed{24}. Let's check: 4! = " — cut while checking an answer it had stated plainly.
+    const after = at === undefined ? '' : text.slice(at);
+    if (answer && answer.confidence >= 0.9 && !conflict && CHECK.test(after))
+      return { answer: { ...answer, confidence: 0.85 } };
+    return { answer, undetermined: `truncated: ${truncated}` };
+  }
   if (!answer) return { undetermined: 'no final answer found' };
   if (conflict) return { answer, undetermined: conflict };
   if (answer.confidence < MIN_CONFIDENCE)

@@ -28,5 +28,7 @@ export function truncationReason(text: string, finishReason?: string): string | 
   if (formulaCut && !/^\(?[a-z]\)\s*[-−]$/i.test(lastLine.trim()))
     return 'the answer stops in the middle of a formula';
   if (DANGLING.test(tail)) return 'the answer stops in the middle of a sentence';
+  // A heading with nothing under it ("## Step 7: Find the first term"): the answer stopped before its body.
+  if (/(?:^|\n)[ \t]*#{1,6}[ \t]+[^\n]*$/.test(tail)) return 'the answer ends with a heading and nothing under it';
   return undefined;
 }
