@@ -47,7 +47,7 @@ describe('grading CLI on the shipped exam', () => {
     const g = runCli(['grade', dir, '--auto']);
     expect(g.stderr).toBe('');
     expect(g.code).toBe(0);
-    expect(g.stdout).toMatch(/auto: graded \d+ unit answers/);
+    expect(g.stdout).toMatch(/auto: checked \d+ unit answers: \d+ correct, \d+ incorrect, \d+ undetermined/);
 
     const s = runCli(['score', dir, '--json']);
     expect(s.code).toBe(0);

@@ -72,7 +72,7 @@ describe('scoring', () => {
     };
     appendFileSync(gradesFile(dir), `${JSON.stringify(ungradedJudge)}\n`);
     const m = scoreRun(dir).models[0];
-    expect(m.ungraded).toEqual({ ungraded: 1, missing: 2, failedResponses: 0, unanswered: 5 });
+    expect(m.ungraded).toEqual({ ungraded: 1, undetermined: 0, missing: 2, failedResponses: 0, unanswered: 5 });
     expect(m.questions.find((q) => q.id === '1')).toMatchObject({ points: 0, grader: null, ungradedUnits: 1 });
   });
 
@@ -105,5 +105,58 @@ describe('scoring', () => {
     const j = (id: string, total: number): GradeRecord => ({ ...base, grader: { kind: 'judge', id }, total });
     expect(pickUnitGrade([j('judge:a', 1), j('judge:b', 2)], ['judge']).points).toBe(1.5);
     expect(pickUnitGrade([j('judge:a', 1), j('judge:b', 2), j('judges:median:a+b', 2)], ['judge']).points).toBe(2);
+  });
+});
+
+describe('undetermined units, coverage and final-answer accuracy', () => {
+  const specs = (model: string, sample = 0): ResponseSpec[] => [
+    { model, sample, questionId: '1', unitIds: ['1'], text: '$3x = 18$, $x = \\boxed{6}$' },
+    { model, sample, questionId: '2', unitIds: ['2a', '2b'], text: 'a) \\boxed{\\frac13}\nb) \\boxed{[-1, 3]}' },
+    // No final answer: undetermined, not wrong.
+    { model, sample, questionId: '3', unitIds: ['3'], text: 'We could try several values but I am not sure.' },
+    { model, sample, questionId: '4', unitIds: ['4'], text: '\\boxed{7}' },
+    { model, sample, questionId: '5', unitIds: ['5'], text: '\\boxed{8}' },
+    { model, sample, questionId: '7', unitIds: ['7'], text: '\\boxed{6}' },
+  ];
+
+  it('counts an undetermined unit apart, and the policy decides its points', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, specs('m'));
+    gradeRunAuto(dir);
+    const zero = scoreRun(dir).models[0];
+    expect(zero.ungraded).toMatchObject({ undetermined: 1, ungraded: 0, missing: 0 });
+    expect(scoreRun(dir).undetermined).toBe('zero');
+    // Exclude: q3's points leave the maximum, so the percent is over what was decided.
+    const excluded = scoreRun(dir, { undetermined: 'exclude' }).models[0];
+    expect(excluded.points).toBe(zero.points);
+    expect(excluded.coverage.excludedMax).toBe(zero.questions.find((q) => q.id === '3')!.maxPoints);
+    expect(excluded.percent).toBeGreaterThan(zero.percent);
+    expect(() => scoreRun(dir, { undetermined: 'fail' })).toThrow(/1 unit\(s\) are undetermined \(m: 1\)/);
+  });
+
+  it('says which marks the checker could award, and never passes a partial score for a full mark', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, specs('m'));
+    gradeRunAuto(dir);
+    const report = scoreRun(dir);
+    // The checker awards only auto items: 1.2 of q1's 2 points, and so on.
+    expect(report.rubric!.autoPoints).toBeLessThan(report.rubric!.rubricPoints);
+    const m = report.models[0];
+    expect(m.coverage.complete).toBe(false);
+    expect(m.coverage.coveredMax).toBeLessThan(m.maxPoints);
+    expect(m.points).toBeLessThanOrEqual(m.coverage.coveredMax);
+  });
+
+  it('reports final-answer accuracy per sample, by majority vote and pass@k', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, [
+      ...specs('m', 0),
+      { model: 'm', sample: 1, questionId: '1', unitIds: ['1'], text: 'So $x = \\boxed{5}$' },
+      { model: 'm', sample: 2, questionId: '1', unitIds: ['1'], text: 'So $x = \\boxed{6}$' },
+    ]);
+    gradeRunAuto(dir);
+    const a = scoreRun(dir).models[0].accuracy!;
+    expect(a.undetermined).toBe(1);
+    expect(a.correct + a.incorrect + a.undetermined).toBe(a.checked);
+    // Unit 1: 6, 5, 6 → the vote says 6 (correct); pass@3 is 1 for it.
+    expect(a.majority).toBeGreaterThan(0);
+    expect(a.passAtK?.k).toBe(3);
   });
 });
