@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agreement, krippendorffAlpha, pairStats, weightedKappa } from '../src/grading/agreement.js';
+import { checkerAgreement } from '../src/grading/checker-agreement.js';
 import type { GradeRecord } from '../src/store/records.js';
 
 describe("Cohen's kappa", () => {
@@ -176,5 +177,59 @@ describe('agreement with total-only grades', () => {
     const rep = agreement({ grades: [rec('sheet', {}, 2), rec('judge:x', { '1.1': 1, '1.2': 0 }, 1)], units });
     expect(rep.pairs[0].items).toEqual([]);
     expect(rep.pairs[0].questions[0]).toMatchObject({ id: '1', n: 1, meanAbsDiff: 1 });
+  });
+});
+
+describe('the checker against a human, on one scale', () => {
+  const auto = (unitId: string, outcome: 'correct' | 'incorrect' | 'undetermined', extracted?: string): GradeRecord => ({
+    responseId: 'm|1|0',
+    unitId,
+    grader: { kind: 'auto', id: 'auto' },
+    status: outcome === 'undetermined' ? 'undetermined' : 'graded',
+    verdict: { outcome, key: '6', rule: 'number', ...(extracted ? { extracted } : {}) },
+    items: {},
+    total: outcome === 'correct' ? 1 : 0,
+    maxPoints: 3,
+    at: 't',
+  });
+  const ann = (unitId: string, total: number): GradeRecord => ({
+    responseId: 'm|1|0',
+    unitId,
+    grader: { kind: 'human', id: 'ann' },
+    status: 'graded',
+    items: {},
+    total,
+    maxPoints: 3,
+    at: 't',
+  });
+
+  it('counts verdicts against full/partial/zero marks, takes kappa where both decide, and lists disagreements', () => {
+    const grades = [
+      auto('a', 'correct', '6'),
+      ann('a', 3),
+      auto('b', 'incorrect', '5'),
+      ann('b', 0),
+      auto('c', 'correct', '6'),
+      ann('c', 0),
+      auto('d', 'undetermined'),
+      ann('d', 3),
+      auto('e', 'incorrect', '7'),
+      ann('e', 2),
+      auto('f', 'incorrect', '2'),
+      ann('f', 0),
+    ];
+    const [c] = checkerAgreement(grades);
+    expect(c.human).toBe('ann');
+    expect(c.matrix.correct).toEqual({ full: 1, partial: 0, zero: 1 });
+    expect(c.matrix.incorrect).toEqual({ full: 0, partial: 1, zero: 2 });
+    expect(c.matrix.undetermined).toEqual({ full: 1, partial: 0, zero: 0 });
+    // Both decide on a, b, c, f: 3 of 4 agree. kappa from [[1, 1], [0, 2]]: po 0.75, pe 0.5.
+    expect(c.decided).toBe(4);
+    expect(c.agreement).toBe(0.75);
+    expect(c.kappa).toBe(0.5);
+    expect(c.undeterminedOnFull).toBe(0.5);
+    // Partial marks fit either verdict, and undetermined is no verdict: only c disagrees.
+    expect(c.disagreements.map((d) => `${d.unitId}:${d.checker}/${d.human}`)).toEqual(['c:correct/zero']);
+    expect(c.disagreements[0]).toMatchObject({ extracted: '6', key: '6' });
   });
 });

@@ -1,4 +1,5 @@
 import type { GradeRecord } from '../store/records.js';
+import { type CheckerAgreement, checkerAgreement, checkerAgreementText } from './checker-agreement.js';
 import { loadRunContext } from './context.js';
 import { latestGrades, readGrades } from './store.js';
 
@@ -112,6 +113,8 @@ export interface PairAgreement {
 export interface AgreementReport {
   graders: GraderInfo[];
   pairs: PairAgreement[];
+  /** The checker's verdicts against each human grader, on one scale. */
+  checker: CheckerAgreement[];
 }
 
 export interface AgreementInput {
@@ -186,7 +189,7 @@ export function agreement(input: AgreementInput): AgreementReport {
       });
     }
   }
-  return { graders, pairs };
+  return { graders, pairs, checker: checkerAgreement(latestGrades(input.grades)) };
 }
 
 function indexGrades(gs: GradeRecord[]): Map<string, GradeRecord> {
@@ -216,7 +219,7 @@ export function agreementText(report: AgreementReport): string {
   if (report.pairs.length === 0) {
     return `${report.graders.length} grader(s) found (${report.graders.map((g) => g.id).join(', ') || 'none'}); agreement needs two\n`;
   }
-  const out: string[] = [];
+  const out: string[] = checkerAgreementText(report.checker);
   for (const p of report.pairs) {
     const o = p.overall;
     out.push(`${p.a} vs ${p.b}`);
