@@ -104,6 +104,11 @@ export const runOptionDefs = {
     description: 'replay: import this column as points given by --grader',
     schema: z.string().optional(),
   },
+  unitColumn: {
+    flags: '--unit-column <col>',
+    description: 'replay: the column naming each row’s grading unit (a sheet with one row per question or sub-part)',
+    schema: z.string().optional(),
+  },
   grader: {
     flags: '--grader <name>',
     description: 'replay: the human grader the points are from',
@@ -215,6 +220,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
             'shots',
             'pointsColumn',
             'grader',
+            'unitColumn',
           ].includes(k),
       );
       for (const k of ignored) {
@@ -268,6 +274,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
           userTemplate: template(o.userTemplate, '--user-template'),
           pointsColumn: o.pointsColumn,
           grader: o.grader,
+          unitColumn: o.unitColumn,
         },
         stop: stop.signal,
         abort: abort.signal,

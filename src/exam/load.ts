@@ -87,6 +87,12 @@ export function loadRubricDoc(loaded: LoadedExam, rubricPath?: string): SourceDo
   return parseSource(readText(file, 'rubric file'), file);
 }
 
+/** A rubric with no marking scheme: scoring imported totals needs none. */
+export function emptyRubric(examId: string): LoadedRubric {
+  const file = '(no rubric)';
+  return { rubric: { exam: examId, marking: {} }, file, doc: parseSource(`exam: ${JSON.stringify(examId)}\nmarking: {}\n`, file) };
+}
+
 export function loadRubric(loaded: LoadedExam, rubricPath?: string): LoadedRubric {
   const doc = loadRubricDoc(loaded, rubricPath);
   const rubric = validate(rubricSchema, doc, 'rubric');

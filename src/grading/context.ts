@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
-import { type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exam/load.js';
+import { emptyRubric, findRubricFile, type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exam/load.js';
 import { examUnits, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
 import { displayPath } from '../exam/source.js';
@@ -37,6 +37,8 @@ export interface RunContextOptions {
   /** Exam directory, when the manifest does not name one (or to override it). */
   exam?: string;
   rubric?: string;
+  /** Score without a rubric (imported totals): a run whose exam has no rubric gets an empty marking scheme. */
+  rubricOptional?: boolean;
 }
 
 export function readManifest(runDir: string): RunManifestLike {
@@ -96,7 +98,10 @@ export function loadRunContext(runDir: string, opts: RunContextOptions = {}): Ru
       const r = manifestRubric(manifest);
       return r ? resolveRecorded(r, dir) : undefined;
     })();
-  const rubric = loadRubric(exam, rubricPath);
+  const rubric =
+    opts.rubricOptional && !rubricPath && !findRubricFile(exam.dir, exam.exam.id)
+      ? emptyRubric(exam.exam.id)
+      : loadRubric(exam, rubricPath);
   const units = new Map(examUnits(exam.exam).map((u) => [u.id, u]));
   return { runDir: dir, manifest, exam, rubric, units, responses: readRunResponses(dir) };
 }

@@ -12,12 +12,13 @@ import {
   type OpenModelOptions,
   openModel,
 } from '../models/index.js';
-import { loadReplaySheet, matchReplay, type ReplayRow } from '../models/replay.js';
+import { loadReplaySheet, matchReplay, type ReplayRow, type ReplaySheet } from '../models/replay.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
 import { toolVersion } from '../version.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';
 import { importReplayPoints } from './replay-grades.js';
+import { detectUnitSheet, mapRowsByUnitColumn, type UnitMapping } from './replay-units.js';
 import {
   countResponses,
   isRunDir,
@@ -202,6 +203,32 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     }
     return list;
   };
+  // Replay sheets with one row per grading unit map to units, and the run then asks per unit (as --split-subparts).
+  const sheets = new Map<string, ReplaySheet>();
+  const unitMappings = new Map<string, UnitMapping>();
+  for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
+    const sheet = loadReplaySheet(resolve(cwd, caller.model));
+    sheets.set(caller.spec, sheet);
+    const units = examUnits(exam);
+    const mapping = params.unitColumn
+      ? mapRowsByUnitColumn(sheet, units, params.unitColumn)
+      : detectUnitSheet(
+          sheet,
+          units,
+          buildPromptItems(exam, { mode: 'chat', splitSubparts: false, shots: 0 }).map((p) => ({
+            questionId: p.questionId,
+            aliases: p.unitIds.length === 1 ? p.unitIds : [],
+            pieces: p.pieces,
+          })),
+          params.samples,
+        );
+    if (!mapping) continue;
+    unitMappings.set(caller.spec, mapping);
+    if (!params.splitSubparts) {
+      params.splitSubparts = true;
+      emit({ type: 'warning', message: `${sheet.file}: ${mapping.how}; the run records one answer per unit (--split-subparts)` });
+    }
+  }
   const prompts = promptsFor('chat');
   for (const c of callers) promptsFor(c.resolved.api === 'replay' ? 'chat' : c.mode);
 
@@ -210,17 +237,20 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
   const replayAnswers = new Map<string, Map<string, ReplayRow[]>>();
   const importPoints: (() => void)[] = [];
   for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
-    const sheet = loadReplaySheet(resolve(cwd, caller.model));
+    const sheet = sheets.get(caller.spec)!;
     const units = examUnits(exam);
-    const match = matchReplay(
-      sheet,
-      prompts.map((p) => ({
-        questionId: p.questionId,
-        // A one-unit question's unit id (e.g. "1a" for a flat import) names the question too.
-        aliases: p.unitIds.length === 1 ? p.unitIds : [],
-        pieces: p.pieces,
-      })),
-    );
+    const byUnit = unitMappings.get(caller.spec)?.byUnit;
+    const match = byUnit
+      ? { byQuestion: byUnit, unmatched: [] }
+      : matchReplay(
+          sheet,
+          prompts.map((p) => ({
+            questionId: p.questionId,
+            // A one-unit question's unit id (e.g. "1a" for a flat import) names the question too.
+            aliases: p.unitIds.length === 1 ? p.unitIds : [],
+            pieces: p.pieces,
+          })),
+        );
     replayAnswers.set(caller.spec, match.byQuestion);
     for (const { row, reason } of match.unmatched) {
       emit({ type: 'warning', message: `${sheet.file}:${row.line}: row not used: ${reason}` });

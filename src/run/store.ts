@@ -31,6 +31,8 @@ export const runParamsSchema = z.object({
   /** Set when answers were imported with points: the column and the human grader's name. */
   pointsColumn: z.string().optional(),
   grader: z.string().optional(),
+  /** Replay: the column naming each row's grading unit. */
+  unitColumn: z.string().optional(),
 });
 export type RunParams = z.infer<typeof runParamsSchema>;
 
