@@ -40,17 +40,17 @@ const INLINE =
 /** Longest stretch of a sentence that is searched for its value. */
 const MAX_SENTENCE = 600;
 
-function pushCue(out: Evidence[], at: number, whole: string, confidence: number, hint: ValueHint) {
+function pushCue(out: Evidence[], at: number, whole: string, confidence: number, hint: ValueHint, end: number) {
   const span = whole.slice(0, MAX_SENTENCE);
   const inner = boxSpans(span);
   if (inner.length) {
-    out.push({ text: joinBoxes(span, inner), source: 'cue', confidence, at, end: at + whole.length });
+    out.push({ text: joinBoxes(span, inner), source: 'cue', confidence, at, end });
     return;
   }
   // Right after the cue comes the value ("Answer: 7 (check: 7 × 8 = 56)"); else the sentence states it.
   const plain = trimSpan(cutClause(span.slice(0, sentenceEnd(span))));
   const value = (isValueLike(plain, hint) ? plain : undefined) ?? sentenceValue(span, hint);
-  if (value) out.push({ text: value, source: 'cue', confidence, at, end: at + whole.length });
+  if (value) out.push({ text: value, source: 'cue', confidence, at, end });
   else {
     // "Válasz: a keresett valószínűség 0,375": a cue, then words, then the value.
     const last = lastValueIn(span.slice(0, sentenceEnd(span)));
@@ -90,7 +90,8 @@ export function findCues(text: string, hint: ValueHint = {}): Evidence[] {
       rest = para.trim();
     }
     const confidence = word.startsWith('final') || word === 'végeredmény' ? 0.97 : 0.95;
-    pushCue(out, m.index, rest, confidence, hint);
+    const restAt = text.indexOf(rest, start);
+    pushCue(out, m.index, rest, confidence, hint, (restAt < 0 ? start : restAt) + rest.length);
   }
   for (const m of text.matchAll(INLINE)) {
     // "Note that if … the answer would be 336": an aside or a hypothetical, not the answer.
@@ -101,7 +102,7 @@ export function findCues(text: string, hint: ValueHint = {}): Evidence[] {
     const rest = text.slice(start, start + MAX_SENTENCE);
     const span = rest.slice(0, sentenceEnd(rest));
     const strong = /answer|válasz|végeredmény/i.test(m[0]);
-    pushCue(out, m.index, span, strong ? 0.93 : 0.85, hint);
+    pushCue(out, m.index, span, strong ? 0.93 : 0.85, hint, start + span.length);
   }
   return out.sort((a, b) => a.at - b.at);
 }

@@ -44,13 +44,14 @@ function tupleFromAssignments(text: string): string | undefined {
 }
 
 function roundedKey(text: string, key: Answer): Answer | undefined {
-  if (key.kind !== 'number' || key.tolerance !== undefined || Array.isArray(key.value))
+  if ((key.kind !== 'number' && key.kind !== 'fraction') || key.tolerance !== undefined || Array.isArray(key.value))
     return undefined;
   const { text: n, percent } = normalizeNumberText(text);
   const m = /^-?(\d+)\.(\d+)$/.exec(n.trim());
   if (!m) return undefined;
   const significant = `${m[1]}${m[2]}`.replace(/^0+/, '').length;
-  if (significant < 2) return undefined;
+  // A fraction key asks for the exact value: only a careful decimal (3 significant digits) stands in for it.
+  if (significant < (key.kind === 'fraction' ? 3 : 2)) return undefined;
   const places = m[2].length + (percent ? 2 : 0);
   return { ...key, tolerance: 0.5 * 10 ** -places };
 }

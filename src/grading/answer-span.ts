@@ -33,6 +33,8 @@ export function sentenceEnd(s: string): number {
       const next = s.slice(i + 1, i + 3);
       // A decimal point (1.5), an ellipsis or an abbreviation (e.g.) keeps going.
       if (/^\d/.test(next)) continue;
+      // "A sorozat 10. tagja", "e.g. the": a full stop before a lower-case word ends no sentence.
+      if (/^[ \t][a-záéíóöőúüű]/.test(next)) continue;
       if (next === '' || /^\s/.test(next)) return i;
     }
   }

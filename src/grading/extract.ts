@@ -86,6 +86,9 @@ export function extractFinalAnswer(raw: string, hint: ValueHint = {}): Extracted
 const SELF_CORRECTION =
   /\b(?:wait|actually|correction|mistake|error|i\s+made|let\s+me\s+re|re-?check|re-?calculat|on\s+second\s+thought|oops|sorry|javítás|tévedtem|hibás|helyesen|valójában)/i;
 
+/** Words that start a check of an answer already given: a cut there leaves the answer standing. */
+const CHECK = /\b(?:check|checking|verif(?:y|ication)|let(?:'s| us)\s+(?:double-?)?check|to\s+confirm|ellenőrzés|ellenőrizzük|próba)\b/i;
+
 /** A key-free reading of a stated value, to tell whether two statements say the same thing. */
 function statedValue(s: string): string {
   const t = cleanAnswer(s)
@@ -128,6 +131,8 @@ function pickFinalAnswer(
     if (!theirs || theirs === mine || r.text.split(',').some((p) => statedValue(p) === mine)) continue;
     const between = text.slice(Math.min(r.at, pick.at), Math.max(r.at, pick.at) + 1);
     if (SELF_CORRECTION.test(between) && r.at < pick.at) continue;
+    // A number in a check of the answer ("Let me verify: … so 6 ·") is not a second answer.
+    if (r.at > pick.at && CHECK.test(text.slice(pick.at, r.at + 120))) continue;
     return { ...out, conflict: `it states two final answers: ${cleanAnswer(r.text)} and ${answer}` };
   }
   return out;
@@ -140,9 +145,6 @@ export interface ReadOptions {
 }
 
 /** The final answer of one section, or the reason it is undetermined (none, truncated, low confidence). */
-/** Words that start a check of an answer already given: a cut there leaves the answer standing. */
-const CHECK = /\b(?:check|checking|verif(?:y|ication)|let(?:'s| us)\s+(?:double-?)?check|to\s+confirm|ellenőrzés|ellenőrizzük|próba)\b/i;
-
 export function readFinalAnswer(text: string, opts: ReadOptions = {}): AnswerReading {
   const { answer, conflict, at } = pickFinalAnswer(text, opts.hint);
   const truncated = truncationReason(text, opts.finishReason);
