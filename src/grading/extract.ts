@@ -216,16 +216,12 @@ export function readUnitAnswers(
     // line start labelled for this unit, cut at its siblings' labels, that states an answer.
     if (u.path.length === 1) {
       const later = laterSections(text, u.path[0], topLabels, { lineStart: true });
-      for (const section of later.slice(1).reverse()) {
+      for (const section of [...later].reverse()) {
         const r = readFinalAnswer(section, { hint: u.hint });
         if (r.answer && !r.undetermined) {
           reading = r;
           break;
         }
-      }
-      if (!reading.answer && later[0] !== undefined) {
-        const r = readFinalAnswer(later[0], { hint: u.hint });
-        if (r.answer) reading = r;
       }
     }
     if (truncated && (i === lastFound || !reading.answer)) reading = { ...reading, undetermined: `truncated: ${truncated}` };
