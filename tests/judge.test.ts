@@ -243,6 +243,23 @@ describe('judge against the loopback model server', () => {
     expect(readGrades(dir2)[0]).toMatchObject({ status: 'graded', total: 2 });
   });
 
+  it('with --auto, asks the judge only about the units the checker could not decide', async () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, [
+      { model: 'cand', questionId: '1', unitIds: ['1'], text: '3x = 18, so $x = \\boxed{6}$' },
+      { model: 'cand', questionId: '5', unitIds: ['5'], text: 'I would try powers of two here, but' },
+    ]);
+    server.enqueue({ kind: 'ok', text: json({ '5.1': 1, '5.2': 0 }) });
+    const r = await runCliAsync(['grade', dir, '--auto', '--judge', 'openai:judge-cli', '--no-cache'], {
+      env: { OPENAI_API_KEY: 'k', OPENAI_BASE_URL: server.openaiBaseUrl },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/1 correct, 0 incorrect, 1 undetermined/);
+    expect(judgeRequests()).toHaveLength(1);
+    expect(promptOf(judgeRequests()[0])).toContain('I would try powers of two here');
+    const judged = readGrades(dir).filter((g) => g.grader.kind === 'judge');
+    expect(judged.map((g) => g.unitId)).toEqual(['5']);
+  });
+
   it('works from the CLI', async () => {
     const dir = oneAnswerRun('3x = 18 so x = 6');
     server.enqueue({ kind: 'ok', text: json({ '1.1': 1, '1.2': 0 }) });
