@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../src/exam/schema.js';
-import { judgeReading } from '../src/grading/auto.js';
+import { gradeAuto, judgeReading } from '../src/grading/auto.js';
 import { readFinalAnswer, readUnitAnswers } from '../src/grading/extract.js';
 
 const num = (value: number | string, tolerance?: number): Answer => ({
@@ -87,5 +87,42 @@ describe('sub-parts', () => {
     ]);
     expect(r.get('a')?.answer?.text).toBe('6');
     expect(r.get('b')?.answer?.text).toBe('36');
+  });
+});
+
+describe('what the checker may award', () => {
+  const unit = { id: 'q', questionId: 'q', partId: 'I', labels: ['1'], text: 'Solve 2x = 8.', points: 5, answer: num(4) };
+  const ctx = (text: string) => ({
+    units: new Map([['q', unit]]),
+    rubric: {
+      file: 'r.yaml',
+      doc: undefined as never,
+      rubric: {
+        exam: 'e',
+        marking: {
+          q: {
+            items: [
+              { id: 'work', points: 2, criterion: 'Divides by 2.' },
+              { id: 'ans', points: 3, criterion: 'x = 4.', auto: true },
+            ],
+            caps: [{ id: 'bare', criterion: 'No working: at most 1 point.', max: 1, unless: ['work'] }],
+          },
+        },
+      },
+    },
+    responses: [{ id: 'm|q|0', model: 'm', questionId: 'q', unitIds: ['q'], sample: 0, text }],
+  });
+
+  it('does not apply a cap that waits for the working it cannot see', () => {
+    // Before: the cap applied because "work" (not the checker's to award) was 0, so a fully worked answer got 1 of 3.
+    const { grades } = gradeAuto(ctx('Dividing both sides by 2 gives x = 4.\n\nAnswer: x = 4'));
+    expect(grades[0]).toMatchObject({ status: 'graded', total: 3, verdict: { outcome: 'correct' } });
+    expect(grades[0].caps).toBeUndefined();
+  });
+
+  it('records an empty answer as unanswered, not as a wrong or undetermined grade', () => {
+    const { grades, summary } = gradeAuto(ctx('   '));
+    expect(grades).toEqual([]);
+    expect(summary).toMatchObject({ unanswered: 1, graded: 0 });
   });
 });
