@@ -28,7 +28,9 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
   const grades = existsSync(join(ctx.runDir, 'grades.jsonl')) ? readGrades(ctx.runDir) : [];
   const units = [...ctx.units.values()];
   const exam = ctx.exam.exam;
-  const score = grades.length ? scoreExam(exam, units, ctx.responses, grades) : undefined;
+  const score = grades.length
+    ? scoreExam(exam, units, ctx.responses, grades, { marking: ctx.rubric.rubric.marking })
+    : undefined;
   const agreementReport = grades.length
     ? agreement({
         grades,

@@ -1,5 +1,6 @@
 import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
+import { latestGrades } from '../grading/store.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { anchorId, truncateForDisplay } from './html.js';
 import type {
@@ -220,16 +221,13 @@ function ciOf(m: ScoreModelInput): { low: number; high: number } | undefined {
 
 const pct = (p: number, max: number) => (max > 0 ? (100 * p) / max : 0);
 
-/** The last grade per (response, unit, grader): re-grading appends, the latest wins. */
-function latestGrades(grades: GradeRecord[]): Map<string, GradeRecord[]> {
-  const latest = new Map<string, GradeRecord>();
-  for (const g of grades) {
-    const key = `${g.responseId}\u0000${g.unitId}\u0000${g.grader.id}`;
-    const prev = latest.get(key);
-    if (!prev || prev.at <= g.at) latest.set(key, g);
-  }
+/**
+ * The current grade per (response, unit, grader), grouped by unit. The same rule as the score's (the last record in
+ * the file wins), so the scoreboard and the answer view cannot disagree, whatever the records' clocks say.
+ */
+function gradesByUnitOf(grades: GradeRecord[]): Map<string, GradeRecord[]> {
   const byUnit = new Map<string, GradeRecord[]>();
-  for (const g of latest.values()) {
+  for (const g of latestGrades(grades)) {
     const key = `${g.responseId}\u0000${g.unitId}`;
     byUnit.set(key, [...(byUnit.get(key) ?? []), g]);
   }
@@ -486,7 +484,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
   }));
 
   // Answers, grouped by top-level question.
-  const gradesByUnit = latestGrades(inputs.grades);
+  const gradesByUnit = gradesByUnitOf(inputs.grades);
   const marking = inputs.rubric?.marking ?? {};
   const responsesByQuestion = new Map<string, ResponseRecord[]>();
   for (const r of inputs.responses) {
