@@ -83,6 +83,23 @@ function gradeResponseAuto(
       };
     }
     const cmp = answersEqual(found.text, unit.answer!);
+    if (cmp.undetermined) {
+      // Over the comparison budget (answer-budget.ts): no decision, never a silent 0.
+      const reason = `undetermined: ${cmp.detail ?? 'could not compare'}`;
+      const items = Object.fromEntries(autoItems.map((i) => [i.id, { points: 0, reason }]));
+      const note = `answer ${JSON.stringify(found.text.slice(0, 200))} (${found.source}): ${reason}`;
+      return {
+        responseId: r.id,
+        unitId: unit.id,
+        grader: { ...AUTO_GRADER },
+        status: 'undetermined' as const,
+        items,
+        total: 0,
+        maxPoints: unit.points,
+        note,
+        at,
+      };
+    }
     if (cmp.equal) summary.correct++;
     const reason = cmp.equal ? 'final answer correct' : `final answer incorrect${cmp.detail ? ` (${cmp.detail})` : ''}`;
     const applied = applyRubric(target, unit.points, {
