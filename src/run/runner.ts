@@ -15,6 +15,7 @@ import {
 import { loadReplaySheet, matchReplay, type ReplayRow } from '../models/replay.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
+import { refuseSystemPath } from '../store/write-file.js';
 import { toolVersion } from '../version.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';
 import { importReplayPoints } from './replay-grades.js';
@@ -258,6 +259,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       );
     }
   }
+  refuseSystemPath(runDir, '--out');
   mkdirSync(runDir, { recursive: true });
   for (const run of importPoints) run();
   const responsesFile = join(runDir, RESPONSES_FILE);

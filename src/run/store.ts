@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
-import { readJsonl } from '../store/jsonl.js';
+import { readJsonl, withPath } from '../store/jsonl.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
 
 /**
@@ -118,8 +118,13 @@ export function loadRunManifest(runDir: string): RunManifest {
 export function writeRunManifest(runDir: string, manifest: RunManifest): void {
   const file = join(runDir, MANIFEST_FILE);
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw withPath(err, file);
+  }
 }
 
 /** The latest record per id (a later `--retry-failed` success supersedes an error), in first-seen order. */
