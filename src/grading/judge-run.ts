@@ -73,9 +73,10 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
   }
   const specs = callers.map((c) => c.spec);
   const how = opts.reduce ?? 'median';
-  const current = new Map(latestGrades(readGrades(ctx.runDir, { repair: true })).map((g) => [gradeKey(g), g]));
+  // Lock first, then read: another grader cannot write between what this one reads and what it appends.
+  const writer = new GradeWriter(ctx.runDir, false, 'grade --judge');
+  const current = new Map(latestGrades(readGrades(ctx.runDir)).map((g) => [gradeKey(g), g]));
   const tasks = judgeTasks(ctx);
-  const writer = new GradeWriter(ctx.runDir, false);
   const summary: JudgeRunSummary = { graded: 0, ungraded: 0, skipped: 0, written: 0 };
   const write = (g: GradeRecord) => {
     const k = gradeKey(g);

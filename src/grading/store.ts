@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../exam/model.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from '../store/records.js';
+import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 
 /**
  * `runs/<id>/grades.jsonl`: append-only. A newer record by the same grader for the same response and unit
@@ -68,26 +69,38 @@ export function gradeHistory(records: GradeRecord[]): GradeChange[] {
 /** Appends grades, fsyncing each one: a human grader's Ctrl-C must lose nothing. */
 export class GradeWriter {
   private writer: JsonlWriter;
-  constructor(runDir: string, durable = true) {
-    // Repair a torn last line from a killed grader before appending after it.
-    readGrades(runDir, { repair: true });
-    this.writer = new JsonlWriter(gradesFile(runDir), durable);
+  private lock: RunLock;
+  /** Holds the run's lock (run-lock.ts) until `close`: one writer per run directory. */
+  constructor(runDir: string, durable = true, command = 'grade') {
+    this.lock = acquireRunLock(runDir, command);
+    try {
+      // Repair a torn last line from a killed grader before appending after it.
+      readGrades(runDir, { repair: true });
+      this.writer = new JsonlWriter(gradesFile(runDir), durable);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
   }
   append(g: GradeRecord): void {
     this.writer.append(gradeRecordSchema.parse(g));
   }
   close(): void {
-    this.writer.close();
+    try {
+      this.writer.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }
 
 /** Appends the grades that differ from the grader's current ones; returns how many were written. */
 export function appendGrades(runDir: string, grades: GradeRecord[]): number {
   if (!grades.length) return 0;
-  const current = new Map(latestGrades(readGrades(runDir, { repair: true })).map((g) => [gradeKey(g), g]));
   const writer = new GradeWriter(runDir, false);
   let written = 0;
   try {
+    const current = new Map(latestGrades(readGrades(runDir)).map((g) => [gradeKey(g), g]));
     for (const g of grades) {
       if (sameGrade(current.get(gradeKey(g)), g)) continue;
       writer.append(g);

@@ -15,6 +15,7 @@ import {
 import { loadReplaySheet, matchReplay, type ReplayRow } from '../models/replay.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
+import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import { refuseSystemPath } from '../store/write-file.js';
 import { toolVersion } from '../version.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';
@@ -116,8 +117,30 @@ interface WorkItem {
   sample: number;
 }
 
-/** Runs an exam on models (or finishes a run), writing each answer to `responses.jsonl` as it arrives. */
+/**
+ * Runs an exam on models (or finishes a run), writing each answer to `responses.jsonl` as it arrives. The run
+ * directory's lock (run-lock.ts) is held from before the manifest is read until the last write.
+ */
 export async function runExam(opts: RunExamOptions): Promise<RunResult> {
+  const locks: RunLock[] = [];
+  const lock = (dir: string) => {
+    const l = acquireRunLock(dir, opts.resume || opts.retryFailed ? 'run --resume' : 'run');
+    locks.push(l);
+    if (l.recovered) {
+      opts.onEvent?.({
+        type: 'warning',
+        message: `took over the lock of PID ${l.recovered.pid} (${l.recovered.command}), which is no longer running`,
+      });
+    }
+  };
+  try {
+    return await runExamLocked(opts, lock);
+  } finally {
+    for (const l of locks) l.release();
+  }
+}
+
+async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void): Promise<RunResult> {
   const cwd = opts.cwd ?? process.cwd();
   const emit = opts.onEvent ?? (() => {});
   const now = new Date();
@@ -129,6 +152,8 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     if (!opts.out)
       throw new HeldoutError('--resume needs the run directory', { hint: 'heldout run --resume runs/<id>' });
     runDir = resolve(cwd, opts.out);
+    loadRunManifest(runDir); // a clear error for a directory that is not a run, before locking it
+    lock(runDir);
     manifest = loadRunManifest(runDir);
   } else {
     if (!opts.examDir)
@@ -261,6 +286,16 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
   }
   refuseSystemPath(runDir, '--out');
   mkdirSync(runDir, { recursive: true });
+  if (!resuming) {
+    lock(runDir);
+    // Another `heldout run` with the same --out may have finished while this one was starting.
+    if (isRunDir(runDir)) {
+      throw new HeldoutError('this run directory already holds a run', {
+        where: displayPath(runDir),
+        hint: `finish it with \`heldout run --resume ${displayPath(runDir)}\`, or choose another --out`,
+      });
+    }
+  }
   for (const run of importPoints) run();
   const responsesFile = join(runDir, RESPONSES_FILE);
   const existing = readJsonl(responsesFile, responseRecordSchema, { repair: true });
