@@ -96,7 +96,8 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
     if (!r.error && r.text !== undefined && !r.text.trim()) summary.unanswered += gradableUnits(ctx, r).length;
   }
   const notAttempted = new Map<string, number>();
-  const write = (g: GradeRecord) => {
+  const write = (raw: GradeRecord) => {
+    const g = writer.bind(raw);
     const k = gradeKey(g);
     if (sameGrade(current.get(k), g)) return;
     writer.append(g);

@@ -3,6 +3,7 @@ import { canonicalJson } from '../exam/model.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from '../store/records.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
+import { GradeBinder } from './run-binding.js';
 
 /**
  * `runs/<id>/grades.jsonl`: append-only. A newer record by the same grader for the same response and unit
@@ -30,9 +31,14 @@ export function latestGrades(records: GradeRecord[]): GradeRecord[] {
 }
 
 /** True when `next` says the same as `prev` (so re-running a grader appends nothing). */
-export function sameGrade(prev: GradeRecord | undefined, next: GradeRecord): boolean {
+export function sameGrade(
+  prev: GradeRecord | undefined,
+  next: GradeRecord,
+  opts: { ignoreNote?: boolean } = {},
+): boolean {
   if (!prev) return false;
-  const strip = (g: GradeRecord) => canonicalJson({ ...g, at: undefined });
+  const strip = (g: GradeRecord) =>
+    canonicalJson({ ...g, at: undefined, ...(opts.ignoreNote ? { note: undefined } : {}) });
   return strip(prev) === strip(next);
 }
 
@@ -70,9 +76,11 @@ export function gradeHistory(records: GradeRecord[]): GradeChange[] {
 export class GradeWriter {
   private writer: JsonlWriter;
   private lock: RunLock;
+  private binder: GradeBinder;
   /** Holds the run's lock (run-lock.ts) until `close`: one writer per run directory. */
   constructor(runDir: string, durable = true, command = 'grade') {
     this.lock = acquireRunLock(runDir, command);
+    this.binder = new GradeBinder(runDir);
     try {
       // Repair a torn last line from a killed grader before appending after it.
       readGrades(runDir, { repair: true });
@@ -82,8 +90,12 @@ export class GradeWriter {
       throw err;
     }
   }
+  /** The record as it will be written: bound to this run and to the answer (run-binding.ts). */
+  bind(g: GradeRecord): GradeRecord {
+    return this.binder.bind(g);
+  }
   append(g: GradeRecord): void {
-    this.writer.append(gradeRecordSchema.parse(g));
+    this.writer.append(gradeRecordSchema.parse(this.binder.bind(g)));
   }
   close(): void {
     try {
@@ -95,14 +107,15 @@ export class GradeWriter {
 }
 
 /** Appends the grades that differ from the grader's current ones; returns how many were written. */
-export function appendGrades(runDir: string, grades: GradeRecord[]): number {
+export function appendGrades(runDir: string, grades: GradeRecord[], opts: { ignoreNote?: boolean } = {}): number {
   if (!grades.length) return 0;
   const writer = new GradeWriter(runDir, false);
   let written = 0;
   try {
     const current = new Map(latestGrades(readGrades(runDir)).map((g) => [gradeKey(g), g]));
-    for (const g of grades) {
-      if (sameGrade(current.get(gradeKey(g)), g)) continue;
+    for (const raw of grades) {
+      const g = writer.bind(raw);
+      if (sameGrade(current.get(gradeKey(g)), g, opts)) continue;
       writer.append(g);
       written++;
     }
