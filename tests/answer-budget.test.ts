@@ -7,7 +7,8 @@ import { gradeRecordSchema } from '../src/store/records.js';
 import { TINY_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
-describe('answer budget: number and expression bombs', () => {
+// CLI processes on a shared machine can be slow: a generous limit (the assertions, not the time, are the test).
+describe('answer budget: number and expression bombs', { timeout: 120_000 }, () => {
   it.each(BOMBS.map((b) => [b.name, b] as const))('%s', (_name, bomb) => {
     const cmp = answersEqual(bomb.answer, bomb.key);
     expect(cmp.equal).toBe(false);

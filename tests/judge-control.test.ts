@@ -35,7 +35,8 @@ const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: '' };
 const cli = (args: string[], cwd?: string) =>
   runCliAsync(['grade', ...args, '--no-cache'], { cwd, env: { ...env, OPENAI_BASE_URL: server.openaiBaseUrl } });
 
-describe('judges under control', () => {
+// CLI processes on a shared machine can be slow: a generous limit (the assertions, not the time, are the test).
+describe('judges under control', { timeout: 120_000 }, () => {
   it('stops at once when every call fails the same way (401), and exits 1: no unit could be graded', async () => {
     const { run } = fiveAnswers();
     server.defaultBehaviour = { kind: 'status', status: 401, body: { error: { message: 'Incorrect API key' } } };

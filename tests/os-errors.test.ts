@@ -21,7 +21,8 @@ function withClosedStdout(args: string[]): Promise<{ code: number | null; stderr
   });
 }
 
-describe('OS errors are user errors', () => {
+// CLI processes on a shared machine can be slow: a generous limit (the assertions, not the time, are the test).
+describe('OS errors are user errors', { timeout: 120_000 }, () => {
   it('--out under a file: one line naming the path and the cause, exit 1 (was exit 3, "report it as a bug")', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'afile'), 'x');

@@ -44,7 +44,8 @@ async function stoppedRun(dir: string, samples = 4): Promise<string> {
 const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean);
 const deadPid = () => spawnSync(process.execPath, ['-e', '0']).pid!;
 
-describe('one writer per run directory', () => {
+// CLI processes on a shared machine can be slow: a generous limit (the assertions, not the time, are the test).
+describe('one writer per run directory', { timeout: 120_000 }, () => {
   it('two `run --resume` at once: one makes the calls, the other stops at once naming the PID that holds the run', async () => {
     const dir = tempDir('heldout-lock-');
     const out = await stoppedRun(dir);

@@ -15,7 +15,7 @@ type Row = Record<string, string>;
 const readSheet = (file: string): Row[] => parse(readFileSync(file, 'utf8'), { columns: true }) as Row[];
 const writeSheet = (file: string, rows: Row[], delimiter = ',') =>
   writeFileSync(file, stringify(rows, { header: true, delimiter }));
-const fillMax = (rows: Row[]) => rows.map((r) => ({ ...r, points: r.max_points }));
+const fillMax = (rows: Row[]): Row[] => rows.map((r) => ({ ...r, points: r.max_points }));
 
 /** A run of one model spec; a second run of the same spec has the same answer ids (`m|1|0`). */
 function run(name: string, answer: string, startedAt: string) {
@@ -34,7 +34,8 @@ const importError = (fn: () => unknown): HeldoutError => {
   throw new Error('no error');
 };
 
-describe('grades bound to the run and the answer', () => {
+// CLI processes on a shared machine can be slow: a generous limit (the assertions, not the time, are the test).
+describe('grades bound to the run and the answer', { timeout: 120_000 }, () => {
   it('a non-blind sheet from another run of the same model is refused, naming the rows', () => {
     const a = run('a', '3x = 18, so \\boxed{6}', '2026-12-01T00:00:00Z');
     const b = run('b', 'x = 5', '2026-12-02T00:00:00Z');

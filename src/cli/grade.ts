@@ -195,8 +195,9 @@ export function registerGradeCommands(program: Command): void {
             m.ci95 ? `${m.ci95[0]}–${m.ci95[1]}` : '',
             m.ungraded.ungraded + m.ungraded.missing,
             m.ungraded.failedResponses,
+            m.ungraded.unanswered,
           ]),
-          ['model', 'points', 'percent', 'samples', '95% CI', 'ungraded units', 'failed'],
+          ['model', 'points', 'percent', 'samples', '95% CI', 'ungraded units', 'failed', 'unanswered'],
         )}\n`,
       );
       const gaps = report.models.reduce((s, m) => s + m.ungraded.ungraded + m.ungraded.missing, 0);

@@ -192,7 +192,8 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
   const callers = specs.map((spec) =>
     openModel(spec, {
       config: opts.config,
-      baseUrl: opts.baseUrl,
+      // A resumed run asks the server it recorded (an openai-compatible model has no default one).
+      baseUrl: opts.baseUrl ?? manifest?.models.find((m) => m.spec === spec)?.baseUrl,
       noCache: opts.noCache,
       cacheDir: opts.cacheDir,
       concurrency: opts.concurrency,

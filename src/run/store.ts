@@ -5,6 +5,7 @@ import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
 import { readJsonl, withPath } from '../store/jsonl.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
+import { warnOnce } from '../store/warn.js';
 
 /**
  * A run directory `runs/<id>/`: `manifest.json` (what was run, with which parameters) and `responses.jsonl`
@@ -136,12 +137,29 @@ export function latestById(records: ResponseRecord[]): ResponseRecord[] {
 
 /**
  * Every answer of a run: the latest record per (model, question, sample). Read-only: a torn last line (a run
- * still being written, or killed) is left out, not repaired.
+ * still being written, or killed) is left out, not repaired, and said in a warning (score, grade and report used to
+ * skip it silently: the answer counted as unanswered while the manifest said `complete`).
  */
 export function loadRunResponses(runDir: string): ResponseRecord[] {
   const file = join(resolve(runDir), RESPONSES_FILE);
   if (!existsSync(join(resolve(runDir), MANIFEST_FILE)) && !existsSync(file)) loadRunManifest(runDir);
-  return latestById(readJsonl(file, responseRecordSchema).records);
+  const { records, torn } = readJsonl(file, responseRecordSchema);
+  if (torn) warnOnce(tornMessage(runDir, file, torn.line, torn.bytes));
+  return latestById(records);
+}
+
+function tornMessage(runDir: string, file: string, line: number, bytes: number): string {
+  let status: string | undefined;
+  try {
+    status = (JSON.parse(readFileSync(join(resolve(runDir), MANIFEST_FILE), 'utf8')) as { status?: string }).status;
+  } catch {
+    // No readable manifest: nothing to add.
+  }
+  const complete = status === 'complete' ? '; the manifest says "complete", but that answer is missing' : '';
+  return (
+    `${displayPath(file)}:${line}: the last line is cut off (${bytes} bytes, a killed or still running writer) and is ` +
+    `left out: its answer counts as unanswered${complete}; \`heldout run --resume ${displayPath(resolve(runDir))}\` repairs the file and asks again`
+  );
 }
 
 /** Counts over the latest records. `answered` excludes replay's empty "missing" answers. */
