@@ -140,7 +140,7 @@ export function lintExam(doc: SourceDoc): LintResult {
       add('error', 'points-sum', ['points'], `the exam has ${exam.points} points but its parts add up to ${sum}`);
   }
 
-  exam.parts.forEach((part, pi) =>
+  exam.parts.forEach((part, pi) => {
     part.questions.forEach((q, qi) => {
       const size = q.text.length + (q.reference?.length ?? 0);
       if (size > MAX_QUESTION_CHARS) {
@@ -151,8 +151,8 @@ export function lintExam(doc: SourceDoc): LintResult {
           `question "${q.id}" is ${Math.round(size / 1000)} k characters (text and reference); above ${MAX_QUESTION_CHARS / 1000} k a question is likely pasted by mistake, and every prompt and judge call carries it`,
         );
       }
-    }),
-  );
+    });
+  });
 
   const detected = detectLanguage(languageSample(examUnits(exam).map((u) => u.text)));
   if (detected && detected !== exam.language) {
