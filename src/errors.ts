@@ -31,6 +31,8 @@ export const ExitCode = {
   Contaminated: 2,
   /** A bug in heldout. */
   Internal: 3,
+  /** The work ran but some of it could not be done: `grade --judge` left some units ungraded. */
+  Incomplete: 4,
   /** Interrupted (Ctrl-C); work so far is saved. */
   Interrupted: 130,
 } as const;

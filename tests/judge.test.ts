@@ -258,7 +258,7 @@ describe('judge against the loopback model server', () => {
     expect(promptOf(judgeRequests()[0])).toContain('I would try powers of two here');
     const judged = readGrades(dir).filter((g) => g.grader.kind === 'judge');
     expect(judged.map((g) => g.unitId)).toEqual(['5']);
-  });
+  }, 60_000);
 
   it('works from the CLI', async () => {
     const dir = oneAnswerRun('3x = 18 so x = 6');

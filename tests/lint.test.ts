@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from './helpers/cli.js';
@@ -50,6 +52,30 @@ describe('exam lint', () => {
     expect(r.findings).toEqual([
       expect.objectContaining({ severity: 'warning', rule: 'language', message: expect.stringContaining('"hu"') }),
     ]);
+  });
+
+  it('warns about a question above the documented size limit, and still reads its language from a sample', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'heldout-lint-size-'));
+    const yaml = readFileSync(join(ROOT, fx('language'), 'exam.yaml'), 'utf8');
+    // Repeat the first question's (Hungarian) text past 100 k characters.
+    const huge = yaml.replace(
+      /(\n\s+text: )(.*)/,
+      (_m, head, text) => `${head}${JSON.stringify(`${text} `.repeat(2000))}`,
+    );
+    writeFileSync(join(dir, 'exam.yaml'), huge);
+    const r = runCli(['exam', 'lint', dir, '--json']);
+    const findings = JSON.parse(r.stdout).findings as Finding[];
+    expect(r.code, r.stderr).toBe(0);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          severity: 'warning',
+          rule: 'question-size',
+          message: expect.stringContaining('100 k'),
+        }),
+        expect.objectContaining({ rule: 'language', message: expect.stringContaining('"hu"') }),
+      ]),
+    );
   });
 
   it('reports invalid YAML as one line with file:line:col and exit 1, no stack trace', () => {

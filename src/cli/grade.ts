@@ -31,6 +31,15 @@ export function registerGradeCommands(program: Command): void {
       .option('--reduce <how>', 'combine several judges per item: mean, median or majority', 'median')
       .option('--base-url <url>', 'judges: an OpenAI-compatible server (vLLM, llama.cpp, a proxy)')
       .option('--concurrency <n>', 'judge calls in flight per provider')
+      .option(
+        '--timeout <s>',
+        'judges: per-call timeout in seconds (default: config grade.timeout, run.timeout, else 120)',
+      )
+      .option(
+        '--max-retries <n>',
+        'judges: retries of a failed call (default: config grade.maxRetries, run.maxRetries, else 4)',
+      )
+      .option('--config <file>', 'config file (default: ./heldout.config.yaml if present)')
       .option('--no-cache', 'do not reuse cached judge answers')
       .option('--regrade', 'judges: grade again units they already graded')
       .option('--human', 'grade interactively in the terminal')
@@ -64,7 +73,9 @@ export function registerGradeCommands(program: Command): void {
     }
     if (opts.judge) {
       const { gradeRunWithJudges, parseReduce } = await import('../grading/judge-run.js');
+      const limits = await judgeLimits(opts);
       const s = await gradeRunWithJudges(runDir, {
+        ...limits,
         ...opts,
         judges: opts.judge as string[],
         reduce: parseReduce(String(opts.reduce)),
@@ -78,9 +89,21 @@ export function registerGradeCommands(program: Command): void {
       });
       process.stdout.write(
         `judge: ${s.graded} graded, ${s.ungraded} ungraded (invalid output twice or a failed call; raw output kept), ` +
-          `${s.skipped} already graded; ${s.written} grades written\n`,
+          `${s.skipped} already graded; ${s.unanswered} unanswered (empty answers, not sent to a judge); ` +
+          `${s.written} grades written\n`,
       );
-      if (s.ungraded > 0) process.stdout.write(paint.yellow(`${s.ungraded} unit(s) are ungraded: see heldout score\n`));
+      for (const stop of s.stopped) {
+        process.stderr.write(
+          `heldout: error: judge ${stop.judge} stopped: ${stop.reason}; ${stop.notAttempted} call(s) not made — check its key, model name and --base-url\n`,
+        );
+      }
+      if (s.graded === 0 && s.skipped === 0 && (s.ungraded > 0 || s.stopped.length > 0)) {
+        process.stderr.write('heldout: error: no unit could be graded\n');
+        process.exitCode = ExitCode.UserError;
+      } else if (s.ungraded > 0 || s.stopped.length > 0) {
+        process.stdout.write(paint.yellow(`${s.ungraded} unit(s) are ungraded: see heldout score\n`));
+        process.exitCode = ExitCode.Incomplete;
+      }
       return;
     }
     if (!opts.grader) throw new HeldoutError('--human needs --grader <name>', { hint: 'e.g. --grader ann' });
@@ -225,4 +248,50 @@ function positiveInt(raw: string, flag: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new HeldoutError(`${flag} must be a whole number (got "${raw}")`);
   return n;
+}
+
+/** `grade --timeout/--max-retries`, else `grade:` then `run:` in heldout.config.yaml, else openModel's defaults. */
+async function judgeLimits(opts: Record<string, unknown>): Promise<{ timeoutMs?: number; maxRetries?: number }> {
+  const { loadConfig, configWhere } = await import('../models/config.js');
+  const config = loadConfig(opts.config === undefined ? undefined : String(opts.config));
+  const section = (name: string) => {
+    const v = config.raw[name];
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  };
+  const pick = (flag: string, key: string, raw: unknown, check: (n: number) => boolean, what: string) => {
+    if (raw !== undefined) {
+      const n = Number(raw);
+      if (!check(n)) throw new HeldoutError(`${flag} must be ${what} (got "${String(raw)}")`);
+      return n;
+    }
+    for (const name of ['grade', 'run']) {
+      const v = section(name)[key];
+      if (v === undefined) continue;
+      if (typeof v !== 'number' || !check(v)) {
+        throw new HeldoutError(`${name}.${key} must be ${what} (got ${JSON.stringify(v)})`, {
+          where: configWhere(config, [name, key]),
+        });
+      }
+      return v;
+    }
+    return undefined;
+  };
+  const timeout = pick(
+    '--timeout',
+    'timeout',
+    opts.timeout,
+    (n) => Number.isFinite(n) && n > 0,
+    'a positive number of seconds',
+  );
+  const maxRetries = pick(
+    '--max-retries',
+    'maxRetries',
+    opts.maxRetries,
+    (n) => Number.isInteger(n) && n >= 0 && n <= 20,
+    'a whole number from 0 to 20',
+  );
+  return {
+    ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
+    ...(maxRetries !== undefined ? { maxRetries } : {}),
+  };
 }

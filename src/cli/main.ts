@@ -6,6 +6,7 @@ import { registerCheckCommands } from './check.js';
 import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
 import { registerGradeCommands } from './grade.js';
+import { isBrokenPipe, osErrorToUserError } from './os-errors.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
@@ -39,9 +40,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `heldout … | head -1`: when the reader closes the pipe, end quietly instead of crashing on EPIPE. */
+function quietOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (isBrokenPipe(err)) process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok);
+      throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   const debug = argv.includes('--debug');
+  quietOnClosedOutput();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
@@ -50,10 +62,12 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version land here with exit code 0.
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.UserError;
     }
-    if (isHeldoutError(err)) {
-      process.stderr.write(`heldout: error: ${err.format()}\n`);
-      if (debug) process.stderr.write(`${err.stack}\n`);
-      return err.exitCode;
+    if (isBrokenPipe(err)) return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+    const userError = isHeldoutError(err) ? err : osErrorToUserError(err);
+    if (userError) {
+      process.stderr.write(`heldout: error: ${userError.format()}\n`);
+      if (debug) process.stderr.write(`${(userError.cause as Error | undefined)?.stack ?? userError.stack}\n`);
+      return userError.exitCode;
     }
     process.stderr.write(`heldout: internal error: ${(err as Error)?.message ?? String(err)}\n`);
     if (debug) process.stderr.write(`${(err as Error)?.stack}\n`);

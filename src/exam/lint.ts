@@ -1,4 +1,4 @@
-import { detectLanguage } from './language.js';
+import { detectLanguage, languageSample } from './language.js';
 import type { LoadedExam } from './load.js';
 import { examUnits } from './model.js';
 import { type Exam, examSchema, type Rubric, rubricSchema } from './schema.js';
@@ -29,6 +29,9 @@ function result(file: string, findings: LintFinding[]): LintResult {
     warnings: findings.filter((f) => f.severity === 'warning').length,
   };
 }
+
+/** Characters of a question's text and reference above which lint warns (documented in docs/formats.md). */
+export const MAX_QUESTION_CHARS = 100_000;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -137,11 +140,21 @@ export function lintExam(doc: SourceDoc): LintResult {
       add('error', 'points-sum', ['points'], `the exam has ${exam.points} points but its parts add up to ${sum}`);
   }
 
-  const detected = detectLanguage(
-    examUnits(exam)
-      .map((u) => u.text)
-      .join('\n'),
-  );
+  exam.parts.forEach((part, pi) => {
+    part.questions.forEach((q, qi) => {
+      const size = q.text.length + (q.reference?.length ?? 0);
+      if (size > MAX_QUESTION_CHARS) {
+        add(
+          'warning',
+          'question-size',
+          ['parts', pi, 'questions', qi, 'text'],
+          `question "${q.id}" is ${Math.round(size / 1000)} k characters (text and reference); above ${MAX_QUESTION_CHARS / 1000} k a question is likely pasted by mistake, and every prompt and judge call carries it`,
+        );
+      }
+    });
+  });
+
+  const detected = detectLanguage(languageSample(examUnits(exam).map((u) => u.text)));
   if (detected && detected !== exam.language) {
     add(
       'warning',

@@ -149,6 +149,8 @@ export const rubricSchema = z
   .object({
     exam: idSchema,
     notes: z.string().optional(),
+    /** Graders may award half points (steps of 0.5); by default a judge's fractional points are invalid. */
+    halfPoints: z.boolean().optional(),
     /** Keyed by the id of a question or sub-part that has no sub-parts of its own. */
     marking: z.record(z.string(), rubricTargetSchema),
   })

@@ -66,6 +66,8 @@ export function judgeReading(reading: AnswerReading | undefined, key: Answer): V
   }
   const cmp = answersEqual(text, key);
   if (cmp.equal) return { outcome: 'correct', ...base };
+  // Over the comparison budget (answer-budget.ts): no decision, never a silent 0.
+  if (cmp.undetermined) return { outcome: 'undetermined', ...base, reason: cmp.detail ?? 'could not compare' };
   let read: Comparison | undefined = unreadable(cmp) ? undefined : cmp;
   for (const form of answerForms(text, key).slice(1)) {
     const c = answersEqual(form.text, form.key ?? key);

@@ -1,6 +1,17 @@
 import { all, type BigNumber, create, type MathNode } from 'mathjs';
 import type { Answer } from '../exam/schema.js';
 import { seededRandom } from '../random.js';
+import {
+  ANSWER_BUDGET,
+  answerTextOverBudget,
+  BudgetExceeded,
+  checkBinomialArgument,
+  checkDeadline,
+  checkFactorialArgument,
+  checkListSize,
+  checkTree,
+  withDeadline,
+} from './answer-budget.js';
 import { latexToMathjs, superscriptsToPowers } from './latex.js';
 
 /**
@@ -13,20 +24,57 @@ import { latexToMathjs, superscriptsToPowers } from './latex.js';
 const M = create(all, { number: 'BigNumber', precision: 64 });
 type Big = BigNumber;
 
+// mathjs computes n! and binomials by loops as long as n: `10000000!` took 7.7 s. Guard them before they start.
+{
+  const math = M as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const asNumber = (x: unknown) => (M.isBigNumber(x) ? (x as Big).toNumber() : Number(x));
+  const guard =
+    (check: (args: unknown[]) => void) =>
+    (original: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      check(args);
+      checkDeadline();
+      return original(...args);
+    };
+  const wrap = {
+    factorial: guard(([x]) => checkFactorialArgument(asNumber(x))),
+    gamma: guard(([x]) => checkFactorialArgument(asNumber(x))),
+    combinations: guard(([n]) => checkBinomialArgument(asNumber(n))),
+    permutations: guard(([n]) => checkBinomialArgument(asNumber(n))),
+  };
+  const replaced: Record<string, unknown> = {};
+  for (const [name, make] of Object.entries(wrap)) replaced[name] = make(math[name]);
+  M.import(replaced, { override: true });
+}
+
 export interface Comparison {
   equal: boolean;
-  /** Why it is unequal when the candidate could not be read, e.g. "not a number". */
-  detail?: string;
-  /** The comparison could not decide (the answer could not be read, or is over the work budget). */
+  /**
+   * The comparison could not decide: the answer is over the work budget (a number bomb such as
+   * `(10^{9})!`, a 1 MB expression, deep nesting). `equal` is false but means nothing; `detail` says why.
+   */
   undetermined?: boolean;
+  /** Why it is unequal when the candidate could not be read, e.g. "not a number"; or why it is undetermined. */
+  detail?: string;
 }
 
 const CONSTANTS = new Set(['pi', 'e', 'Infinity', 'i', 'tau', 'phi']);
 
-export function answersEqual(candidate: string, expected: Answer): Comparison {
+/**
+ * Compares a model's final answer with the key, within ANSWER_BUDGET (answer-budget.ts): an answer over the
+ * budget comes back `undetermined` with the reason, in bounded time, whatever it contains.
+ */
+export function answersEqual(candidate: string, expected: Answer, opts: { timeMs?: number } = {}): Comparison {
+  const over = answerTextOverBudget(candidate);
+  if (over) return { equal: false, undetermined: true, detail: over };
   try {
-    return compareByKind(candidate, expected);
+    return withDeadline(opts.timeMs ?? ANSWER_BUDGET.timeMs, () => compareByKind(candidate, expected));
   } catch (err) {
+    if (err instanceof BudgetExceeded) return { equal: false, undetermined: true, detail: err.message };
+    if (err instanceof RangeError) {
+      // Stack or string limits reached despite the budget: still the answer's fault, and still no decision.
+      return { equal: false, undetermined: true, detail: `too large to compare: ${err.message}` };
+    }
     return { equal: false, detail: `could not compare: ${(err as Error).message}` };
   }
 }
@@ -135,7 +183,9 @@ function pickSide(text: string): string {
 }
 
 function parseNode(mathjsText: string, variables?: Set<string>): MathNode {
+  checkDeadline();
   const node = M.parse(mathjsText);
+  checkTree(node);
   return splitSymbols(node, variables);
 }
 
@@ -170,14 +220,22 @@ const gcd = (a: bigint, b: bigint): bigint => {
   while (b) [a, b] = [b, a % b];
   return a;
 };
+/** Exact arithmetic stops here (the value is then compared at 64 digits). */
+class TooBigForExact extends Error {}
+/** Euclid's gcd costs about bits(smaller) × bits(larger): 8k × 8k bits is ~25 ms, 50k × 50k over 600 ms. */
+const MAX_GCD_WORK = 2 ** 26;
 const rat = (n: bigint, d: bigint = 1n): Rational => {
   if (d === 0n) throw new Error('division by zero');
   if (d < 0n) [n, d] = [-n, -d];
+  if (d === 1n) return { n, d };
+  const bn = Number(bits(n));
+  const bd = Number(bits(d));
+  if (Math.min(bn, bd) * Math.max(bn, bd) > MAX_GCD_WORK) throw new TooBigForExact();
   const g = gcd(n, d) || 1n;
   return { n: n / g, d: d / g };
 };
-const MAX_BITS = 200_000n;
-const bits = (x: bigint) => BigInt((x < 0n ? -x : x).toString(2).length);
+const MAX_BITS = 65_536n;
+const bits = (x: bigint) => BigInt((x < 0n ? -x : x).toString(16).length * 4);
 
 function decimalToRational(text: string): Rational | undefined {
   const m = /^(-?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(text.trim());
@@ -192,18 +250,31 @@ function decimalToRational(text: string): Rational | undefined {
   return rat(m[1] ? -n : n, d);
 }
 
-/** Exact evaluation of +, -, *, /, integer powers and factorials; undefined for anything else. */
+/** Exact evaluation of +, -, *, /, integer powers and factorials; undefined for anything else or too big. */
 function exactValue(node: MathNode): Rational | undefined {
+  try {
+    return exactValueOf(node);
+  } catch (err) {
+    if (err instanceof TooBigForExact) return undefined;
+    throw err;
+  }
+}
+
+function exactValueOf(node: MathNode): Rational | undefined {
+  checkDeadline();
   const n = node as unknown as { type: string; value?: unknown; fn?: string; args?: MathNode[]; content?: MathNode };
   switch (n.type) {
-    case 'ConstantNode':
+    case 'ConstantNode': {
+      // 1e999999999 written out in full is a gigabyte: a literal that large is compared at 64 digits.
+      if (M.isBigNumber(n.value) && Math.abs((n.value as Big & { e: number }).e) > 10_000) return undefined;
       return n.value !== null && (typeof n.value === 'number' || M.isBigNumber(n.value))
         ? decimalToRational(M.isBigNumber(n.value) ? (n.value as Big).toFixed() : String(n.value))
         : undefined;
+    }
     case 'ParenthesisNode':
-      return n.content ? exactValue(n.content) : undefined;
+      return n.content ? exactValueOf(n.content) : undefined;
     case 'OperatorNode': {
-      const args = (n.args ?? []).map(exactValue);
+      const args = (n.args ?? []).map(exactValueOf);
       if (args.some((a) => a === undefined)) return undefined;
       const [a, b] = args as Rational[];
       switch (n.fn) {
@@ -227,7 +298,8 @@ function exactValue(node: MathNode): Rational | undefined {
           return b.n < 0n ? (p.n === 0n ? undefined : rat(p.d, p.n)) : p;
         }
         case 'factorial': {
-          if (a.d !== 1n || a.n < 0n || a.n > 20_000n) return undefined;
+          if (a.d !== 1n || a.n < 0n) return undefined;
+          checkFactorialArgument(a.n);
           let f = 1n;
           for (let k = 2n; k <= a.n; k++) f *= k;
           return rat(f);
@@ -251,7 +323,8 @@ function approxValue(node: MathNode, scope: Record<string, Big> = {}): Big | und
     if (M.isBigNumber(v)) return (v as Big).isNaN() ? undefined : (v as Big);
     if (typeof v === 'number') return Number.isNaN(v) ? undefined : (M.bignumber(v) as Big);
     return undefined;
-  } catch {
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw err;
     return undefined;
   }
 }
@@ -262,13 +335,18 @@ function scalarOf(raw: string, mode: 'number' | 'expression', variables?: Set<st
   let node: MathNode;
   try {
     node = parseNode(latexToMathjs(side), variables);
-  } catch {
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw err;
     return undefined;
   }
   if (freeSymbols(node).size > 0) return undefined;
   const exact = exactValue(node);
   if (exact) return { exact, percent };
   const approx = approxValue(node);
+  // A finite expression whose value overflows 64-digit decimals (a power tower) cannot be compared.
+  if (approx && !approx.isFinite() && hasGrowth(node)) {
+    throw new BudgetExceeded('the value is too large to represent (over 10^(9·10^15))');
+  }
   return approx ? { approx, percent } : undefined;
 }
 
@@ -311,6 +389,7 @@ function compareNumber(candidate: string, expected: string, tol?: number): Compa
   if (!want) return { equal: false, detail: `the expected value "${expected}" is not a number` };
   const alts = alternatives(candidate);
   if (alts) {
+    checkListSize(alts.length);
     // A marker does not pick the right one of several stated values: each must be the same number.
     const equal = alts.every((a) => compareNumber(a, expected, tol).equal);
     return equal ? { equal } : { equal, detail: 'several different values' };
@@ -339,7 +418,8 @@ function exprSides(raw: string, variables?: Set<string>): ExprSides | undefined 
   const keep = parts.length > 1 ? parts.filter((p) => !isBareName(p)) : parts;
   try {
     return { sides: (keep.length ? keep : parts).map((p) => parseNode(latexToMathjs(p), variables)) };
-  } catch {
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw err;
     return undefined;
   }
 }
@@ -410,20 +490,43 @@ function nodesEqual(a: MathNode, b: MathNode, vars?: Set<string>, tol?: number):
     agreeing++;
   }
   if (agreeing >= 3) return true;
+  // Symbolic simplification has no bound of its own: only for small expressions.
+  if (countNodes(a) + countNodes(b) > 200) return false;
   try {
     return M.simplify(new M.OperatorNode('-', 'subtract', [a, b])).toString() === '0';
-  } catch {
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw err;
     return false;
   }
 }
 
+/** Powers and factorials: what makes a finite expression overflow (1/0 and ln 0 are infinite, not too large). */
+function hasGrowth(node: MathNode): boolean {
+  return (
+    node.filter((n) => {
+      const o = n as unknown as { type: string; fn?: unknown; op?: string };
+      return o.type === 'OperatorNode' && (o.op === '^' || o.op === '!');
+    }).length > 0
+  );
+}
+
+function countNodes(node: MathNode): number {
+  let n = 0;
+  node.traverse(() => {
+    n++;
+  });
+  return n;
+}
+
 function evalAt(code: { evaluate: (scope?: object) => unknown }, scope: Record<string, Big>): Big | undefined {
   try {
+    checkDeadline();
     const v = code.evaluate({ ...scope });
     if (M.isBigNumber(v)) return (v as Big).isFinite() ? (v as Big) : undefined;
     if (typeof v === 'number') return Number.isFinite(v) ? (M.bignumber(v) as Big) : undefined;
     return undefined;
-  } catch {
+  } catch (err) {
+    if (err instanceof BudgetExceeded) throw err;
     return undefined;
   }
 }
@@ -528,6 +631,7 @@ function compareSet(candidate: string, expected: string[], tol?: number): Compar
     .flatMap((p) => p.split(/\s+(?:or|and|vagy|és|\\text\{\s*(?:or|and|vagy|és)\s*\})\s+|\\(?:lor|vee)/))
     .map(elementOf)
     .filter((p) => p.length > 0);
+  checkListSize(parts.length);
   const unique: string[] = [];
   for (const p of parts) if (!unique.some((u) => elementsEqual(p, u, tol))) unique.push(p);
   if (unique.length !== expected.length) return { equal: false };
@@ -562,6 +666,7 @@ function compareTuple(candidate: string, expected: string[], tol?: number): Comp
   if (!m && /^[[\]]/.test(t)) return { equal: false, detail: 'square brackets mean an interval' };
   const inner = m ? m[1] : t;
   const parts = splitTopLevel(inner).map(elementOf);
+  checkListSize(parts.length);
   if (parts.length !== expected.length) return { equal: false };
   return { equal: parts.every((p, i) => elementsEqual(p, expected[i], tol)) };
 }

@@ -150,7 +150,7 @@ export async function humanGradingLoop(
   const now = opts.now ?? (() => new Date().toISOString());
   const p = opts.prompts;
   if (before > 0 && todo.length > 0) p.show(`Resuming: ${before} of ${total} already marked by ${opts.grader}.`);
-  const writer = new GradeWriter(ctx.runDir, true);
+  const writer = new GradeWriter(ctx.runDir, true, 'grade --human');
   let done = before;
   try {
     for (const task of todo) {

@@ -4,6 +4,7 @@ import type { ModelCaller, OpenModelOptions } from '../models/index.js';
 import type { GradeRecord } from '../store/records.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
 import { type JudgeTask, judgeGraderId, judgeTask, type Reduce, reduceJudgeGrades } from './judge.js';
+import { JudgeFailureWatch } from './judge-watch.js';
 import { GradeWriter, gradeKey, latestGrades, readGrades, sameGrade } from './store.js';
 
 export function parseReduce(text: string): Reduce {
@@ -25,6 +26,9 @@ export interface JudgeRunOptions extends RunContextOptions {
   temperature?: number;
   maxTokens?: number;
   progress?: (done: number, total: number) => void;
+  /** Per attempt, and retries after the first (default: the config's, else openModel's 120 s and 4). */
+  timeoutMs?: number;
+  maxRetries?: number;
 }
 
 export interface JudgeRunSummary {
@@ -32,13 +36,18 @@ export interface JudgeRunSummary {
   ungraded: number;
   skipped: number;
   written: number;
+  /** Units whose answer is empty or missing: recorded as unanswered by `score`, never sent to a judge. */
+  unanswered: number;
+  /** Judges stopped early because every call failed the same way (see judge-watch.ts), with the reason. */
+  stopped: { judge: string; reason: string; notAttempted: number }[];
 }
 
 export function judgeTasks(ctx: RunContext): JudgeTask[] {
   const questions = new Map(examQuestions(ctx.exam.exam).map(({ question }) => [question.id, question]));
   const tasks: JudgeTask[] = [];
   for (const response of ctx.responses) {
-    if (response.error || response.text === undefined) continue;
+    // An empty answer (a skipped question, replay's "missing") has nothing to mark: no judge call.
+    if (response.error || response.text === undefined || !response.text.trim()) continue;
     for (const unit of gradableUnits(ctx, response)) {
       tasks.push({
         response,
@@ -46,6 +55,7 @@ export function judgeTasks(ctx: RunContext): JudgeTask[] {
         question: questions.get(unit.questionId)!,
         target: rubricFor(ctx, unit.id)!,
         rubricNotes: ctx.rubric.rubric.notes,
+        ...(ctx.rubric.rubric.halfPoints ? { halfPoints: true } : {}),
       });
     }
   }
@@ -68,21 +78,31 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
         config,
         flag: '--judge',
         ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+        ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
         noCache: opts.noCache,
         ...opts.openOptions,
       }),
     );
   }
+  const watches = new Map(callers.map((c) => [c.spec, new JudgeFailureWatch(c.spec)]));
+  callers = callers.map((c) => watches.get(c.spec)!.wrap(c));
   const specs = callers.map((c) => c.spec);
   const how = opts.reduce ?? 'median';
-  const current = new Map(latestGrades(readGrades(ctx.runDir, { repair: true })).map((g) => [gradeKey(g), g]));
+  // Lock first, then read: another grader cannot write between what this one reads and what it appends.
+  const writer = new GradeWriter(ctx.runDir, false, 'grade --judge');
+  const current = new Map(latestGrades(readGrades(ctx.runDir)).map((g) => [gradeKey(g), g]));
   const undetermined = (t: JudgeTask) =>
     current.get(gradeKey({ responseId: t.response.id, unitId: t.unit.id, grader: { kind: 'auto', id: 'auto' } }))
       ?.status === 'undetermined';
   const tasks = judgeTasks(ctx).filter((t) => !opts.onlyUndetermined || undetermined(t));
-  const writer = new GradeWriter(ctx.runDir, false);
-  const summary: JudgeRunSummary = { graded: 0, ungraded: 0, skipped: 0, written: 0 };
-  const write = (g: GradeRecord) => {
+  const summary: JudgeRunSummary = { graded: 0, ungraded: 0, skipped: 0, written: 0, unanswered: 0, stopped: [] };
+  for (const r of ctx.responses) {
+    if (!r.error && r.text !== undefined && !r.text.trim()) summary.unanswered += gradableUnits(ctx, r).length;
+  }
+  const notAttempted = new Map<string, number>();
+  const write = (raw: GradeRecord) => {
+    const g = writer.bind(raw);
     const k = gradeKey(g);
     if (sameGrade(current.get(k), g)) return;
     writer.append(g);
@@ -105,7 +125,15 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
               summary.skipped++;
               return prev;
             }
-            const g = await judgeTask(caller, task, { temperature: opts.temperature, maxTokens: opts.maxTokens });
+            const watch = watches.get(caller.spec)!;
+            const g = watch.stopped
+              ? undefined
+              : await judgeTask(caller, task, { temperature: opts.temperature, maxTokens: opts.maxTokens });
+            // Cancelled by the fast stop: not a grade, not written (the stop is reported instead).
+            if (!g || (watch.stopped && g.status !== 'graded' && /cancelled/.test(g.note ?? ''))) {
+              notAttempted.set(caller.spec, (notAttempted.get(caller.spec) ?? 0) + 1);
+              return { ...(g ?? placeholder(task, caller.spec)), status: 'ungraded' as const };
+            }
             summary[g.status === 'graded' ? 'graded' : 'ungraded']++;
             write(g);
             return g;
@@ -119,5 +147,23 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
   } finally {
     writer.close();
   }
+  for (const [spec, watch] of watches) {
+    if (watch.reason)
+      summary.stopped.push({ judge: spec, reason: watch.reason, notAttempted: notAttempted.get(spec) ?? 0 });
+  }
   return summary;
+}
+
+function placeholder(task: JudgeTask, spec: string): GradeRecord {
+  return {
+    responseId: task.response.id,
+    unitId: task.unit.id,
+    grader: { kind: 'judge', id: judgeGraderId(spec) },
+    status: 'ungraded',
+    items: {},
+    total: 0,
+    maxPoints: task.unit.points,
+    note: 'not attempted: the judge was stopped',
+    at: new Date().toISOString(),
+  };
 }

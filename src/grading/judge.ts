@@ -21,6 +21,8 @@ export interface JudgeTask {
   question: Question;
   target: RubricTarget;
   rubricNotes?: string;
+  /** The rubric allows half points (`halfPoints: true`); otherwise a judge's fractional points are invalid. */
+  halfPoints?: boolean;
 }
 
 /** A fence line the answer cannot contain: derived from its hash, lengthened in the (absurd) case it does. */
@@ -60,6 +62,7 @@ export function judgeMessages(task: JudgeTask): { messages: ChatMessage[]; fence
     const req = item.requires ? ` Counts only if ${item.requires.join(', ')} is earned.` : '';
     lines.push(`- item "${item.id}", 0 to ${item.points} points: ${item.criterion}${req}`);
   }
+  if (task.halfPoints) lines.push('', 'Points may be given in steps of 0.5.');
   const decide = (task.target.caps ?? []).filter((c) => !c.unless);
   if (decide.length) {
     lines.push('', 'Caps to decide (list a cap id in "caps" if its condition holds):');
@@ -144,7 +147,7 @@ function matchJsonEnd(text: string, open: number): number {
   return -1;
 }
 
-export function parseJudgeOutput(text: string, target: RubricTarget): JudgeParse {
+export function parseJudgeOutput(text: string, target: RubricTarget, opts: { halfPoints?: boolean } = {}): JudgeParse {
   const json = finalJsonObject(text);
   if (!json) return { ok: false, error: 'no JSON object at the end of the reply' };
   let value: unknown;
@@ -163,6 +166,13 @@ export function parseJudgeOutput(text: string, target: RubricTarget): JudgeParse
     if (!target.items.some((i) => i.id === it.id)) return { ok: false, error: `unknown item "${it.id}"` };
     if (items[it.id]) return { ok: false, error: `item "${it.id}" listed twice` };
     if (!Number.isFinite(it.points)) return { ok: false, error: `item "${it.id}": points is not a number` };
+    // 0.5 where the rubric says whole points is not a mark the rubric can give: invalid, never rounded silently.
+    if (!Number.isInteger(opts.halfPoints ? it.points * 2 : it.points)) {
+      return {
+        ok: false,
+        error: `item "${it.id}": ${it.points} points, but the rubric awards ${opts.halfPoints ? 'whole or half' : 'whole'} points only`,
+      };
+    }
     items[it.id] = { points: it.points, ...(it.reason ? { reason: it.reason.slice(0, 1000) } : {}) };
   }
   const missing = target.items.filter((i) => !items[i.id]).map((i) => i.id);
@@ -216,7 +226,7 @@ export async function judgeTask(
       };
     }
     raws.push(text);
-    const parsed = parseJudgeOutput(text, task.target);
+    const parsed = parseJudgeOutput(text, task.target, { halfPoints: task.halfPoints });
     if (parsed.ok) {
       const applied = applyRubric(task.target, task.unit.points, parsed.marks);
       const notes = [...(attempt > 0 ? [`first reply invalid (${lastError}); retried once`] : []), ...applied.notes];

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../store/write-file.js';
 import { blindId, runSalt, shuffled } from './blind.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
 import { applyRubric } from './rubric-apply.js';
+import { answerHash, runIdentity } from './run-binding.js';
 import { appendGrades } from './store.js';
 
 /**
@@ -29,6 +30,9 @@ export const SHEET_COLUMNS = [
   'reference',
   'answer',
   'model',
+  // Binding (run-binding.ts): import refuses rows of another run, or whose answer changed since the export.
+  'run_id',
+  'answer_hash',
 ] as const;
 
 /** Spreadsheets run cells that start with = + - @ as formulas; a leading apostrophe keeps them text. */
@@ -45,6 +49,7 @@ export function exportGradingSheet(
   const blind = opts.blind !== false;
   const salt = blind ? runSalt(ctx.runDir) : '';
   const questionText = new Map(examQuestions(ctx.exam.exam).map(({ question }) => [question.id, question.text]));
+  const runId = runIdentity(ctx.runDir);
   let responses = ctx.responses.filter((r) => !r.error && r.text !== undefined);
   responses = blind ? shuffled(responses, opts.seed ?? 1) : responses;
   const rows: string[][] = [];
@@ -64,6 +69,8 @@ export function exportGradingSheet(
         reference: safeCell(unit.reference ?? ''),
         answer: safeCell(r.text ?? ''),
         model: blind ? '' : r.model,
+        run_id: safeCell(runId),
+        answer_hash: answerHash(r.text ?? ''),
       };
       for (const item of target.items) {
         rows.push(
@@ -130,6 +137,9 @@ export function importGradingSheet(
     }
   }
   const answerIds = answerIdMap(ctx);
+  const runId = runIdentity(ctx.runDir);
+  const texts = new Map(ctx.responses.map((r) => [r.id, r.text ?? '']));
+  const otherRuns = new Set<string>();
   const errors: { line: number; message: string }[] = [];
   const units = new Map<string, PendingUnit>();
   const seen = new Set<string>();
@@ -148,6 +158,20 @@ export function importGradingSheet(
     const response = answerIds.get(answerId);
     if (!response) {
       bad(`answer_id "${answerId}" is not an answer in this run`);
+      continue;
+    }
+    // Sheets without these columns (written by hand, or by an older heldout) are not checked.
+    const rowRun = String(values.run_id ?? '')
+      .trim()
+      .replace(/^'/, '');
+    if (table.columns.includes('run_id') && rowRun !== runId) {
+      otherRuns.add(rowRun || '(empty)');
+      bad(`answer ${answerId} is from run "${rowRun || '(empty)'}", not this run ("${runId}")`);
+      continue;
+    }
+    const rowHash = String(values.answer_hash ?? '').trim();
+    if (table.columns.includes('answer_hash') && rowHash !== answerHash(texts.get(response) ?? '')) {
+      bad(`the text of answer ${answerId} changed since the sheet was exported (answer_hash differs)`);
       continue;
     }
     const target = rubricFor(ctx, unitId);
@@ -172,7 +196,8 @@ export function importGradingSheet(
         pending.items[itemId] = null;
         continue;
       }
-      const p = Number(rawPoints.replace(',', '.'));
+      // Plain decimals only: Number() would also read 0x1, 1e0, Infinity and " " as numbers.
+      const p = /^[+-]?\d+(?:[.,]\d+)?$/.test(rawPoints) ? Number(rawPoints.replace(',', '.')) : Number.NaN;
       if (!Number.isFinite(p)) bad(`points "${rawPoints}" for item ${itemId} is not a number`);
       else if (!Number.isInteger(p)) bad(`points ${p} for item ${itemId} must be a whole number`);
       else if (p < 0 || p > item.points) bad(`points ${p} for item ${itemId} must be between 0 and ${item.points}`);
@@ -226,10 +251,20 @@ export function importGradingSheet(
       .join('; ');
     throw new HeldoutError(
       `${errors.length} bad row(s), nothing imported: ${list}${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}`,
-      { where: `${shown}:${errors[0].line}`, hint: 'fix the rows and import again' },
+      {
+        where: `${shown}:${errors[0].line}`,
+        hint: otherRuns.size
+          ? `this sheet was exported from another run; export one from ${displayPath(ctx.runDir)} with \`heldout grades export\``
+          : 'fix the rows and import again',
+      },
     );
   }
-  return { rows: table.rows.length, grades: grades.length, written: appendGrades(ctx.runDir, grades) };
+  // The same sheet under another name is the same grades: the file name in the note does not make them new.
+  return {
+    rows: table.rows.length,
+    grades: grades.length,
+    written: appendGrades(ctx.runDir, grades, { ignoreNote: true }),
+  };
 }
 
 /** Both the blind ids and the plain response ids map to response ids. */

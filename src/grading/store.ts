@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { canonicalJson } from '../exam/model.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from '../store/records.js';
+import { acquireRunLock, type RunLock } from '../store/run-lock.js';
+import { GradeBinder } from './run-binding.js';
 
 /**
  * `runs/<id>/grades.jsonl`: append-only. A newer record by the same grader for the same response and unit
@@ -29,9 +31,14 @@ export function latestGrades(records: GradeRecord[]): GradeRecord[] {
 }
 
 /** True when `next` says the same as `prev` (so re-running a grader appends nothing). */
-export function sameGrade(prev: GradeRecord | undefined, next: GradeRecord): boolean {
+export function sameGrade(
+  prev: GradeRecord | undefined,
+  next: GradeRecord,
+  opts: { ignoreNote?: boolean } = {},
+): boolean {
   if (!prev) return false;
-  const strip = (g: GradeRecord) => canonicalJson({ ...g, at: undefined });
+  const strip = (g: GradeRecord) =>
+    canonicalJson({ ...g, at: undefined, ...(opts.ignoreNote ? { note: undefined } : {}) });
   return strip(prev) === strip(next);
 }
 
@@ -68,28 +75,47 @@ export function gradeHistory(records: GradeRecord[]): GradeChange[] {
 /** Appends grades, fsyncing each one: a human grader's Ctrl-C must lose nothing. */
 export class GradeWriter {
   private writer: JsonlWriter;
-  constructor(runDir: string, durable = true) {
-    // Repair a torn last line from a killed grader before appending after it.
-    readGrades(runDir, { repair: true });
-    this.writer = new JsonlWriter(gradesFile(runDir), durable);
+  private lock: RunLock;
+  private binder: GradeBinder;
+  /** Holds the run's lock (run-lock.ts) until `close`: one writer per run directory. */
+  constructor(runDir: string, durable = true, command = 'grade') {
+    this.lock = acquireRunLock(runDir, command);
+    this.binder = new GradeBinder(runDir);
+    try {
+      // Repair a torn last line from a killed grader before appending after it.
+      readGrades(runDir, { repair: true });
+      this.writer = new JsonlWriter(gradesFile(runDir), durable);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
+  }
+  /** The record as it will be written: bound to this run and to the answer (run-binding.ts). */
+  bind(g: GradeRecord): GradeRecord {
+    return this.binder.bind(g);
   }
   append(g: GradeRecord): void {
-    this.writer.append(gradeRecordSchema.parse(g));
+    this.writer.append(gradeRecordSchema.parse(this.binder.bind(g)));
   }
   close(): void {
-    this.writer.close();
+    try {
+      this.writer.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }
 
 /** Appends the grades that differ from the grader's current ones; returns how many were written. */
-export function appendGrades(runDir: string, grades: GradeRecord[]): number {
+export function appendGrades(runDir: string, grades: GradeRecord[], opts: { ignoreNote?: boolean } = {}): number {
   if (!grades.length) return 0;
-  const current = new Map(latestGrades(readGrades(runDir, { repair: true })).map((g) => [gradeKey(g), g]));
   const writer = new GradeWriter(runDir, false);
   let written = 0;
   try {
-    for (const g of grades) {
-      if (sameGrade(current.get(gradeKey(g)), g)) continue;
+    const current = new Map(latestGrades(readGrades(runDir)).map((g) => [gradeKey(g), g]));
+    for (const raw of grades) {
+      const g = writer.bind(raw);
+      if (sameGrade(current.get(gradeKey(g)), g, opts)) continue;
       writer.append(g);
       written++;
     }

@@ -5,6 +5,7 @@ import { cacheKey, defaultCacheDir, ResponseCache } from './cache.js';
 import type { HeldoutConfig } from './config.js';
 import { ModelCallError } from './errors.js';
 import { classifySdkError, type ProviderCall, providerCall } from './providers.js';
+import { redactKey } from './redact.js';
 import { loadReplaySheet, normaliseQuestionText, type ReplaySheet, stripChatTemplate } from './replay.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
 import { defaultConcurrency, type ResolvedModel, resolveModelSpec } from './spec.js';
@@ -119,9 +120,9 @@ function apiKeyFor(model: ResolvedModel, env: Record<string, string | undefined>
   return key;
 }
 
-/** Removes every occurrence of the key from a message (a server may echo it). */
+/** Removes the key, and any echo of its prefix or suffix, from a message (a server may echo it): redact.ts. */
 function redact(text: string, key: string): string {
-  return key.length >= 4 && key !== NO_KEY ? text.split(key).join('[redacted]') : text;
+  return key === NO_KEY ? text : redactKey(text, key);
 }
 
 /**

@@ -15,6 +15,8 @@ import {
 import { loadReplaySheet, matchReplay, type ReplayRow, type ReplaySheet } from '../models/replay.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
+import { acquireRunLock, type RunLock } from '../store/run-lock.js';
+import { refuseSystemPath } from '../store/write-file.js';
 import { toolVersion } from '../version.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';
 import { importReplayPoints } from './replay-grades.js';
@@ -116,8 +118,30 @@ interface WorkItem {
   sample: number;
 }
 
-/** Runs an exam on models (or finishes a run), writing each answer to `responses.jsonl` as it arrives. */
+/**
+ * Runs an exam on models (or finishes a run), writing each answer to `responses.jsonl` as it arrives. The run
+ * directory's lock (run-lock.ts) is held from before the manifest is read until the last write.
+ */
 export async function runExam(opts: RunExamOptions): Promise<RunResult> {
+  const locks: RunLock[] = [];
+  const lock = (dir: string) => {
+    const l = acquireRunLock(dir, opts.resume || opts.retryFailed ? 'run --resume' : 'run');
+    locks.push(l);
+    if (l.recovered) {
+      opts.onEvent?.({
+        type: 'warning',
+        message: `took over the lock of PID ${l.recovered.pid} (${l.recovered.command}), which is no longer running`,
+      });
+    }
+  };
+  try {
+    return await runExamLocked(opts, lock);
+  } finally {
+    for (const l of locks) l.release();
+  }
+}
+
+async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void): Promise<RunResult> {
   const cwd = opts.cwd ?? process.cwd();
   const emit = opts.onEvent ?? (() => {});
   const now = new Date();
@@ -129,6 +153,8 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     if (!opts.out)
       throw new HeldoutError('--resume needs the run directory', { hint: 'heldout run --resume runs/<id>' });
     runDir = resolve(cwd, opts.out);
+    loadRunManifest(runDir); // a clear error for a directory that is not a run, before locking it
+    lock(runDir);
     manifest = loadRunManifest(runDir);
   } else {
     if (!opts.examDir)
@@ -167,7 +193,8 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
   const callers = specs.map((spec) =>
     openModel(spec, {
       config: opts.config,
-      baseUrl: opts.baseUrl,
+      // A resumed run asks the server it recorded (an openai-compatible model has no default one).
+      baseUrl: opts.baseUrl ?? manifest?.models.find((m) => m.spec === spec)?.baseUrl,
       noCache: opts.noCache,
       cacheDir: opts.cacheDir,
       concurrency: opts.concurrency,
@@ -288,7 +315,18 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       );
     }
   }
+  refuseSystemPath(runDir, '--out');
   mkdirSync(runDir, { recursive: true });
+  if (!resuming) {
+    lock(runDir);
+    // Another `heldout run` with the same --out may have finished while this one was starting.
+    if (isRunDir(runDir)) {
+      throw new HeldoutError('this run directory already holds a run', {
+        where: displayPath(runDir),
+        hint: `finish it with \`heldout run --resume ${displayPath(runDir)}\`, or choose another --out`,
+      });
+    }
+  }
   for (const run of importPoints) run();
   const responsesFile = join(runDir, RESPONSES_FILE);
   const existing = readJsonl(responsesFile, responseRecordSchema, { repair: true });

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
-import { readJsonl } from '../store/jsonl.js';
+import { readJsonl, withPath } from '../store/jsonl.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
+import { warnOnce } from '../store/warn.js';
 
 /**
  * A run directory `runs/<id>/`: `manifest.json` (what was run, with which parameters) and `responses.jsonl`
@@ -120,8 +121,13 @@ export function loadRunManifest(runDir: string): RunManifest {
 export function writeRunManifest(runDir: string, manifest: RunManifest): void {
   const file = join(runDir, MANIFEST_FILE);
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw withPath(err, file);
+  }
 }
 
 /** The latest record per id (a later `--retry-failed` success supersedes an error), in first-seen order. */
@@ -133,12 +139,29 @@ export function latestById(records: ResponseRecord[]): ResponseRecord[] {
 
 /**
  * Every answer of a run: the latest record per (model, question, sample). Read-only: a torn last line (a run
- * still being written, or killed) is left out, not repaired.
+ * still being written, or killed) is left out, not repaired, and said in a warning (score, grade and report used to
+ * skip it silently: the answer counted as unanswered while the manifest said `complete`).
  */
 export function loadRunResponses(runDir: string): ResponseRecord[] {
   const file = join(resolve(runDir), RESPONSES_FILE);
   if (!existsSync(join(resolve(runDir), MANIFEST_FILE)) && !existsSync(file)) loadRunManifest(runDir);
-  return latestById(readJsonl(file, responseRecordSchema).records);
+  const { records, torn } = readJsonl(file, responseRecordSchema);
+  if (torn) warnOnce(tornMessage(runDir, file, torn.line, torn.bytes));
+  return latestById(records);
+}
+
+function tornMessage(runDir: string, file: string, line: number, bytes: number): string {
+  let status: string | undefined;
+  try {
+    status = (JSON.parse(readFileSync(join(resolve(runDir), MANIFEST_FILE), 'utf8')) as { status?: string }).status;
+  } catch {
+    // No readable manifest: nothing to add.
+  }
+  const complete = status === 'complete' ? '; the manifest says "complete", but that answer is missing' : '';
+  return (
+    `${displayPath(file)}:${line}: the last line is cut off (${bytes} bytes, a killed or still running writer) and is ` +
+    `left out: its answer counts as unanswered${complete}; \`heldout run --resume ${displayPath(resolve(runDir))}\` repairs the file and asks again`
+  );
 }
 
 /** Counts over the latest records. `answered` excludes replay's empty "missing" answers. */

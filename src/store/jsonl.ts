@@ -91,6 +91,12 @@ function appendRaw(file: string, text: string): void {
   }
 }
 
+/** Adds the file to a system error that lacks it (write and fsync errors carry no path). */
+export function withPath(err: unknown, file: string): unknown {
+  if (err && typeof err === 'object' && 'code' in err && !('path' in err)) Object.assign(err, { path: file });
+  return err;
+}
+
 /**
  * An append-only writer. Each record is one `write` of one line, so a crash loses at most the record
  * being written, and that shows up as a torn last line.
@@ -105,8 +111,13 @@ export class JsonlWriter {
   }
 
   append(record: unknown): void {
-    writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    if (this.durable) fsyncSync(this.fd);
+    try {
+      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+      if (this.durable) fsyncSync(this.fd);
+    } catch (err) {
+      // A failed write (a full disk) names no file: add it, so the user is told where.
+      throw withPath(err, this.file);
+    }
   }
 
   close(): void {

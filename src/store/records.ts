@@ -92,5 +92,8 @@ export const gradeRecordSchema = z.object({
   note: z.string().optional(),
   raw: z.string().optional(),
   at: z.string(),
+  /** The run the grade belongs to (`<manifest id>@<startedAt>`), and the answer it marks (`sha256:<16 hex>`). */
+  runId: z.string().optional(),
+  answerHash: z.string().optional(),
 });
 export type GradeRecord = z.infer<typeof gradeRecordSchema>;

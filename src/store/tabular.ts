@@ -34,17 +34,20 @@ export function readTable(file: string): Table {
   const shown = displayPath(file);
   if (tableKind(file) === 'csv') {
     let records: { record: string[]; info: { lines: number } }[];
+    const delimiter = file.toLowerCase().endsWith('.tsv') ? '\t' : csvDelimiter(text);
     try {
       records = parseCsv(text, {
-        delimiter: file.toLowerCase().endsWith('.tsv') ? '\t' : ',',
+        delimiter,
         info: true,
         relax_column_count: true,
         skip_empty_lines: true,
       }) as unknown as { record: string[]; info: { lines: number } }[];
     } catch (err) {
       const e = err as { lines?: number; message: string };
+      const other = delimiter === ',' ? ';' : ',';
       throw new HeldoutError(`invalid CSV: ${e.message.replace(/^Invalid .*?: /, '')}`, {
         where: e.lines ? `${shown}:${e.lines}` : shown,
+        hint: `read with "${delimiter}" between cells (guessed from the header row)${headerLine(text).includes(other) ? `; if the file uses "${other}", check that the header row does too` : ''}`,
       });
     }
     if (records.length === 0) throw new HeldoutError('the CSV file is empty', { where: shown });
@@ -83,6 +86,27 @@ export function readTable(file: string): Table {
     rows.push({ line: i + 1, values: value as Record<string, unknown> });
   });
   return { file: shown, columns: [...columns], rows };
+}
+
+function headerLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : text.slice(0, nl);
+}
+
+/**
+ * The cell separator: `,`, or `;` when the header row has more semicolons than commas outside quotes (spreadsheets
+ * in locales with a decimal comma save CSV with semicolons).
+ */
+export function csvDelimiter(text: string): ',' | ';' {
+  let commas = 0;
+  let semicolons = 0;
+  let quoted = false;
+  for (const c of headerLine(text)) {
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === ',') commas++;
+    else if (!quoted && c === ';') semicolons++;
+  }
+  return semicolons > commas ? ';' : ',';
 }
 
 /** The named column, or an error that lists the ones there are. */

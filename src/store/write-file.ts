@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
@@ -14,6 +14,7 @@ export function writeFileAtomic(
   { flag = '-o', example = 'report.html' }: { flag?: string; example?: string } = {},
 ): string {
   const file = resolve(path);
+  refuseSystemPath(file, flag);
   if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
     throw new HeldoutError('is a directory', {
       where: displayPath(file),
@@ -33,4 +34,31 @@ export function writeFileAtomic(
     });
   }
   return file;
+}
+
+const KERNEL_FILE_SYSTEMS = ['/proc', '/sys'];
+
+/**
+ * Refuses an output path under /proc or /sys (also through a symbolic link): they are the kernel's, not storage, and
+ * writing there can hang Node at 100% CPU.
+ */
+export function refuseSystemPath(path: string, flag: string): void {
+  const full = resolve(path);
+  let existing = full;
+  while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  let real = existing;
+  try {
+    real = realpathSync(existing);
+  } catch {
+    // Unreadable: judge by the path as given.
+  }
+  for (const candidate of [full, real]) {
+    const root = KERNEL_FILE_SYSTEMS.find((k) => candidate === k || candidate.startsWith(`${k}/`));
+    if (root) {
+      throw new HeldoutError(`refusing to write under ${root}: it is the kernel's file system, not storage`, {
+        where: displayPath(full),
+        hint: `choose another ${flag} path`,
+      });
+    }
+  }
 }
