@@ -113,8 +113,8 @@ export { gradeRunWithJudges, judgeTasks } from './grading/judge-run.js';
 export { latexToMathjs } from './grading/latex.js';
 export { type AppliedMarks, applyRubric, type RawMarks } from './grading/rubric-apply.js';
 export { DEFAULT_PRECEDENCE, type ModelScore, type ScoreReport, scoreExam } from './grading/score.js';
-export { scoreMarkdown } from './grading/score-text.js';
 export { scoreRun } from './grading/score-run.js';
+export { scoreMarkdown } from './grading/score-text.js';
 export { exportGradingSheet, importGradingSheet } from './grading/sheet.js';
 export { appendGrades, gradeHistory, latestGrades, readGrades } from './grading/store.js';
 export {

@@ -181,7 +181,11 @@ describe('agreement with total-only grades', () => {
 });
 
 describe('the checker against a human, on one scale', () => {
-  const auto = (unitId: string, outcome: 'correct' | 'incorrect' | 'undetermined', extracted?: string): GradeRecord => ({
+  const auto = (
+    unitId: string,
+    outcome: 'correct' | 'incorrect' | 'undetermined',
+    extracted?: string,
+  ): GradeRecord => ({
     responseId: 'm|1|0',
     unitId,
     grader: { kind: 'auto', id: 'auto' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadAnswerSuite, runAnswerSuite, summariseSuite, suiteMisses } from '../src/grading/answer-suite.js';
+import { loadAnswerSuite, runAnswerSuite, suiteMisses, summariseSuite } from '../src/grading/answer-suite.js';
 
 /**
  * The answer-checking suite (tests/fixtures/answer-suite): 263 responses written in the styles of GPT-4, Claude,
@@ -33,7 +33,10 @@ describe('answer-checking suite', () => {
     expect(summary.agreement, suiteMisses(results).join('\n')).toBeGreaterThanOrEqual(0.95);
     expect(summary.verdictAccuracy, suiteMisses(results).join('\n')).toBeGreaterThanOrEqual(0.9);
     for (const [style, s] of Object.entries(summary.byStyle))
-      expect(s.verdictAccuracy, `${style}: ${suiteMisses(results.filter((r) => r.style === style)).join('\n')}`).toBeGreaterThanOrEqual(0.8);
+      expect(
+        s.verdictAccuracy,
+        `${style}: ${suiteMisses(results.filter((r) => r.style === style)).join('\n')}`,
+      ).toBeGreaterThanOrEqual(0.8);
   });
 
   it('leaves ≤ 8% of the answers a human marked correct undetermined', () => {

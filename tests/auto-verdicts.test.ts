@@ -18,7 +18,10 @@ describe('answers stated in prose are read', () => {
     ['1·32 + 0·16 + 1·8 + 0·4 + 1·2 + 1·1 = 43\n\nSo, the decimal value of the binary number is 43.', num(43)],
     ['Six people sit in a row, so we count 6! arrangements, which gives = 720 different arrangements.', num(720)],
     ['log₂(2x) = 1 + log₂x = 1 + 5.\n\nTherefore, log₂(2x) is 6.', num(6)],
-    ['h(t) = 2t − 5t², so h′(t) = 2 − 10t = 0.\n\nAnswer The ball will reach its maximum height at t = 1/5 s.', num('1/5')],
+    [
+      'h(t) = 2t − 5t², so h′(t) = 2 − 10t = 0.\n\nAnswer The ball will reach its maximum height at t = 1/5 s.',
+      num('1/5'),
+    ],
     ['-5', num(-5)],
     ['7,425,000', num(7425000)],
     ['1 000', num(1000)],
@@ -30,7 +33,9 @@ describe('answers stated in prose are read', () => {
   });
 
   it('reads "Hence x = 3 and y = −1." as the pair (3, −1)', () => {
-    expect(verdict('Adding the equations gives 2x = 6.\n\nHence x = 3 and y = −1.', { kind: 'tuple', value: [3, -1] })).toMatchObject({
+    expect(
+      verdict('Adding the equations gives 2x = 6.\n\nHence x = 3 and y = −1.', { kind: 'tuple', value: [3, -1] }),
+    ).toMatchObject({
       outcome: 'correct',
       extracted: 'x = 3 and y = −1',
       source: 'conclusion',
@@ -52,7 +57,10 @@ describe('several boxes, identities and cut-off answers', () => {
 
   it('leaves an answer cut off mid-derivation undetermined, whatever its last formula', () => {
     const cut = 'Here $a = 1$, $b = -5$, $c = 6$, so\n$$x = \\frac{5 \\pm \\sqrt{25 - 24}}{2} = ';
-    expect(verdict(cut, num(3))).toMatchObject({ outcome: 'undetermined', reason: expect.stringMatching(/^truncated/) });
+    expect(verdict(cut, num(3))).toMatchObject({
+      outcome: 'undetermined',
+      reason: expect.stringMatching(/^truncated/),
+    });
     expect(verdict('The sum is \\boxed{12}', num(12), 'length')).toMatchObject({ outcome: 'undetermined' });
     expect(verdict('We now substitute this into the', num(12))).toMatchObject({ outcome: 'undetermined' });
   });
@@ -91,7 +99,15 @@ describe('sub-parts', () => {
 });
 
 describe('what the checker may award', () => {
-  const unit = { id: 'q', questionId: 'q', partId: 'I', labels: ['1'], text: 'Solve 2x = 8.', points: 5, answer: num(4) };
+  const unit = {
+    id: 'q',
+    questionId: 'q',
+    partId: 'I',
+    labels: ['1'],
+    text: 'Solve 2x = 8.',
+    points: 5,
+    answer: num(4),
+  };
   const ctx = (text: string) => ({
     units: new Map([['q', unit]]),
     rubric: {

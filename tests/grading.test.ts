@@ -164,7 +164,12 @@ describe('automatic grading', () => {
     expect(grades.some((g) => g.unitId === '4')).toBe(false);
     expect(summary).toMatchObject({ graded: 5, correct: 3, incorrect: 1, undetermined: 1, failed: 1 });
     // Every verdict can be audited: what was read, where, the key and the rule.
-    expect(by('2a').verdict).toMatchObject({ outcome: 'incorrect', extracted: '0.33', source: 'boxed', rule: 'fraction' });
+    expect(by('2a').verdict).toMatchObject({
+      outcome: 'incorrect',
+      extracted: '0.33',
+      source: 'boxed',
+      rule: 'fraction',
+    });
   });
 
   it('writes grades.jsonl, and a second run appends nothing', () => {

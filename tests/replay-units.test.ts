@@ -17,7 +17,9 @@ function unitSheet(order: (i: number) => number = (i) => i) {
   const units = examUnits(exam);
   const stems = new Map(examQuestions(exam).map(({ question }) => [question.id, question.text]));
   // The grader gave full points, except nothing on one II/B question (the third, which then does not count).
-  const dropped = examQuestions(exam).filter(({ part }) => part.choose).at(-1)!.question.id;
+  const dropped = examQuestions(exam)
+    .filter(({ part }) => part.choose)
+    .at(-1)!.question.id;
   const rows = units.map((u) => ({
     prompt: u.id === u.questionId ? u.text : `${stems.get(u.questionId)}\n\n${u.text}`,
     answer: u.questionId === dropped ? 'I could not solve this part.' : `Working it through, the result is ${u.id}.`,
@@ -34,7 +36,18 @@ describe('replay sheets with one row per grading unit', () => {
     const { csv, published, units } = unitSheet();
     writeFileSync(join(dir, 'sheet.csv'), csv);
     const out = join(dir, 'run');
-    const run = runCli(['run', EXAM, '--model', `replay:${join(dir, 'sheet.csv')}`, '--points-column', 'Points', '--grader', 'board', '--out', out]);
+    const run = runCli([
+      'run',
+      EXAM,
+      '--model',
+      `replay:${join(dir, 'sheet.csv')}`,
+      '--points-column',
+      'Points',
+      '--grader',
+      'board',
+      '--out',
+      out,
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(new RegExp(`${units} rows, one per grading unit in exam order`));
     expect(run.stderr).not.toMatch(/answers to question .* using the first/);
@@ -70,7 +83,16 @@ describe('replay sheets with one row per grading unit', () => {
         { header: true },
       ),
     );
-    const run = runCli(['run', EXAM, '--model', `replay:${join(dir, 'sheet.csv')}`, '--unit-column', 'item', '--out', join(dir, 'run')]);
+    const run = runCli([
+      'run',
+      EXAM,
+      '--model',
+      `replay:${join(dir, 'sheet.csv')}`,
+      '--unit-column',
+      'item',
+      '--out',
+      join(dir, 'run'),
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/rows mapped to units by the column "item"/);
     const bad = join(dir, 'bad.csv');

@@ -90,7 +90,11 @@ export function loadRubricDoc(loaded: LoadedExam, rubricPath?: string): SourceDo
 /** A rubric with no marking scheme: scoring imported totals needs none. */
 export function emptyRubric(examId: string): LoadedRubric {
   const file = '(no rubric)';
-  return { rubric: { exam: examId, marking: {} }, file, doc: parseSource(`exam: ${JSON.stringify(examId)}\nmarking: {}\n`, file) };
+  return {
+    rubric: { exam: examId, marking: {} },
+    file,
+    doc: parseSource(`exam: ${JSON.stringify(examId)}\nmarking: {}\n`, file),
+  };
 }
 
 export function loadRubric(loaded: LoadedExam, rubricPath?: string): LoadedRubric {

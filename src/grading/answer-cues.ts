@@ -75,7 +75,11 @@ export function findCues(text: string, hint: ValueHint = {}): Evidence[] {
     // "Answer" with neither a colon nor a heading mark must be followed by words on the same line.
     const marked = Boolean(sep && /[:：]/.test(sep)) || /[#*_]/.test(m[0]);
     if (!marked && !rest) continue;
-    if (!marked && /^(?:the|this|these|each|all|following|choices?|options?|key|sheet)\b/i.test(rest) && !/[=]|\d/.test(rest))
+    if (
+      !marked &&
+      /^(?:the|this|these|each|all|following|choices?|options?|key|sheet)\b/i.test(rest) &&
+      !/[=]|\d/.test(rest)
+    )
       continue;
     if (/^(?:\\\[|\$\$|\\begin\{[a-z*]+\})\s*$/.test(rest)) {
       // "\[" alone on the line after the heading: the answer is the display it opens.
@@ -115,7 +119,8 @@ export function findBoxes(text: string): Evidence[] {
   for (let i = boxes.length - 2; i >= 0; i--) {
     const between = text.slice(boxes[i].end, group[0].start);
     const glue = between.replace(/\\[()[\]]|\$/g, ' ');
-    if (!/^[\s,;]*(?:and|or|és|vagy|,|\\text\{\s*(?:and|or|és|vagy)\s*\}|\\quad|\\qquad|&|\\\\)?[\s,;]*$/i.test(glue)) break;
+    if (!/^[\s,;]*(?:and|or|és|vagy|,|\\text\{\s*(?:and|or|és|vagy)\s*\}|\\quad|\\qquad|&|\\\\)?[\s,;]*$/i.test(glue))
+      break;
     group.unshift(boxes[i]);
   }
   return [{ text: joinBoxes(text, group), source: 'boxed', confidence: 0.9, at: group[0].start }];
@@ -137,7 +142,9 @@ export function sentenceValue(sentence: string, hint: ValueHint = {}): string | 
   const s = stripMarkdown(sentence.slice(-MAX_SENTENCE).replace(/\s+/g, ' '));
   // "x = 3 and y = −1": an assignment to a bare unknown, kept whole.
   const assign =
-    /(?:^|[\s,:(])\$?\\?\(?\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\([A-Za-z0-9]{1,3}\))?)\s*(?:=|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/.exec(s);
+    /(?:^|[\s,:(])\$?\\?\(?\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\([A-Za-z0-9]{1,3}\))?)\s*(?:=|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/.exec(
+      s,
+    );
   if (assign && !/=.*=.*=/.test(s.slice(assign.index))) {
     const from = assign.index + assign[0].length - assign[0].trimStart().length;
     const span = trimSpan(spanAt(s, from));
@@ -154,7 +161,21 @@ export function sentenceValue(sentence: string, hint: ValueHint = {}): string | 
   return undefined;
 }
 
-const FUNCTION_NAMES = new Set(['log', 'sin', 'cos', 'tan', 'cot', 'lim', 'max', 'min', 'det', 'exp', 'arcsin', 'arccos', 'arctan']);
+const FUNCTION_NAMES = new Set([
+  'log',
+  'sin',
+  'cos',
+  'tan',
+  'cot',
+  'lim',
+  'max',
+  'min',
+  'det',
+  'exp',
+  'arcsin',
+  'arccos',
+  'arctan',
+]);
 
 /**
  * Whether the equation whose `=` stands at `eq` has a bare unknown (or nothing but prose: "which gives = 720") on
@@ -291,4 +312,3 @@ export function findWhole(text: string, hint: ValueHint = {}): Evidence[] {
   if (/\s(?:is|are|was)\s/i.test(span)) return [];
   return [{ text: span, source: 'whole', confidence: 0.9, at: 0 }];
 }
-

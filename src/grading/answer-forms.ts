@@ -17,7 +17,8 @@ export interface AnswerForm {
   key?: Answer;
 }
 
-const NONE_KEY = /^(?:no\s+(?:real\s+)?solutions?|none|nincs\s+(?:valós\s+)?megoldás(?:a)?|∅|\\emptyset|\\varnothing|empty\s+set)$/i;
+const NONE_KEY =
+  /^(?:no\s+(?:real\s+)?solutions?|none|nincs\s+(?:valós\s+)?megoldás(?:a)?|∅|\\emptyset|\\varnothing|empty\s+set)$/i;
 const NONE_TEXT =
   /^(?:\\text\s*\{\s*)?(?:the\s+equation\s+has\s+no\s+(?:real\s+)?solutions?|no\s+(?:real\s+)?solutions?|nincs(?:en)?\s+(?:valós\s+)?megoldás(?:a|uk)?|∅|\\emptyset|\\varnothing|\\\{\s*\\\}|\{\s*\}|(?:the\s+)?empty\s+set|üres\s+halmaz|none)\s*\}?\.?$/i;
 
@@ -34,7 +35,9 @@ export function statesNone(text: string): boolean {
 
 function tupleFromAssignments(text: string): string | undefined {
   const pairs = [
-    ...text.matchAll(/(?:^|[\s,;(]|\\text\{\s*and\s*\})\s*([A-Za-z])\s*=\s*([^,;=]+?)(?=\s*(?:,|;|\band\b|\bés\b|\\text|\\quad|$))/g),
+    ...text.matchAll(
+      /(?:^|[\s,;(]|\\text\{\s*and\s*\})\s*([A-Za-z])\s*=\s*([^,;=]+?)(?=\s*(?:,|;|\band\b|\bés\b|\\text|\\quad|$))/g,
+    ),
   ];
   if (pairs.length < 2) return undefined;
   const named = pairs.map((m) => ({ name: m[1], value: m[2].trim() }));
@@ -72,7 +75,8 @@ export function answerForms(text: string, key: Answer): AnswerForm[] {
     add(tupleFromAssignments(suffixless), 'the values of the named unknowns, in order');
     const point = /^\s*[A-Z]\s*\(([^()]+)\)\s*$/.exec(suffixless);
     if (point) add(`(${point[1].replace(/;/g, ',')})`, 'a named point');
-    if (/^\s*\([^()]*;[^()]*\)\s*$/.test(suffixless)) add(suffixless.replace(/;/g, ','), 'a semicolon between coordinates');
+    if (/^\s*\([^()]*;[^()]*\)\s*$/.test(suffixless))
+      add(suffixless.replace(/;/g, ','), 'a semicolon between coordinates');
   }
   for (const f of [...out]) {
     const k = roundedKey(f.text, key);

@@ -20,7 +20,11 @@ const expectSchema = z.object({
   extracted: z.union([z.string(), z.number()]).transform(String).optional(),
   why: z.string().optional(),
 });
-const partSchema = z.object({ label: z.union([z.string(), z.number()]).transform(String), answer: answerSchema, expect: expectSchema });
+const partSchema = z.object({
+  label: z.union([z.string(), z.number()]).transform(String),
+  answer: answerSchema,
+  expect: expectSchema,
+});
 const caseSchema = z
   .object({
     id: z.string(),
@@ -39,7 +43,9 @@ export type SuiteCase = z.infer<typeof caseSchema>;
 
 export function loadAnswerSuite(dir: string): SuiteCase[] {
   const out: SuiteCase[] = [];
-  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => /\.ya?ml$/.test(n))
+    .sort()) {
     const file = join(dir, f);
     const parsed = z.array(caseSchema).safeParse(parse(readFileSync(file, 'utf8')));
     if (!parsed.success) {

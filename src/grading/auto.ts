@@ -1,5 +1,6 @@
 import type { Answer } from '../exam/schema.js';
 import type { GradeRecord, ResponseRecord, Verdict } from '../store/records.js';
+import { answerForms, keyIsNone, statesNone } from './answer-forms.js';
 import {
   gradableUnits,
   loadRunContext,
@@ -8,10 +9,9 @@ import {
   rubricFor,
   unitLabelPath,
 } from './context.js';
-import { answerForms, keyIsNone, statesNone } from './answer-forms.js';
+import { checkablePart } from './coverage.js';
 import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
-import { checkablePart } from './coverage.js';
 import { applyRubric } from './rubric-apply.js';
 import { appendGrades } from './store.js';
 
@@ -45,7 +45,8 @@ function unreadable(cmp: Comparison): boolean {
 }
 
 const isSingle = (key: Answer) => ['number', 'fraction', 'expression', 'choice'].includes(key.kind);
-const severalValues = (text: string) => splitTopLevel(text.replace(/^\\?\{|\\?\}$/g, '').replace(/^[^=]*=/, '')).length > 1;
+const severalValues = (text: string) =>
+  splitTopLevel(text.replace(/^\\?\{|\\?\}$/g, '').replace(/^[^=]*=/, '')).length > 1;
 
 /** The checker's verdict on one unit: correct, incorrect, or undetermined with the reason. */
 export function judgeReading(reading: AnswerReading | undefined, key: Answer): Verdict {
@@ -79,7 +80,10 @@ export function judgeReading(reading: AnswerReading | undefined, key: Answer): V
     return { outcome: 'incorrect', ...base, ...(read.detail ? { reason: read.detail } : {}) };
   // Several values where the key is one ("{3, -7}", "6 or 7", "72 (if …) or 18 (if …)"): a hedge or an extra value.
   // Neither is a right answer, and which it is a reviewer decides.
-  if (isSingle(key) && (cmp.detail === 'several different values' || (unreadable(cmp) && severalValues(reading.answer.text))))
+  if (
+    isSingle(key) &&
+    (cmp.detail === 'several different values' || (unreadable(cmp) && severalValues(reading.answer.text)))
+  )
     return { outcome: 'undetermined', ...base, reason: 'it states several values where one is asked' };
   if (unreadable(cmp))
     return { outcome: 'undetermined', ...base, reason: `could not read the answer as a ${key.kind}: ${cmp.detail}` };
@@ -143,8 +147,13 @@ function gradeResponseAuto(
     const autoItems = checkable.items;
     const verdict = judgeReading(readings.get(unit.id), unit.answer!);
     summary.graded++;
-    summary[verdict.outcome === 'correct' ? 'correct' : verdict.outcome === 'incorrect' ? 'incorrect' : 'undetermined']++;
-    const shown = verdict.extracted === undefined ? 'no answer read' : `answer ${JSON.stringify(verdict.extracted)} (${verdict.source})`;
+    summary[
+      verdict.outcome === 'correct' ? 'correct' : verdict.outcome === 'incorrect' ? 'incorrect' : 'undetermined'
+    ]++;
+    const shown =
+      verdict.extracted === undefined
+        ? 'no answer read'
+        : `answer ${JSON.stringify(verdict.extracted)} (${verdict.source})`;
     const base = {
       responseId: r.id,
       unitId: unit.id,
@@ -164,7 +173,9 @@ function gradeResponseAuto(
       };
     }
     const correct = verdict.outcome === 'correct';
-    const reason = correct ? 'final answer correct' : `final answer incorrect${verdict.reason ? ` (${verdict.reason})` : ''}`;
+    const reason = correct
+      ? 'final answer correct'
+      : `final answer incorrect${verdict.reason ? ` (${verdict.reason})` : ''}`;
     const applied = applyRubric(checkable, unit.points, {
       items: Object.fromEntries(autoItems.map((i) => [i.id, { points: correct ? i.points : 0, reason }])),
     });

@@ -52,7 +52,8 @@ const r = (x: number) => Math.round(x * 10000) / 10000;
 
 export function checkerAgreement(latest: GradeRecord[]): CheckerAgreement[] {
   const verdicts = new Map<string, GradeRecord>();
-  for (const g of latest) if (g.grader.kind === 'auto' && g.verdict) verdicts.set(`${g.responseId}\u0000${g.unitId}`, g);
+  for (const g of latest)
+    if (g.grader.kind === 'auto' && g.verdict) verdicts.set(`${g.responseId}\u0000${g.unitId}`, g);
   const humans = [...new Set(latest.filter((g) => g.grader.kind === 'human').map((g) => g.grader.id))].sort();
   return humans.map((human) => {
     const empty = () => ({ full: 0, partial: 0, zero: 0 });

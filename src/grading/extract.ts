@@ -87,7 +87,8 @@ const SELF_CORRECTION =
   /\b(?:wait|actually|correction|mistake|error|i\s+made|let\s+me\s+re|re-?check|re-?calculat|on\s+second\s+thought|oops|sorry|javítás|tévedtem|hibás|helyesen|valójában)/i;
 
 /** Words that start a check of an answer already given: a cut there leaves the answer standing. */
-const CHECK = /\b(?:check|checking|verif(?:y|ication)|let(?:'s| us)\s+(?:double-?)?check|to\s+confirm|ellenőrzés|ellenőrizzük|próba)\b/i;
+const CHECK =
+  /\b(?:check|checking|verif(?:y|ication)|let(?:'s| us)\s+(?:double-?)?check|to\s+confirm|ellenőrzés|ellenőrizzük|próba)\b/i;
 
 /** A key-free reading of a stated value, to tell whether two statements say the same thing. */
 function statedValue(s: string): string {
@@ -224,7 +225,8 @@ export function readUnitAnswers(
         }
       }
     }
-    if (truncated && (i === lastFound || !reading.answer)) reading = { ...reading, undetermined: `truncated: ${truncated}` };
+    if (truncated && (i === lastFound || !reading.answer))
+      reading = { ...reading, undetermined: `truncated: ${truncated}` };
     out.set(u.id, reading);
   });
   return out;

@@ -1,9 +1,8 @@
+import { HeldoutError } from '../errors.js';
 import { examMaxPoints, partMaxPoints, type Unit } from '../exam/model.js';
-import type { Exam } from '../exam/schema.js';
+import type { Exam, RubricTarget } from '../exam/schema.js';
 import { seededRandom } from '../random.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
-import { HeldoutError } from '../errors.js';
-import type { RubricTarget } from '../exam/schema.js';
 import { type FinalAnswerAccuracy, finalAnswerAccuracy } from './accuracy.js';
 import { autoPoints, type ModelCoverage, type RubricCoverage, rubricCoverage } from './coverage.js';
 import { latestGrades } from './store.js';
@@ -236,7 +235,13 @@ export function scoreExam(
         };
       });
       const sum = (f: (p: (typeof parts)[number]) => number) => parts.reduce((s, p) => s + f(p), 0);
-      return { questions, parts, total: sum((p) => p.points), covered: sum((p) => p.covered), excluded: sum((p) => p.excluded) };
+      return {
+        questions,
+        parts,
+        total: sum((p) => p.points),
+        covered: sum((p) => p.covered),
+        excluded: sum((p) => p.excluded),
+      };
     });
 
     const n = Math.max(1, perSample.length);

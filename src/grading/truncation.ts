@@ -13,7 +13,8 @@ const DANGLING =
   /(?:^|\s)(?:the|a|an|and|or|of|to|is|are|was|we|so|then|that|which|with|for|by|in|on|at|as|be|this|its|from|into|than|if|but|approximately|about|roughly|equals|gives|get|obtain|therefore|thus|hence|az|és|hogy|ezért|tehát|mert|van|ahol|amely|ami|vagy|egy|de|mint|körülbelül|kb\.|egyenlő)$/i;
 
 export function truncationReason(text: string, finishReason?: string): string | undefined {
-  if (finishReason && LENGTH_REASONS.has(finishReason)) return `the model stopped at its length limit (${finishReason})`;
+  if (finishReason && LENGTH_REASONS.has(finishReason))
+    return `the model stopped at its length limit (${finishReason})`;
   const body = text.replace(/\s+$/, '');
   if (!body) return undefined;
   const open = unclosedDelimiters(body);
@@ -25,8 +26,7 @@ export function truncationReason(text: string, finishReason?: string): string | 
   const lastLine = formulaTail.slice(formulaTail.lastIndexOf('\n') + 1);
   // A lone "-" or "?" line is a placeholder for no answer, not a formula cut short.
   const formulaCut = /\S[ \t]*[=+\-−×·*/^,(\\&]$/.test(lastLine) && !/\\\\$/.test(lastLine);
-  if (formulaCut && !/^\(?[a-z]\)\s*[-−]$/i.test(lastLine.trim()))
-    return 'the answer stops in the middle of a formula';
+  if (formulaCut && !/^\(?[a-z]\)\s*[-−]$/i.test(lastLine.trim())) return 'the answer stops in the middle of a formula';
   if (DANGLING.test(tail)) return 'the answer stops in the middle of a sentence';
   // A heading with nothing under it ("## Step 7: Find the first term"): the answer stopped before its body.
   if (/(?:^|\n)[ \t]*#{1,6}[ \t]+[^\n]*$/.test(tail)) return 'the answer ends with a heading and nothing under it';

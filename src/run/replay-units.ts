@@ -44,13 +44,16 @@ export function mapRowsByUnitColumn(sheet: ReplaySheet, units: Unit[], column: s
     const cell = raw === undefined || raw === null ? '' : String(raw).trim();
     const unit = cell ? unitNamed(cell, units) : undefined;
     if (!unit) {
-      throw new HeldoutError(`row ${row.line}, column ${column}: ${cell ? `"${cell}" names no unit of the exam` : 'empty'}`, {
-        where: `${sheet.file}:${row.line}`,
-        hint: `use a unit id or its labels, e.g. ${units
-          .slice(0, 3)
-          .map((u) => `"${u.id}"`)
-          .join(', ')}`,
-      });
+      throw new HeldoutError(
+        `row ${row.line}, column ${column}: ${cell ? `"${cell}" names no unit of the exam` : 'empty'}`,
+        {
+          where: `${sheet.file}:${row.line}`,
+          hint: `use a unit id or its labels, e.g. ${units
+            .slice(0, 3)
+            .map((u) => `"${u.id}"`)
+            .join(', ')}`,
+        },
+      );
     }
     byUnit.set(unit.id, [...(byUnit.get(unit.id) ?? []), row]);
   }
@@ -74,7 +77,7 @@ export function detectUnitSheet(
   const place = (i: number) => units[i % units.length];
   // Rows that name units by id.
   if (sheet.rows.every((r, i) => r.id !== undefined && squash(r.id) === squash(place(i).id))) {
-    sheet.rows.forEach((r, i) => byUnit.set(place(i).id, [...(byUnit.get(place(i).id) ?? []), r]));
+    for (const [i, r] of sheet.rows.entries()) byUnit.set(place(i).id, [...(byUnit.get(place(i).id) ?? []), r]);
     return { byUnit, how: `${sheet.rows.length} rows, one per grading unit by id, in exam order` };
   }
   if (!sheet.textColumn) return undefined;
@@ -102,6 +105,9 @@ export function detectUnitSheet(
       },
     );
   }
-  sheet.rows.forEach((r, i) => byUnit.set(place(i).id, [...(byUnit.get(place(i).id) ?? []), r]));
-  return { byUnit, how: `${sheet.rows.length} rows, one per grading unit in exam order (each row's text holds its unit's)` };
+  for (const [i, r] of sheet.rows.entries()) byUnit.set(place(i).id, [...(byUnit.get(place(i).id) ?? []), r]);
+  return {
+    byUnit,
+    how: `${sheet.rows.length} rows, one per grading unit in exam order (each row's text holds its unit's)`,
+  };
 }

@@ -253,7 +253,10 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     unitMappings.set(caller.spec, mapping);
     if (!params.splitSubparts) {
       params.splitSubparts = true;
-      emit({ type: 'warning', message: `${sheet.file}: ${mapping.how}; the run records one answer per unit (--split-subparts)` });
+      emit({
+        type: 'warning',
+        message: `${sheet.file}: ${mapping.how}; the run records one answer per unit (--split-subparts)`,
+      });
     }
   }
   const prompts = promptsFor('chat');
