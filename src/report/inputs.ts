@@ -107,6 +107,9 @@ export interface ReportInputs {
   checkNote?: string;
   benchmarks?: BenchmarkRow[];
   benchmarksFile?: string;
+  /** Published results on this exam (the exam's reference.csv, or --reference). */
+  reference?: import('./reference-field.js').ReferenceRow[];
+  referenceFile?: string;
   toolVersion: string;
   generatedAt: string;
 }

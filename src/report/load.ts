@@ -10,11 +10,14 @@ import { readGrades } from '../grading/store.js';
 import { readTable } from '../store/tabular.js';
 import { toolVersion } from '../version.js';
 import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from './inputs.js';
+import { readReferenceCsv } from './reference-field.js';
 
 export interface ReportLoadOptions {
   exam?: string;
   rubric?: string;
   benchmarksFile?: string;
+  /** Published results on the exam (default: the exam's reference.csv when it has one). */
+  referenceFile?: string;
   checkFile?: string;
   /** A check result already in memory (the demo), instead of --check. */
   check?: CheckInput;
@@ -42,6 +45,8 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
       })
     : undefined;
   const check = opts.check ?? (opts.checkFile ? readCheckFile(opts.checkFile) : undefined);
+  const shipped = join(ctx.exam.dir, 'reference.csv');
+  const referenceFile = opts.referenceFile ?? (existsSync(shipped) ? shipped : undefined);
   return {
     exam,
     rubric: ctx.rubric.rubric,
@@ -58,6 +63,8 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     benchItems: check ? await matchedBenchItems(check) : undefined,
     benchmarks: opts.benchmarksFile ? readBenchmarkScores(opts.benchmarksFile) : undefined,
     benchmarksFile: opts.benchmarksFile ? displayPath(opts.benchmarksFile) : undefined,
+    reference: referenceFile ? readReferenceCsv(referenceFile) : undefined,
+    referenceFile: referenceFile ? displayPath(referenceFile) : undefined,
     toolVersion: toolVersion(),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };

@@ -1,5 +1,6 @@
 import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
+import { splitModelLabel } from '../models/spec.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { anchorId, truncateForDisplay } from './html.js';
 import type {
@@ -13,6 +14,7 @@ import type {
   ScoreInput,
   ScoreModelInput,
 } from './inputs.js';
+import { type ReferenceFieldView, referenceField } from './reference-field.js';
 import { redactParams, runFacts } from './run-facts.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
 import { type OverfitAnalysis, type OverfitPoint, overfitAnalysis } from './stats.js';
@@ -197,12 +199,21 @@ export interface ReportModel {
     missingModels: ModelRef[];
     source?: string;
     empty?: Empty;
+    /** The exam's published field (reference.csv) with the run's models placed on its trend. */
+    field?: ReferenceFieldView;
+    /** Why there is no field: the exam ships no reference, or it is too small to fit. */
+    fieldNote?: string;
   };
   run: ReturnType<typeof runFacts>;
 }
 
-/** A short, readable name: `openai:gpt-4o` → `gpt-4o`, `replay:examples/answers/strong.jsonl` → `strong`. */
-export function modelLabel(spec: string): string {
+/**
+ * A short, readable name: `Grok-1=replay:sheet.csv` → `Grok-1` (the label given), `openai:gpt-4o` → `gpt-4o`,
+ * `replay:examples/answers/strong.jsonl` → `strong`.
+ */
+export function modelLabel(given: string): string {
+  const { label, spec } = splitModelLabel(given);
+  if (label) return label;
   const colon = spec.indexOf(':');
   if (colon < 0) return spec;
   const provider = spec.slice(0, colon);
@@ -606,6 +617,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     ? { ...buildScatters(models, score, inputs.benchmarks), source: inputs.benchmarksFile }
     : { scatters: [], unmatchedCsv: [], missingModels: [], source: inputs.benchmarksFile };
 
+  const field = publishedField(inputs, models, score);
+
   const sections = (Object.keys(SECTION_TITLES) as SectionKey[]).map((key, i) => ({
     key,
     title: SECTION_TITLES[key],
@@ -681,23 +694,52 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     },
     benchmarks: {
       ...benchmarks,
-      empty: benchmarks.scatters.length
-        ? undefined
-        : inputs.benchmarks?.length
-          ? {
-              message: `Fewer than two run models have both an exam score and a public benchmark score in ${inputs.benchmarksFile ?? 'the CSV'}. CSV rows are matched to models by exact spec or by short name (${models.map((m) => m.label).join(', ') || 'none'}).`,
-            }
-          : {
-              message:
-                'Give public benchmark scores for the models in a CSV with columns model,gsm8k,math (accuracy 0–1 or percent).',
-              command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
-            },
+      ...field,
+      empty:
+        benchmarks.scatters.length || field.field
+          ? undefined
+          : inputs.benchmarks?.length
+            ? {
+                message: `Fewer than two run models have both an exam score and a public benchmark score in ${inputs.benchmarksFile ?? 'the CSV'}. CSV rows are matched to models by exact spec or by short name (${models.map((m) => m.label).join(', ') || 'none'}).`,
+              }
+            : {
+                message:
+                  'Give public benchmark scores for the models in a CSV with columns model,gsm8k,math (accuracy 0–1 or percent).',
+                command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
+              },
     },
     run: runFacts(inputs, models),
   };
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+/** The exam's published field, when it ships one (or --reference gives one); else a note that it has none. */
+function publishedField(
+  inputs: ReportInputs,
+  models: ModelRef[],
+  score: ScoreInput | undefined,
+): { field?: ReferenceFieldView; fieldNote?: string } {
+  if (!inputs.reference?.length) {
+    return {
+      fieldNote: `No published results are known for exam "${inputs.exam.id}" (it ships no reference.csv), so there is no field of published models to compare with; give one with \`heldout report --reference results.csv\` (columns model,exam,gsm8k,source).`,
+    };
+  }
+  const { matched } = matchBenchmarks(models, inputs.benchmarks ?? []);
+  const percentOf = new Map(score?.models.map((m) => [m.model, m.percent]) ?? []);
+  const gsm = (inputs.benchmarks ?? []).map((r) => r.gsm8k).filter((v): v is number => typeof v === 'number');
+  const fraction = gsm.length > 0 && gsm.every((v) => v <= 1);
+  const runModels = models
+    .filter((m) => percentOf.has(m.spec))
+    .map((m) => {
+      const g = matched.get(m.index)?.gsm8k;
+      return { model: m, exam: percentOf.get(m.spec)!, gsm8k: g === undefined ? undefined : fraction ? g * 100 : g };
+    });
+  const field = referenceField(inputs.reference, runModels, { file: inputs.referenceFile });
+  return field
+    ? { field }
+    : { fieldNote: `${inputs.referenceFile ?? 'The reference'} has too few distinct results to draw a trend.` };
+}
 
 function subpartReferences(questionId: string, units: Map<string, Unit>): string | undefined {
   const refs = [...units.values()].filter((u) => u.questionId === questionId && u.reference);

@@ -290,6 +290,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     examHash: hash,
     models: callers.map((c) => ({
       spec: c.spec,
+      ...(c.resolved.label ? { label: c.resolved.label } : {}),
       provider: c.provider,
       model: c.model,
       ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),
