@@ -83,20 +83,21 @@ Example:
     .action(async (opts: { json?: boolean }) => {
       const { listCachedBenchmarks } = await import('../contamination/pull.js');
       const { benchCacheDir, KNOWN_BENCHMARKS } = await import('../contamination/benchmarks.js');
-      const { DEFAULT_PACK_DIR, loadPackSource, packHas } = await import('../contamination/pack.js');
+      const { activePackDir, loadPackSource, packHas } = await import('../contamination/pack.js');
+      const packDir = activePackDir() ?? 'none';
       const dir = benchCacheDir();
       const cached = await listCachedBenchmarks(dir);
       // A name resolves to the cache first; the four known ones fall back to the pack shipped with heldout.
       const all: (CachedBenchmark & { origin: 'cache' | 'pack' })[] = cached.map((c) => ({ ...c, origin: 'cache' }));
       for (const name of KNOWN_BENCHMARKS) {
         if (cached.some((c) => c.name === name) || !packHas(name)) continue;
-        all.push({ name, dir: DEFAULT_PACK_DIR, source: loadPackSource(name), origin: 'pack' });
+        all.push({ name, dir: packDir, source: loadPackSource(name), origin: 'pack' });
       }
       all.sort((a, b) => (a.name < b.name ? -1 : 1));
       if (opts.json) {
         printJson({
           dir,
-          pack: DEFAULT_PACK_DIR,
+          pack: packDir,
           benchmarks: all.map((c) => ({
             name: c.name,
             origin: c.origin,
@@ -122,7 +123,7 @@ Example:
         for (const [split, n] of bySplit) rows.push([c.name, c.origin, split, String(n), c.source.hash.slice(0, 19)]);
       }
       process.stdout.write(
-        `cache: ${dir}\npack:  ${DEFAULT_PACK_DIR}\n${table(rows, ['name', 'from', 'split', 'items', 'hash'])}\n`,
+        `cache: ${dir}\npack:  ${packDir}\n${table(rows, ['name', 'from', 'split', 'items', 'hash'])}\n`,
       );
       const dups = all.flatMap((c) => (c.source?.duplicates ?? []).map((d) => `${c.name}: ${d.count} in ${d.file}`));
       if (dups.length) process.stdout.write(`not counted twice (same text in a larger split): ${dups.join('; ')}\n`);

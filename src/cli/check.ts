@@ -164,7 +164,9 @@ Examples:
       };
     }
     if (o.run) {
-      const { file, answers } = texts.runAnswerTexts(o.run);
+      // Answers to an exam are in the exam's language; with --items nothing is declared and detection decides.
+      const language = o.items ? undefined : (await import('../exam/load.js')).loadExam(examArg!).exam.language;
+      const { file, answers } = texts.runAnswerTexts(o.run, language);
       input.answers = answers;
       input.run = { file };
     }

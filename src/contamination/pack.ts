@@ -91,10 +91,18 @@ export interface PackManifest {
 
 const manifestFile = (dir: string) => join(dir, 'pack.json');
 
+/** `$HELDOUT_PACK_DIR` (another pack, or `none` to do without one), else the pack shipped with heldout. */
+export function activePackDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env.HELDOUT_PACK_DIR;
+  if (v === 'none') return undefined;
+  return v ? resolve(v) : DEFAULT_PACK_DIR;
+}
+
 let manifestMemo: { dir: string; manifest: PackManifest | undefined } | undefined;
 
 /** The pack's manifest, or undefined when there is no pack there. */
-export function readPackManifest(dir = DEFAULT_PACK_DIR): PackManifest | undefined {
+export function readPackManifest(dir = activePackDir()): PackManifest | undefined {
+  if (dir === undefined) return undefined;
   if (manifestMemo?.dir === dir) return manifestMemo.manifest;
   const file = manifestFile(dir);
   let manifest: PackManifest | undefined;
@@ -117,7 +125,7 @@ export function readPackManifest(dir = DEFAULT_PACK_DIR): PackManifest | undefin
   return manifest;
 }
 
-export function packHas(name: KnownBenchmark, dir = DEFAULT_PACK_DIR): boolean {
+export function packHas(name: KnownBenchmark, dir = activePackDir()): boolean {
   return readPackManifest(dir)?.benchmarks.some((b) => b.name === name) ?? false;
 }
 
@@ -130,7 +138,7 @@ interface PackRecord {
 
 /** One benchmark from the pack, checked against the manifest's count and sha256. */
 export function loadPackSource(name: KnownBenchmark, opts: { label?: string; packDir?: string } = {}): BenchmarkSource {
-  const dir = opts.packDir ?? DEFAULT_PACK_DIR;
+  const dir = opts.packDir ?? activePackDir() ?? DEFAULT_PACK_DIR;
   const entry = readPackManifest(dir)?.benchmarks.find((b) => b.name === name);
   if (!entry) throw new HeldoutError(`the benchmark pack has no ${name}`, { where: displayPath(dir) });
   const file = join(dir, entry.file);
