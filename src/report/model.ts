@@ -2,6 +2,14 @@ import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/mode
 import type { RubricTarget } from '../exam/schema.js';
 import { splitModelLabel } from '../models/spec.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
+import {
+  type AlsoCheckedView,
+  type AnswerSide,
+  alsoCheckedView,
+  answerSides,
+  type CoverageView,
+  coverageView,
+} from './contamination-view.js';
 import { anchorId, truncateForDisplay } from './html.js';
 import type {
   AgreementInput,
@@ -188,7 +196,19 @@ export interface ReportModel {
     contaminated: number;
     source?: string;
     answersChecked: boolean;
-    flaggedAnswers: { anchor?: string; model: string; questionId: string; rules: string[]; items: string[] }[];
+    flaggedAnswers: {
+      anchor?: string;
+      model: string;
+      questionId: string;
+      rules: string[];
+      items: string[];
+      /** The answer and the benchmark solution it reproduces, shared n-grams marked. */
+      sides?: AnswerSide[];
+    }[];
+    /** What each rule compared, for the exam items and the answers, with why the rest was not comparable. */
+    coverage?: CoverageView;
+    /** Other exams checked beside this one (the demo's leaky exam). */
+    also?: AlsoCheckedView[];
     benchmarks: string[];
     empty?: Empty;
     note?: string;
@@ -400,7 +420,7 @@ function buildScatters(
   };
 }
 
-function contaminationRows(
+export function contaminationRows(
   check: CheckInput,
   questionText: Map<string, string>,
   bench: BenchItemTexts,
@@ -611,7 +631,10 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
   const check = inputs.check;
   const cRows = check ? contaminationRows(check, questionText, inputs.benchItems ?? {}) : [];
   const rules = [...new Set(cRows.flatMap((r) => r.verdicts.map((v) => v.rule)))];
-  const flaggedAnswers = check ? answerFlags(check, allAnswers) : [];
+  const flaggedAnswers = check ? answerFlags(check, allAnswers, inputs.benchItems ?? {}) : [];
+  const also = (inputs.alsoChecked ?? []).map((a) =>
+    alsoCheckedView(a, (c, texts) => contaminationRows(c, texts, inputs.benchItems ?? {})),
+  );
 
   const benchmarks = inputs.benchmarks?.length
     ? { ...buildScatters(models, score, inputs.benchmarks), source: inputs.benchmarksFile }
@@ -680,6 +703,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       rows: cRows,
       contaminated: cRows.filter((r) => r.contaminated).length,
       flaggedAnswers,
+      coverage: check ? coverageView(check) : undefined,
+      also: also.length ? also : undefined,
       benchmarks: checkBenchmarks(check),
       source: inputs.checkFile,
       answersChecked: Array.isArray(check?.answers),
@@ -759,7 +784,11 @@ function checkBenchmarks(check: CheckInput | undefined): string[] {
 }
 
 /** Answers the check found reproducing a benchmark solution (a contaminated verdict under any rule). */
-function answerFlags(check: CheckInput, answers: AnswerView[]): ReportModel['contamination']['flaggedAnswers'] {
+function answerFlags(
+  check: CheckInput,
+  answers: AnswerView[],
+  bench: BenchItemTexts,
+): ReportModel['contamination']['flaggedAnswers'] {
   const out: ReportModel['contamination']['flaggedAnswers'] = [];
   const byResponse = new Map(answers.map((a) => [a.responseId, a]));
   for (const a of check.answers ?? []) {
@@ -776,6 +805,7 @@ function answerFlags(check: CheckInput, answers: AnswerView[]): ReportModel['con
       questionId: a.questionId ?? view?.questionId ?? a.id,
       rules,
       items,
+      sides: answerSides(a, view, bench),
     });
   }
   return out;
