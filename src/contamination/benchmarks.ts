@@ -183,7 +183,11 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
   const { label: given, target } = parseBenchSpec(spec);
   const resolved = resolveTarget(target, opts);
   if (typeof resolved !== 'string')
-    return loadPackSource(resolved.pack, { label: given, packDir: opts.packDir || undefined });
+    return loadPackSource(resolved.pack, {
+      label: given,
+      packDir: opts.packDir || undefined,
+      itemCacheDir: opts.itemCacheDir,
+    });
   const path = resolved;
   const origin: BenchOrigin = path.startsWith(join(opts.benchDir ?? benchCacheDir(), '')) ? 'cache' : 'path';
   const isDir = statSync(path).isDirectory();
