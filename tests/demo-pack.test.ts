@@ -55,14 +55,14 @@ describe('the demo with the offline pack', () => {
       expect(requests).toHaveLength(1);
       const section = page.locator('#contamination');
       await expect(section.locator('table.coverage tbody tr').count()).resolves.toBe(3);
-      await expect(section.innerText()).resolves.toMatch(/2 answers flagged as memorised/);
+      await expect(section.textContent()).resolves.toMatch(/2 answers flagged as memorised/);
       const memorised = section.locator('.side-by-side.memorised');
       await expect(memorised.count()).resolves.toBeGreaterThanOrEqual(2);
       // Both sides carry highlighted shared spans, and the GSM8K calculator notes are among them.
       await expect(memorised.first().locator('div').first().locator('mark').count()).resolves.toBeGreaterThan(0);
       await expect(memorised.first().locator('div').nth(1).locator('mark').count()).resolves.toBeGreaterThan(0);
-      await expect(memorised.first().innerText()).resolves.toMatch(/gsm8k\/test:1230/);
-      await expect(memorised.first().locator('mark').allInnerTexts()).resolves.toEqual(
+      await expect(memorised.first().textContent()).resolves.toMatch(/gsm8k\/test:1230/);
+      await expect(memorised.first().locator('mark').allTextContents()).resolves.toEqual(
         expect.arrayContaining([expect.stringMatching(/40\+32=72/)]),
       );
       const leaky = section.locator('table.also-checked tbody tr.flagged');

@@ -92,12 +92,12 @@ describe.skipIf(!CHROMIUM)('the scatter against the published field, in Chromium
     await expect(chart.locator('circle.run-point').count()).resolves.toBe(2);
     await expect(chart.locator('circle.run-point.flagged').count()).resolves.toBe(1);
     const planted = page.locator('table.field tr.run', { hasText: 'Planted' });
-    await expect(planted.innerText()).resolves.toMatch(/public-benchmark score not matched on the held-out exam/);
-    await expect(planted.innerText()).resolves.toMatch(/\+\d+\.\d/);
+    await expect(planted.textContent()).resolves.toMatch(/public-benchmark score not matched on the held-out exam/);
+    await expect(planted.textContent()).resolves.toMatch(/\+\d+\.\d/);
     const honest = page.locator('table.field tr.run', { hasText: 'Honest' });
-    await expect(honest.innerText()).resolves.not.toMatch(/not matched/);
+    await expect(honest.textContent()).resolves.not.toMatch(/not matched/);
     // The label given with Label=spec is what the report shows, not the file name.
-    await expect(page.locator('#scoreboard').innerText()).resolves.toMatch(/Planted/);
+    await expect(page.locator('#scoreboard').textContent()).resolves.toMatch(/Planted/);
     await expect(chart.locator('text', { hasText: /^Planted$/ }).count()).resolves.toBe(1);
     await page.context().close();
   });
@@ -112,7 +112,7 @@ describe.skipIf(!CHROMIUM)('the scatter against the published field, in Chromium
     expect(runCli(['report', run, '-o', out]).code).toBe(0);
     const { page } = await openFile(session.browser, out);
     await expect(page.locator('#benchmarks svg.field-chart').count()).resolves.toBe(0);
-    await expect(page.locator('#benchmarks .field-note').innerText()).resolves.toMatch(
+    await expect(page.locator('#benchmarks .field-note').textContent()).resolves.toMatch(
       /No published results are known for exam "tiny"/,
     );
     await page.context().close();

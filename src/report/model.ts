@@ -776,7 +776,13 @@ function subpartReferences(questionId: string, units: Map<string, Unit>): string
 function checkBenchmarks(check: CheckInput | undefined): string[] {
   if (!check) return [];
   const names = (check.sources ?? []).map((src) => {
-    const extra = [src.split, src.count !== undefined ? `${src.count} items` : undefined].filter(Boolean).join(', ');
+    const extra = [
+      src.split,
+      src.count !== undefined ? `${src.count} items` : undefined,
+      src.origin === 'pack' ? 'offline pack' : src.origin === 'cache' ? 'pulled' : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
     return extra ? `${src.label} (${extra})` : src.label;
   });
   const fromMatches = check.items.flatMap((i) => (i.matches ?? []).map((m) => m.bench));
