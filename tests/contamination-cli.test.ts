@@ -88,11 +88,14 @@ describe('heldout check', () => {
   });
 
   it('bad input exits 1 with a hint; no benchmark says how to get one', () => {
-    const none = runCli(['check', EXAM], { env: env() });
+    // No --bench, nothing pulled and no pack (HELDOUT_PACK_DIR=none): nothing to compare with.
+    const none = runCli(['check', EXAM], { env: { ...env(), HELDOUT_BENCH_DIR: tempDir(), HELDOUT_PACK_DIR: 'none' } });
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no benchmark given/);
     expect(none.stderr).toMatch(/heldout bench pull gsm8k/);
-    const missing = runCli(['check', EXAM, '--bench', 'gsm8k'], { env: { ...env(), HELDOUT_BENCH_DIR: tempDir() } });
+    const missing = runCli(['check', EXAM, '--bench', 'gsm8k'], {
+      env: { ...env(), HELDOUT_BENCH_DIR: tempDir(), HELDOUT_PACK_DIR: 'none' },
+    });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/heldout bench pull gsm8k/);
     const rule = runCli(['check', EXAM, '--bench', TOY, '--rule', 'gpt5'], { env: env() });

@@ -100,9 +100,11 @@ describe.skipIf(!B)('contamination check against the real benchmarks', () => {
     });
     expect(Object.values(get('hungarian').verdicts)).toEqual(['not-comparable', 'not-comparable', 'not-comparable']);
     expect(res.sources.map((s: { label: string; count: number }) => [s.label, s.count])).toEqual([
+      // Items whose text a larger split already holds count once: MATH500's 500 problems are MATH test
+      // problems, and 33 MMLU dev/val questions repeat test questions.
       ['gsm8k', 8792],
-      ['math', 13000],
-      ['mmlu', 15858],
+      ['math', 12500],
+      ['mmlu', 15825],
       ['humaneval', 164],
     ]);
     expect(res.sources.every((s: { language: string }) => s.language === 'en')).toBe(true);

@@ -29,7 +29,8 @@ describe('heldout demo', () => {
     const lines: string[] = [];
     const res = await runDemo({
       cwd,
-      env: { HELDOUT_BENCH_DIR: join(cwd, 'no-benchmarks') },
+      // Nothing pulled and no pack: the check is skipped and the report says how to get benchmarks.
+      env: { HELDOUT_BENCH_DIR: join(cwd, 'no-benchmarks'), HELDOUT_PACK_DIR: 'none' },
       log: (l) => lines.push(l),
       now: new Date('2026-11-27T12:00:00Z'),
     });
@@ -78,6 +79,7 @@ describe('heldout demo', () => {
     const env = {
       HELDOUT_BENCH_DIR: join(cwd, 'empty-cache'),
       HELDOUT_DEMO_BENCH: `mini=${join(bench, 'test.jsonl')}`,
+      HELDOUT_PACK_DIR: 'none',
     };
     for (let i = 0; i < 2; i++) {
       const r = await runCliAsync(['demo'], { cwd, env });
@@ -85,13 +87,15 @@ describe('heldout demo', () => {
       expect(r.stdout.trim()).toBe('runs/demo/report.html');
       expect(r.stderr).toMatch(/^run +runs\/demo: 52 answers from 3 example sheets/m);
       expect(r.stderr).toMatch(/^grade +human: imported \d+ unit grades by "example-human"/m);
-      expect(r.stderr).toMatch(/^check +mini \(2 items\): 1 of 39 exam items contaminated/m);
+      expect(r.stderr).toMatch(
+        /^check +exams\/heldout-finals-2026-11 against mini \(2 items, path\): 1 of 39 items contaminated, 38 compared and clean/m,
+      );
     }
     const html = readFileSync(join(cwd, 'runs/demo/report.html'), 'utf8');
     expect(html).toContain('<h2>Contamination</h2>');
     expect(html).toMatch(/class="tag bad">contaminated</);
     expect(existsSync(join(cwd, 'runs/demo/contamination.json'))).toBe(true);
-  });
+  }, 120_000);
 
   it('refuses to delete a runs/demo that it did not write', async () => {
     const cwd = tempDir('heldout-demo-guard-');

@@ -195,9 +195,61 @@ describe('infini-gram client', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(2);
     expect(JSON.parse(res.stdout)).toMatchObject({ contaminated: true, infiniGram: { items: [{ found: 3 }] } });
-    // Without either, the error says what to pass.
-    const none = await runCliAsync(args);
+    // Without either (nothing pulled, no pack), the error says what to pass.
+    const none = await runCliAsync(args, { env: { HELDOUT_BENCH_DIR: join(dir, 'none'), HELDOUT_PACK_DIR: 'none' } });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('--infini-gram');
+  });
+});
+
+describe('offline: network errors no retry can cure end at once, with the cause', () => {
+  /** A loopback port that refuses connections: listen, note the port, close. */
+  async function refusedPort(): Promise<number> {
+    const s = createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as AddressInfo).port;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  }
+
+  it('infini-gram: a refused connection fails after one attempt, not after minutes of backoff', async () => {
+    const port = await refusedPort();
+    const t = Date.now();
+    await expect(
+      countNgrams([{ id: 'farm', text: FARM }], {
+        index: 'v4_test_llama',
+        endpoint: `http://127.0.0.1:${port}/`,
+        minIntervalMs: 0,
+        retries: 5,
+      }),
+    ).rejects.toThrow(/connection refused.*ECONNREFUSED/);
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+
+  it('infini-gram and bench pull: an unresolvable host name says DNS, through the CLI', async () => {
+    const dir = tempDir();
+    const items = join(dir, 'items.jsonl');
+    writeFileSync(items, `${JSON.stringify({ id: 'farm', text: FARM })}\n`);
+    const t = Date.now();
+    const r = await runCliAsync([
+      'infini-gram',
+      '--items',
+      items,
+      '--index',
+      'v4_test_llama',
+      '--endpoint',
+      'http://nonexistent.invalid/',
+      '--cache-dir',
+      join(dir, 'c'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot reach infini-gram: DNS lookup failed.*(ENOTFOUND|EAI_AGAIN)/);
+    expect(r.stderr).not.toMatch(/rate-limit/);
+    const pull = await runCliAsync(['bench', 'pull', 'gsm8k'], {
+      env: { HF_ENDPOINT: 'http://nonexistent.invalid', HELDOUT_BENCH_DIR: join(dir, 'b') },
+    });
+    expect(pull.code).toBe(1);
+    expect(pull.stderr).toMatch(/cannot reach http:\/\/nonexistent\.invalid\/api\/.*DNS lookup failed/);
+    expect(Date.now() - t).toBeLessThan(20_000);
   });
 });

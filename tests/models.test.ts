@@ -346,3 +346,22 @@ describe('replay models', () => {
     expect(stripChatTemplate('User: Answer the following question:\nWhat is 2+2?\n\nAssistant:')).toBe('What is 2+2?');
   });
 });
+
+describe('model labels: --model Label=spec', () => {
+  it('splits a label off a spec, and leaves specs whose "=" is part of the model or file alone', async () => {
+    const { splitModelLabel, resolveModelSpec } = await import('../src/models/spec.js');
+    expect(splitModelLabel('Grok-1=replay:sheet.csv')).toEqual({ label: 'Grok-1', spec: 'replay:sheet.csv' });
+    expect(splitModelLabel('GPT 4o=openai:gpt-4o')).toEqual({ label: 'GPT 4o', spec: 'openai:gpt-4o' });
+    expect(splitModelLabel('replay:a=b.csv')).toEqual({ spec: 'replay:a=b.csv' });
+    expect(splitModelLabel('runs/x=y.csv')).toEqual({ spec: 'runs/x=y.csv' });
+    expect(splitModelLabel('=openai:gpt-4o')).toEqual({ spec: '=openai:gpt-4o' });
+    const r = resolveModelSpec('Grok-1=replay:sheet.csv');
+    expect(r).toMatchObject({
+      spec: 'Grok-1=replay:sheet.csv',
+      label: 'Grok-1',
+      provider: 'replay',
+      model: 'sheet.csv',
+    });
+    expect(() => resolveModelSpec('Grok-1=nope:x')).toThrow(/unknown model/);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CachedBenchmark } from '../contamination/pull.js';
 import { printJson, table } from './output.js';
 
 export function registerBenchCommands(program: Command): void {
@@ -35,43 +36,96 @@ The cache is $HELDOUT_BENCH_DIR (default ~/.cache/heldout/benchmarks). HF_ENDPOI
     });
 
   bench
+    .command('pack')
+    .description(
+      'build the offline benchmark pack (test splits of gsm8k, math, mmlu, humaneval; brotli JSONL, licences, sha256)',
+    )
+    .option('--from <dir>', 'a folder holding gsm8k/, math/, mmlu/, humaneval/ (default: the `bench pull` cache)')
+    .option('--out <dir>', 'where to write the pack', 'data/benchmark-pack')
+    .addHelpText(
+      'after',
+      `
+The same input gives the same bytes. check, scan and demo use the pack shipped with heldout when a benchmark is
+neither given with --bench nor pulled into the cache.
+
+Example:
+  heldout bench pack --from ../shared/benchmarks --out data/benchmark-pack`,
+    )
+    .action(async (opts: { from?: string; out: string }) => {
+      const { existsSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { buildPack, PACK_BENCHMARKS } = await import('../contamination/pack.js');
+      const { benchCacheDir } = await import('../contamination/benchmarks.js');
+      const { HeldoutError } = await import('../errors.js');
+      const root = opts.from ?? benchCacheDir();
+      if (!existsSync(root)) throw new HeldoutError('no such folder', { where: opts.from ?? root });
+      const from = Object.fromEntries(
+        PACK_BENCHMARKS.filter((n) => existsSync(join(root, n))).map((n) => [n, join(root, n)]),
+      );
+      const manifest = await buildPack({
+        from,
+        out: opts.out,
+        onBenchmark: (e) =>
+          process.stderr.write(
+            `  ${e.name}: ${e.records} records, ${(e.bytes / 1e6).toFixed(2)} MB, sha256 ${e.sha256.slice(0, 12)}…\n`,
+          ),
+      });
+      const total = manifest.benchmarks.reduce((s, b) => s + b.bytes, 0);
+      process.stdout.write(
+        `packed ${manifest.benchmarks.map((b) => b.name).join(', ')} into ${opts.out} (${(total / 1e6).toFixed(2)} MB)\n`,
+      );
+    });
+
+  bench
     .command('list')
-    .description('show the cached benchmarks: name, split, items, hash')
+    .description('show the benchmarks check uses by name: where each comes from (cache, pack), splits, items, hash')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const { listCachedBenchmarks } = await import('../contamination/pull.js');
-      const { benchCacheDir, howToGetBenchmarks } = await import('../contamination/benchmarks.js');
+      const { benchCacheDir, KNOWN_BENCHMARKS } = await import('../contamination/benchmarks.js');
+      const { activePackDir, loadPackSource, packHas } = await import('../contamination/pack.js');
+      const packDir = activePackDir() ?? 'none';
       const dir = benchCacheDir();
       const cached = await listCachedBenchmarks(dir);
+      // A name resolves to the cache first; the four known ones fall back to the pack shipped with heldout.
+      const all: (CachedBenchmark & { origin: 'cache' | 'pack' })[] = cached.map((c) => ({ ...c, origin: 'cache' }));
+      for (const name of KNOWN_BENCHMARKS) {
+        if (cached.some((c) => c.name === name) || !packHas(name)) continue;
+        all.push({ name, dir: packDir, source: loadPackSource(name), origin: 'pack' });
+      }
+      all.sort((a, b) => (a.name < b.name ? -1 : 1));
       if (opts.json) {
         printJson({
           dir,
-          benchmarks: cached.map((c) => ({
+          pack: packDir,
+          benchmarks: all.map((c) => ({
             name: c.name,
+            origin: c.origin,
             dir: c.dir,
             error: c.error,
             format: c.source?.name,
             hash: c.source?.hash,
             items: c.source?.items.length,
+            duplicates: c.source?.duplicates,
             splits: c.source?.files.map((f) => ({ split: f.split, file: f.path, items: f.items, sha256: f.sha256 })),
           })),
         });
         return;
       }
-      if (cached.length === 0) {
-        process.stdout.write(`no benchmarks cached in ${dir}; ${howToGetBenchmarks()}\n`);
-        return;
-      }
       const rows: string[][] = [];
-      for (const c of cached) {
+      for (const c of all) {
         if (!c.source) {
-          rows.push([c.name, '-', '-', `error: ${c.error}`]);
+          rows.push([c.name, c.origin, '-', '-', `error: ${c.error}`]);
           continue;
         }
         const bySplit = new Map<string, number>();
         for (const f of c.source.files) bySplit.set(f.split, (bySplit.get(f.split) ?? 0) + f.items);
-        for (const [split, n] of bySplit) rows.push([c.name, split, String(n), c.source.hash.slice(0, 19)]);
+        for (const [split, n] of bySplit) rows.push([c.name, c.origin, split, String(n), c.source.hash.slice(0, 19)]);
       }
-      process.stdout.write(`${dir}\n${table(rows, ['name', 'split', 'items', 'hash'])}\n`);
+      process.stdout.write(
+        `cache: ${dir}\npack:  ${packDir}\n${table(rows, ['name', 'from', 'split', 'items', 'hash'])}\n`,
+      );
+      const dups = all.flatMap((c) => (c.source?.duplicates ?? []).map((d) => `${c.name}: ${d.count} in ${d.file}`));
+      if (dups.length) process.stdout.write(`not counted twice (same text in a larger split): ${dups.join('; ')}\n`);
     });
 }

@@ -109,7 +109,7 @@ export function registerCheckCommands(program: Command): void {
     .argument('[exam-dir]', 'exam directory (or use --items)')
     .option(
       '--bench <spec>',
-      'benchmark: gsm8k|math|mmlu|humaneval (cached), a file or directory, or label=path; repeatable',
+      'benchmark: gsm8k|math|mmlu|humaneval (pulled, else the offline pack), a file or directory, or label=path; repeatable (default: all four)',
       collect,
     )
     .option('--rule <rule>', 'gpt3-13gram, palm-8gram-70, gpt4-50char or all (default: all); repeatable', collect);
@@ -128,7 +128,11 @@ Examples:
   check.action(async (examArg: string | undefined, _o: unknown, cmd: Command) => {
     const o = resolveOptions(cmd, checkOptionDefs);
     const benches = (cmd.opts().bench as string[] | undefined) ?? [];
-    const { howToGetBenchmarks, loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+    const { defaultBenchmarkSpecs, howToGetBenchmarks, loadBenchmarkSources } = await import(
+      '../contamination/benchmarks.js'
+    );
+    // No --bench: every known benchmark, from the pull cache or else the offline pack (unless only infini-gram).
+    if (benches.length === 0 && !o.infiniGram) benches.push(...defaultBenchmarkSpecs());
     if (benches.length === 0 && !o.infiniGram) {
       throw new HeldoutError('no benchmark given', {
         hint: `pass --bench <name|dir|file> (or --infini-gram <index>); ${howToGetBenchmarks()}`,
@@ -160,7 +164,9 @@ Examples:
       };
     }
     if (o.run) {
-      const { file, answers } = texts.runAnswerTexts(o.run);
+      // Answers to an exam are in the exam's language; with --items nothing is declared and detection decides.
+      const language = o.items ? undefined : (await import('../exam/load.js')).loadExam(examArg!).exam.language;
+      const { file, answers } = texts.runAnswerTexts(o.run, language);
       input.answers = answers;
       input.run = { file };
     }

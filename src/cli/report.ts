@@ -6,6 +6,10 @@ export function registerReportCommands(program: Command): void {
     .description('write one self-contained HTML report of a run: scores, answers, graders, contamination, benchmarks')
     .argument('<run-dir>', 'run directory (runs/<id>)')
     .option('--benchmarks-file <csv>', 'public benchmark scores: CSV with columns model,gsm8k,math')
+    .option(
+      '--reference <csv>',
+      "published results on the exam (model,exam,gsm8k,source); default: the exam's reference.csv",
+    )
     .option('--check <json>', 'contamination result from `heldout check … --out contamination.json`')
     .option('--exam <dir>', 'exam directory (default: the one recorded in the run manifest)')
     .option('--rubric <file>', 'rubric file (default: rubrics/<exam-id>.yaml or <exam-dir>/rubric.yaml)')
@@ -13,7 +17,14 @@ export function registerReportCommands(program: Command): void {
     .action(
       async (
         runDir: string,
-        opts: { benchmarksFile?: string; check?: string; exam?: string; rubric?: string; out?: string },
+        opts: {
+          benchmarksFile?: string;
+          reference?: string;
+          check?: string;
+          exam?: string;
+          rubric?: string;
+          out?: string;
+        },
       ) => {
         const { join } = await import('node:path');
         const { writeReport } = await import('../report/report-file.js');
@@ -21,6 +32,7 @@ export function registerReportCommands(program: Command): void {
           exam: opts.exam,
           rubric: opts.rubric,
           benchmarksFile: opts.benchmarksFile,
+          referenceFile: opts.reference,
           checkFile: opts.check,
         });
         process.stdout.write(`${file}\n`);

@@ -140,7 +140,7 @@ export function registerRunCommands(program: Command): void {
     .argument('[exam-dir]', 'exam directory')
     .option(
       '--model <spec>',
-      'openai:<m>, anthropic:<m>, xai:<m>, ollama:<m>, vllm:<m>, replay:<file>, or a config name; repeatable',
+      'openai:<m>, anthropic:<m>, xai:<m>, ollama:<m>, vllm:<m>, replay:<file>, or a config name, optionally Label=<spec> (the name reports show); repeatable',
       collect,
     );
   addOptions(run, runOptionDefs);

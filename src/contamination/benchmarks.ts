@@ -5,6 +5,7 @@ import { basename, dirname, extname, join, relative, resolve, sep } from 'node:p
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
 import { itemCacheDir, itemCacheFile, readItemCache, writeItemCache } from './item-cache.js';
+import { loadPackSource, packHas } from './pack.js';
 
 /**
  * Benchmark sources for the contamination check: GSM8K, MATH, MMLU and HumanEval in their canonical formats
@@ -19,6 +20,8 @@ export interface BenchItem {
   text: string;
   /** The reference solution, used only for the answers check. */
   solution?: string;
+  /** MMLU: the correct choice's letter (A–D). */
+  answer?: string;
 }
 
 export interface BadLine {
@@ -29,9 +32,13 @@ export interface BadLine {
 
 export type BenchFormat = 'gsm8k' | 'math' | 'mmlu' | 'humaneval' | 'generic';
 
+/** Where a source's data came from: the offline pack shipped with heldout, the `bench pull` cache, or a path. */
+export type BenchOrigin = 'pack' | 'cache' | 'path';
+
 export interface BenchmarkSource {
   /** What the user called it (`gsm8k`, or the label of `label=path`). */
   label: string;
+  origin?: BenchOrigin;
   /** The detected format: gsm8k, math, mmlu, humaneval, generic (or `mixed`). */
   name: string;
   /** The split when every file has the same one (`test`); see `splits` for all. */
@@ -44,6 +51,8 @@ export interface BenchmarkSource {
   hash: string;
   items: BenchItem[];
   badLines: BadLine[];
+  /** Items dropped because an earlier (larger) split holds the same text: MATH500 ⊂ MATH test. */
+  duplicates?: { file: string; count: number }[];
 }
 
 export interface LoadBenchmarkOptions {
@@ -57,13 +66,15 @@ export interface LoadBenchmarkOptions {
   cwd?: string;
   /** Where parsed files are cached by content hash (default `$HELDOUT_CACHE_DIR/items` or `.heldout-cache/items`); false: never. */
   itemCacheDir?: string | false;
+  /** The offline pack (default: the one shipped with heldout); false: never fall back to it. */
+  packDir?: string | false;
 }
 
 export const KNOWN_BENCHMARKS = ['gsm8k', 'math', 'mmlu', 'humaneval'] as const;
 export type KnownBenchmark = (typeof KNOWN_BENCHMARKS)[number];
 
 /** Bumped when item text or ids change, so cached indexes built from the old items are not reused. */
-export const LOADER_VERSION = 1;
+export const LOADER_VERSION = 2;
 
 /** Share of malformed lines above which a file is rejected rather than loaded with warnings. */
 export const MAX_BAD_FRACTION = 0.01;
@@ -78,6 +89,17 @@ export function howToGetBenchmarks(): string {
   return 'download one with `heldout bench pull gsm8k` (also math, mmlu, humaneval), cache a local copy with `heldout bench pull gsm8k --from path/to/gsm8k`, or pass one with `--bench gsm8k=path/to/gsm8k`';
 }
 
+/**
+ * The benchmarks to use when none is named: each known benchmark from the `bench pull` cache when it is there,
+ * else from the offline pack that ships with heldout.
+ */
+export function defaultBenchmarkSpecs(opts: Pick<LoadBenchmarkOptions, 'benchDir' | 'packDir'> = {}): string[] {
+  const dir = opts.benchDir ?? benchCacheDir();
+  return KNOWN_BENCHMARKS.filter(
+    (n) => existsSync(join(dir, n)) || (opts.packDir !== false && packHas(n, opts.packDir || undefined)),
+  );
+}
+
 /** Splits `label=path`; a bare spec has no label. Windows drive letters are not labels. */
 export function parseBenchSpec(spec: string): { label?: string; target: string } {
   const eq = spec.indexOf('=');
@@ -85,7 +107,7 @@ export function parseBenchSpec(spec: string): { label?: string; target: string }
   return { target: spec };
 }
 
-function resolveTarget(target: string, opts: LoadBenchmarkOptions): string {
+function resolveTarget(target: string, opts: LoadBenchmarkOptions): string | { pack: KnownBenchmark } {
   const cwd = opts.cwd ?? process.cwd();
   const asPath = resolve(cwd, target);
   const looksLikePath = /[\\/.]/.test(target) || existsSync(asPath);
@@ -97,6 +119,14 @@ function resolveTarget(target: string, opts: LoadBenchmarkOptions): string {
   }
   const dir = join(opts.benchDir ?? benchCacheDir(), target);
   if (!existsSync(dir)) {
+    // Not pulled: the offline pack that ships with heldout has the test split of the four known benchmarks.
+    if (
+      opts.packDir !== false &&
+      isKnownName(target) &&
+      packHas(target.toLowerCase() as KnownBenchmark, opts.packDir)
+    ) {
+      return { pack: target.toLowerCase() as KnownBenchmark };
+    }
     const known = (KNOWN_BENCHMARKS as readonly string[]).includes(target);
     throw new HeldoutError(`benchmark "${target}" is not in the cache (${displayPath(dir)})`, {
       hint: known
@@ -151,7 +181,15 @@ function knownAncestor(file: string): string | undefined {
 
 export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptions = {}): Promise<BenchmarkSource> {
   const { label: given, target } = parseBenchSpec(spec);
-  const path = resolveTarget(target, opts);
+  const resolved = resolveTarget(target, opts);
+  if (typeof resolved !== 'string')
+    return loadPackSource(resolved.pack, {
+      label: given,
+      packDir: opts.packDir || undefined,
+      itemCacheDir: opts.itemCacheDir,
+    });
+  const path = resolved;
+  const origin: BenchOrigin = path.startsWith(join(opts.benchDir ?? benchCacheDir(), '')) ? 'cache' : 'path';
   const isDir = statSync(path).isDirectory();
   let root: string;
   let files: string[];
@@ -173,7 +211,7 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
   }
   const label = given ?? (isDir ? basename(root) : basename(knownAncestor(path) ?? path, extname(path)));
 
-  const items: BenchItem[] = [];
+  const perFile: BenchItem[][] = [];
   const badLines: BadLine[] = [];
   const fileInfos: BenchmarkSource['files'] = [];
   const formats = new Set<BenchFormat>();
@@ -206,15 +244,17 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
         });
       }
     }
-    for (const it of parsed.items) items.push(it);
+    perFile.push(parsed.items);
     for (const b of parsed.badLines) badLines.push(b);
     formats.add(parsed.format);
     fileInfos.push({ path: file, sha256: sha, format: parsed.format, split, items: parsed.items.length });
     hash.update(`${stem}\0${sha}\0`);
   }
+  const { items, duplicates } = dropDuplicateItems(perFile, fileInfos);
   const splits = [...new Set(fileInfos.map((f) => f.split))];
   return {
     label,
+    origin,
     name: formats.size === 1 ? [...formats][0] : 'mixed',
     split: splits.length === 1 ? splits[0] : undefined,
     splits,
@@ -223,7 +263,50 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
     hash: `sha256:${hash.digest('hex')}`,
     items,
     badLines,
+    duplicates: duplicates.length ? duplicates : undefined,
   };
+}
+
+/**
+ * One item per content across splits: a split that repeats another (MATH500 is 500 problems of MATH test) would
+ * count its problems twice. Larger splits win, so the items keep their ids in the full split. Repeats within one
+ * split (MMLU asks a few questions in two subjects) are the benchmark's own and stay.
+ */
+function dropDuplicateItems(
+  perFile: BenchItem[][],
+  files: BenchmarkSource['files'],
+): { items: BenchItem[]; duplicates: { file: string; count: number }[] } {
+  const duplicates: { file: string; count: number }[] = [];
+  const splits = [...new Set(files.map((f) => f.split))];
+  if (splits.length <= 1) return { items: perFile.flat(), duplicates };
+  const size = (sp: string) => files.reduce((s, f, i) => s + (f.split === sp ? perFile[i].length : 0), 0);
+  const order = splits.map((sp, i) => ({ sp, n: size(sp), i })).sort((a, b) => b.n - a.n || a.i - b.i);
+  const seen = new Set<string>();
+  const dropped = perFile.map(() => new Set<number>());
+  const key = (it: BenchItem) => `${it.text}\u0000${it.solution ?? ''}`;
+  for (const { sp } of order) {
+    const mine: string[] = [];
+    files.forEach((f, i) => {
+      if (f.split !== sp) return;
+      perFile[i].forEach((it, k) => {
+        const kk = key(it);
+        if (seen.has(kk)) dropped[i].add(k);
+        else mine.push(kk);
+      });
+    });
+    for (const kk of mine) seen.add(kk);
+  }
+  const items: BenchItem[] = [];
+  perFile.forEach((list, i) => {
+    list.forEach((it, k) => {
+      if (!dropped[i].has(k)) items.push(it);
+    });
+    if (dropped[i].size) {
+      duplicates.push({ file: displayPath(files[i].path), count: dropped[i].size });
+      files[i].items -= dropped[i].size;
+    }
+  });
+  return { items, duplicates };
 }
 
 export async function loadBenchmarkSources(
@@ -331,7 +414,10 @@ function rowItem(
       const choices = row.choices;
       if (q === undefined) return { error: 'field "question" missing or not a string' };
       if (!Array.isArray(choices) && !ArrayBuffer.isView(choices)) return { error: 'field "choices" is not a list' };
-      return { item: { id, text: mmluText(q, Array.from(choices as ArrayLike<unknown>, String)) } };
+      const a = row.answer;
+      const answer =
+        typeof a === 'number' || typeof a === 'bigint' ? LETTERS[Number(a)] : typeof a === 'string' ? a : undefined;
+      return { item: { id, text: mmluText(q, Array.from(choices as ArrayLike<unknown>, String)), answer } };
     }
     case 'generic': {
       const f = opts.fieldName!;
@@ -532,7 +618,11 @@ function parseCsvFile(file: string, text: string, prefix: string, opts: LoadBenc
       });
       return;
     }
-    items.push({ id: `${prefix}:${k + 1}`, text: mmluText(r.cells[0], r.cells.slice(1, 5)) });
+    items.push({
+      id: `${prefix}:${k + 1}`,
+      text: mmluText(r.cells[0], r.cells.slice(1, 5)),
+      answer: r.cells[5].trim(),
+    });
   });
   return { format: 'mmlu', items, badLines, total: records.length };
 }

@@ -57,6 +57,11 @@ export interface CheckText {
   text: string;
   /** Declared language, used when detection cannot tell (too little prose). */
   language?: string;
+  /**
+   * The declared language decides, without detection: exam items and answers to an exam are in the exam's
+   * `language` (a detector reads an English answer full of LaTeX as French).
+   */
+  languageDecides?: boolean;
 }
 
 export interface CheckOptions {
@@ -121,6 +126,8 @@ export interface RuleOverlap {
 export interface TextResult {
   id: string;
   language?: string;
+  /** Where `language` came from: the exam (declared), detection on the prose (maths and code stripped), or neither. */
+  languageFrom?: 'declared' | 'detected' | 'unknown';
   words: number;
   verdicts: Partial<Record<RuleName, Verdict>>;
   /** Why a verdict is not-comparable. */
@@ -542,8 +549,11 @@ export function checkText(
   const hasher = opts.hasher ?? ngramHash;
   const charHasher = opts.charHasher ?? charGramHash;
   const topK = opts.topK ?? 5;
-  // tinyld costs time per character; a thousand characters settle the language.
-  const language = detectLanguage(t.text.slice(0, 1000)) ?? t.language;
+  // tinyld costs time per character; a thousand characters of prose settle the language.
+  const detected = t.languageDecides && t.language ? undefined : detectLanguage(t.text.slice(0, 4000));
+  const language = t.languageDecides && t.language ? t.language : (detected ?? t.language);
+  const languageFrom =
+    t.languageDecides && t.language ? 'declared' : detected ? 'detected' : language ? 'declared' : 'unknown';
   const tokens = wordTokens(t.text, ruleNorm, language);
   const masked = wordTokens(t.text, templateNorm, language);
   const processed = gpt4Chars(t.text);
@@ -552,6 +562,7 @@ export function checkText(
   const res: TextResult = {
     id: t.id,
     language,
+    languageFrom,
     words: tokens.length,
     verdicts: {},
     reasons: {},

@@ -20,6 +20,7 @@ import {
   type KnownBenchmark,
   loadBenchmarkSource,
 } from './benchmarks.js';
+import { permanentNetworkError } from './net-errors.js';
 
 /**
  * `heldout bench pull`: the public Parquet copies of the benchmarks from the Hugging Face hub, via its
@@ -87,10 +88,14 @@ async function get(url: string, env: NodeJS.ProcessEnv, timeoutMs: number): Prom
   try {
     res = await fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
+    const fatal = permanentNetworkError(err);
     const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new HeldoutError(`cannot reach ${url}: ${cause ?? (err as Error).message}`, {
-      hint: 'check the network (or HF_ENDPOINT); offline, pass a local copy with --bench name=path',
-    });
+    throw new HeldoutError(
+      `cannot reach ${url}: ${fatal ? `${fatal.why} (${fatal.code})` : (cause ?? (err as Error).message)}`,
+      {
+        hint: 'check the network (or HF_ENDPOINT); offline, cache a local copy with `heldout bench pull <name> --from <dir>`, or use the offline pack (check uses it for names not pulled)',
+      },
+    );
   }
   if (!res.ok) {
     throw new HeldoutError(`${url}: HTTP ${res.status} ${res.statusText}`, {

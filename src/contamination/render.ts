@@ -1,4 +1,5 @@
 import type { RuleName, TextResult, Verdict } from './check.js';
+import { coverageHeadline, coverageLines } from './coverage.js';
 import type { CheckResult } from './run-check.js';
 
 /** Terminal and Markdown views of a check result. The JSON is the full record; these are summaries. */
@@ -24,11 +25,22 @@ function rows(results: TextResult[], rules: RuleName[]): string[][] {
 
 function summaryLine(res: CheckResult): string {
   const s = res.summary;
-  const parts = [`${s.items} item(s)`, `${s.contaminated} contaminated`];
-  if (s.notComparable) parts.push(`${s.notComparable} not comparable`);
+  const parts = [coverageHeadline(s.coverage, 'item', 'contaminated')];
   if (s.templateMatches) parts.push(`${s.templateMatches} template match(es)`);
-  if (s.answers) parts.push(`answers: ${s.answers.total} checked, ${s.answers.contaminated} reproduce a solution`);
-  return parts.join(', ');
+  if (s.answers) parts.push(`answers: ${coverageHeadline(s.answers.coverage, 'answer', 'reproduce a solution')}`);
+  return parts.join('; ');
+}
+
+/** Per rule, what was compared and what was not (and why): "clean" means only the compared ones. */
+function coverageBlock(res: CheckResult): string[] {
+  const out = [`items (${res.summary.items}), per rule:`, ...coverageLines(res.summary.coverage).map((l) => `  ${l}`)];
+  if (res.summary.answers) {
+    out.push(
+      `answers (${res.summary.answers.total}, against benchmark solutions), per rule:`,
+      ...coverageLines(res.summary.answers.coverage).map((l) => `  ${l}`),
+    );
+  }
+  return out;
 }
 
 export function sourcesLine(res: CheckResult): string {
@@ -72,14 +84,25 @@ export function renderCheckTable(
       );
   }
   out.push('');
-  out.push(`${summaryLine(res)} → ${res.contaminated ? 'CONTAMINATED (exit 2)' : 'clean (exit 0)'}`);
-  const nc = [...res.items, ...(res.answers ?? [])].filter((r) => Object.keys(r.reasons).length > 0);
-  if (nc.length) {
-    const why = new Map<string, number>();
-    for (const r of nc) for (const w of Object.values(r.reasons)) why.set(w ?? '', (why.get(w ?? '') ?? 0) + 1);
-    out.push(`not comparable: ${[...why].map(([w, c]) => `${c}× ${w}`).join('; ')}`);
-  }
+  out.push(...coverageBlock(res));
+  const fired = firedRules(res);
+  out.push(
+    `${summaryLine(res)} → ${res.contaminated ? `CONTAMINATED (exit 2)${fired.length ? `: ${fired.join(', ')}` : ''}` : 'clean (exit 0) where compared'}`,
+  );
   return out.join('\n');
+}
+
+/** The rules that found something, with how many texts each flagged: `gpt3-13gram (2), template (1)`. */
+export function firedRules(res: CheckResult): string[] {
+  const all = [...res.items, ...(res.answers ?? [])];
+  const out: string[] = [];
+  for (const rule of res.rules) {
+    const n = all.filter((r) => r.verdicts[rule] === 'contaminated').length;
+    if (n) out.push(`${rule} (${n})`);
+  }
+  const t = all.filter((r) => r.templateMatch).length;
+  if (t) out.push(`template (${t})`);
+  return out;
 }
 
 function truncate(s: string, n: number): string {
@@ -99,6 +122,8 @@ export function renderCheckMarkdown(res: CheckResult): string {
     `${summaryLine(res)}. Benchmarks: ${mdCell(sourcesLine(res))}. Rules: ${res.rules.map((r) => `\`${r}\``).join(', ')} (n = ${res.n}).`,
   );
   lines.push('');
+  for (const l of coverageBlock(res)) lines.push(l.startsWith('  ') ? `- ${mdCell(l.trim())}` : `\n${mdCell(l)}\n`);
+  lines.push('');
   const table = (results: TextResult[], head: string) => {
     lines.push(
       `| ${head} | ${res.rules.map((r) => `\`${r}\``).join(' | ')} | template | longest run | closest match |`,
@@ -115,11 +140,15 @@ export function renderCheckMarkdown(res: CheckResult): string {
     (r) => r.matches.length > 0 || Object.values(r.verdicts).some((v) => v !== 'clean'),
   );
   if (interesting.length) table(interesting, 'item');
-  else lines.push(`All ${res.items.length} items are clean under every rule.\n`);
+  else lines.push(`All ${res.items.length} items were compared and are clean under every rule.\n`);
   if (res.answers?.length) {
     const flagged = res.answers.filter((r) => r.matches.length > 0);
+    const c = res.summary.answers?.coverage;
     if (flagged.length) table(flagged, 'answer');
-    else lines.push(`No model answer reproduces a benchmark solution (${res.answers.length} checked).\n`);
+    else
+      lines.push(
+        `No model answer among the ${c ? c.texts - c.comparedByNoRule : res.answers.length} compared reproduces a benchmark solution${c?.comparedByNoRule ? ` (${c.comparedByNoRule} of ${c.texts} could not be compared by any rule)` : ''}.\n`,
+      );
   }
   for (const r of [...res.items, ...(res.answers ?? [])]) {
     const m = r.matches[0];

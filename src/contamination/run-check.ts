@@ -21,6 +21,7 @@ import {
   type TextResult,
   type Verdict,
 } from './check.js';
+import { type Coverage, coverage } from './coverage.js';
 import { cachedSourceLanguage } from './index-cache.js';
 import { normalizationId } from './normalize.js';
 
@@ -36,7 +37,9 @@ export interface SourceSummary {
   count: number;
   path: string;
   language?: string;
+  origin?: BenchmarkSource['origin'];
   files: { path: string; sha256: string; split: string; items: number }[];
+  duplicates?: BenchmarkSource['duplicates'];
   badLines: number;
   badLineSamples: BadLine[];
 }
@@ -67,7 +70,14 @@ export interface CheckResult {
     notComparable: number;
     templateMatches: number;
     byRule: Partial<Record<RuleName, RuleCounts>>;
-    answers?: { total: number; contaminated: number; byRule: Partial<Record<RuleName, RuleCounts>> };
+    /** Per rule: texts compared, not comparable and why; texts no rule compared. */
+    coverage: Coverage;
+    answers?: {
+      total: number;
+      contaminated: number;
+      byRule: Partial<Record<RuleName, RuleCounts>>;
+      coverage: Coverage;
+    };
   };
   contaminated: boolean;
   exitCode: number;
@@ -149,7 +159,9 @@ export function checkContamination(
       count: s.items.length,
       path: s.path,
       language: languages.get(s.hash),
+      origin: s.origin,
       files: s.files.map((f) => ({ path: f.path, sha256: f.sha256, split: f.split, items: f.items })),
+      duplicates: s.duplicates,
       badLines: s.badLines.length,
       badLineSamples: s.badLines.slice(0, 10),
     })),
@@ -163,11 +175,13 @@ export function checkContamination(
         .length,
       templateMatches: items.filter((r) => r.templateMatch).length,
       byRule: counts(items, rules),
+      coverage: coverage(items, rules),
       answers: answers
         ? {
             total: answers.length,
             contaminated: answers.filter(anyContaminated).length,
             byRule: counts(answers, rules),
+            coverage: coverage(answers, rules),
           }
         : undefined,
     },

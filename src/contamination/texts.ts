@@ -26,7 +26,14 @@ export function examTexts(loaded: LoadedExam): ExamText[] {
       for (const child of node.subparts) visit(child, question, here);
       return;
     }
-    out.push({ id: node.id, questionId: question.id, text: here.join('\n\n'), language: loaded.exam.language });
+    out.push({
+      id: node.id,
+      questionId: question.id,
+      text: here.join('\n\n'),
+      // Detection decides for an item with enough prose (an exam may quote another language); the exam's
+      // language is the fallback.
+      language: loaded.exam.language,
+    });
   };
   for (const part of loaded.exam.parts) for (const q of part.questions) visit(q, q, []);
   return out;
@@ -57,8 +64,11 @@ export interface AnswerText extends CheckText {
   questionId: string;
 }
 
-/** Model answers from `runs/<id>/responses.jsonl`: the last record per id, those with text. */
-export function runAnswerTexts(runDir: string): { file: string; answers: AnswerText[] } {
+/**
+ * Model answers from `runs/<id>/responses.jsonl`: the last record per id, those with text. `language` is the exam's:
+ * answers to it are in its language, whatever a detector makes of their maths.
+ */
+export function runAnswerTexts(runDir: string, language?: string): { file: string; answers: AnswerText[] } {
   const file = existsSync(runDir) && statSync(runDir).isDirectory() ? join(runDir, 'responses.jsonl') : runDir;
   if (!existsSync(file)) {
     throw new HeldoutError('no responses.jsonl in the run directory', {
@@ -72,7 +82,14 @@ export function runAnswerTexts(runDir: string): { file: string; answers: AnswerT
   const answers: AnswerText[] = [];
   for (const r of last.values()) {
     if (typeof r.text !== 'string' || r.error) continue;
-    answers.push({ id: r.id, responseId: r.id, model: r.model, questionId: r.questionId, text: r.text });
+    answers.push({
+      id: r.id,
+      responseId: r.id,
+      model: r.model,
+      questionId: r.questionId,
+      text: r.text,
+      ...(language ? { language, languageDecides: true } : {}),
+    });
   }
   return { file: displayPath(file), answers };
 }

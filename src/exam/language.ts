@@ -1,11 +1,20 @@
 import { detect } from 'tinyld/light';
 
-/** Drops LaTeX, numbers and punctuation: tinyld guesses nonsense (`fr`, `tlh`) on maths. */
+/**
+ * Drops maths, code, numbers and punctuation: tinyld guesses nonsense (`fr`, `pt`, `tlh`) on maths, and an English
+ * answer full of LaTeX was read as French. Maths in `$…$`, `$$…$$`, `\(…\)`, `\[…\]` and environments goes whole,
+ * as do fenced and inline code.
+ */
 export function proseOnly(text: string): string {
   return text
+    .replace(/```[\s\S]*?(```|$)/g, ' ')
+    .replace(/`[^`\n]*`/g, ' ')
     .replace(/\$\$[\s\S]*?\$\$/g, ' ')
     .replace(/\$[^$]*\$/g, ' ')
-    .replace(/\\\(|\\\)|\\\[|\\\]/g, ' ')
+    .replace(/\\\([\s\S]*?\\\)/g, ' ')
+    .replace(/\\\[[\s\S]*?\\\]/g, ' ')
+    .replace(/\\begin\{([a-zA-Z*]+)\}[\s\S]*?\\end\{\1\}/g, ' ')
+    .replace(/\\(text|textbf|textit|emph|mathrm)\{([^{}]*)\}/g, ' $2 ')
     .replace(/\\[a-zA-Z]+/g, ' ')
     .replace(/[^\p{L}\s]/gu, ' ')
     .replace(/\s+/g, ' ')

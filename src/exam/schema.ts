@@ -141,6 +141,8 @@ export const rubricTargetSchema = z
     notes: z.string().optional(),
     items: z.array(rubricItemSchema).min(1, 'list at least one rubric item'),
     caps: z.array(capSchema).optional(),
+    /** The split of this unit's points into items was inferred, not taken from an official marking guide. */
+    inferred: z.boolean().optional(),
   })
   .strict();
 export type RubricTarget = z.infer<typeof rubricTargetSchema>;

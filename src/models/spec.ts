@@ -8,8 +8,10 @@ export type Provider = (typeof providers)[number];
 export type ProviderApi = 'openai' | 'anthropic' | 'replay';
 
 export interface ResolvedModel {
-  /** The spec as the user gave it (a config name or `provider:model`). Records are keyed by it. */
+  /** The spec as the user gave it (a config name or `provider:model`, maybe `Label=`-prefixed). Records are keyed by it. */
   spec: string;
+  /** The name shown for the model in reports: the `Label` of `Label=spec`. */
+  label?: string;
   provider: Provider;
   api: ProviderApi;
   /** The model name sent to the API, or the answer file for replay. */
@@ -57,11 +59,25 @@ export interface ResolveOptions {
 }
 
 /**
+ * `Grok-1=replay:sheet.csv` → label `Grok-1`, spec `replay:sheet.csv`. A label has no `:`, `/` or `\\`, so
+ * `replay:a=b.csv` and `vllm:org/m=x` stay plain specs.
+ */
+export function splitModelLabel(given: string): { label?: string; spec: string } {
+  const eq = given.indexOf('=');
+  if (eq <= 0) return { spec: given };
+  const label = given.slice(0, eq).trim();
+  const spec = given.slice(eq + 1);
+  if (!label || !spec || /[:/\\]/.test(label)) return { spec: given };
+  return { label, spec };
+}
+
+/**
  * Turns `openai:gpt-4o`, `ollama:llama3.1:8b`, `replay:answers.csv` or a name from `heldout.config.yaml` into what
  * the caller needs. The model part may itself contain colons; only the first one splits.
  */
-export function resolveModelSpec(spec: string, opts: ResolveOptions = {}): ResolvedModel {
+export function resolveModelSpec(given: string, opts: ResolveOptions = {}): ResolvedModel {
   const env = opts.env ?? process.env;
+  const { label, spec } = splitModelLabel(given);
   const named: ModelConfig | undefined = opts.config?.models?.[spec];
   const raw = named ? named.spec : spec;
   const colon = raw.indexOf(':');
@@ -95,7 +111,8 @@ export function resolveModelSpec(spec: string, opts: ResolveOptions = {}): Resol
     });
   }
   return {
-    spec,
+    spec: given,
+    ...(label ? { label } : {}),
     provider,
     api: info.api,
     model,

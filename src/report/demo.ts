@@ -4,6 +4,7 @@ import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { CheckInput } from './inputs.js';
+import type { ReportLoadOptions } from './load.js';
 import { modelLabel, type ReportModel } from './model.js';
 
 /** The package root: exams/, rubrics/ and examples/ ship next to dist/ and src/. */
@@ -14,8 +15,12 @@ export const DEMO_SHEETS = ['strong', 'weak', 'adversarial'] as const;
 export const DEMO_HUMAN_GRADES = 'examples/human-grades.csv';
 export const DEMO_HUMAN = 'example-human';
 
-/** Fictional public scores for the three example sheets (they are not models): enough to draw the analysis. */
+/**
+ * Fictional public scores for the example sheets (they are not models): enough to draw the analysis. The memoriser
+ * "scores" high on GSM8K and MATH because it reproduces their solutions.
+ */
 export const DEMO_BENCHMARK_SCORES = 'model,gsm8k,math\nstrong,0.93,0.71\nweak,0.62,0.30\nadversarial,0.90,0.66\n';
+export const MEMORISER_SCORES = 'memoriser,0.97,0.85\n';
 
 export interface DemoOptions {
   /** Where runs/demo goes (default: the working directory). */
@@ -30,23 +35,28 @@ export interface DemoResult {
   reportFile: string;
   model: ReportModel;
   benchmarks: string[];
+  /** The leaky exam the demo wrote from the pack (`heldout check` on it exits 2), when the pack was there. */
+  leakyExam?: string;
 }
 
 /**
  * Benchmarks available without a network: `HELDOUT_DEMO_BENCH` (comma-separated `label=path`, for development
- * and CI) and whatever `heldout bench pull` put in the cache.
+ * and CI), whatever `heldout bench pull` put in the cache, and else the offline pack that ships with heldout.
  */
 export function offlineBenchmarks(
   env: Record<string, string | undefined>,
   cacheDir: string,
   known: readonly string[],
+  inPack: (name: string) => boolean = () => false,
 ): string[] {
   const specs = (env.HELDOUT_DEMO_BENCH ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const labels = new Set(specs.map((s) => (s.includes('=') ? s.slice(0, s.indexOf('=')) : s)));
-  for (const name of known) if (!labels.has(name) && existsSync(join(cacheDir, name))) specs.push(name);
+  for (const name of known) {
+    if (!labels.has(name) && (existsSync(join(cacheDir, name)) || inPack(name))) specs.push(name);
+  }
   return specs;
 }
 
@@ -74,12 +84,25 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     rmSync(runDir, { recursive: true, force: true });
   }
 
+  // The pack's items, by id, for the planted examples: a memorising "model" and a leaky exam.
+  const { activePackDir, loadPackSource, packHas } = await import('../contamination/pack.js');
+  const packDir = activePackDir(env as NodeJS.ProcessEnv);
+  const plantFrom =
+    packDir && packHas('gsm8k', packDir) && packHas('math', packDir)
+      ? [loadPackSource('gsm8k', { packDir }), loadPackSource('math', { packDir })]
+      : undefined;
+  const leaks = await import('./demo-leaks.js');
+
   const { runExam } = await import('../run/runner.js');
   const models = DEMO_SHEETS.map((s) => `replay:examples/answers/${s}.jsonl`);
+  if (plantFrom) {
+    const sheet = leaks.writeMemorisedSheet(join(runDir, 'inputs'), plantFrom);
+    models.push(`${leaks.MEMORISER_LABEL}=replay:${sheet}`);
+  }
   const run = await runExam({ examDir, models, out: runDir, cwd: root, noCache: true, env: {} });
   const answered = run.perModel.map((m) => `${modelLabel(m.model)} ${m.answered}`);
   log(
-    `run      ${displayPath(runDir)}: ${run.counts.answered} answers from ${models.length} example sheets (${answered.join(', ')}), ${run.counts.missing} missing`,
+    `run      ${displayPath(runDir)}: ${run.counts.answered} answers from ${models.length} example sheets (${answered.join(', ')}), ${run.counts.missing} missing${plantFrom ? `; "${leaks.MEMORISER_LABEL}" answers ${leaks.MEMORISED_ANSWERS.length} questions with benchmark solutions (${leaks.MEMORISED_ANSWERS.map((m) => m.itemId).join(', ')}, built from the pack)` : ''}`,
   );
 
   const ctxOpts = { exam: examDir };
@@ -107,17 +130,24 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const { benchCacheDir, howToGetBenchmarks, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
     '../contamination/benchmarks.js'
   );
-  const specs = offlineBenchmarks(env, benchCacheDir(env as NodeJS.ProcessEnv), KNOWN_BENCHMARKS);
+  const benchDir = benchCacheDir(env as NodeJS.ProcessEnv);
+  const specs = offlineBenchmarks(env, benchDir, KNOWN_BENCHMARKS, (n) =>
+    packDir ? packHas(n as (typeof KNOWN_BENCHMARKS)[number], packDir) : false,
+  );
   let check: CheckInput | undefined;
   let checkNote: string | undefined;
+  let leakyExam: string | undefined;
+  const alsoChecked: ReportLoadOptions['alsoChecked'] = [];
   if (specs.length) {
     const { checkContamination } = await import('../contamination/run-check.js');
     const { examTexts, runAnswerTexts } = await import('../contamination/texts.js');
+    const { coverageHeadline } = await import('../contamination/coverage.js');
+    const { firedRules } = await import('../contamination/render.js');
     const { loadExam } = await import('../exam/load.js');
     const { examHash } = await import('../exam/model.js');
     const loaded = loadExam(examDir);
-    const sources = await loadBenchmarkSources(specs, { cwd });
-    const { file, answers } = runAnswerTexts(runDir);
+    const sources = await loadBenchmarkSources(specs, { cwd, benchDir, packDir: packDir ?? false });
+    const { file, answers } = runAnswerTexts(runDir, loaded.exam.language);
     const result = checkContamination(
       {
         subject: { kind: 'exam', id: loaded.exam.id, hash: examHash(loaded.exam), dir: DEMO_EXAM },
@@ -130,10 +160,41 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     check = result;
     const { writeFileAtomic } = await import('../store/write-file.js');
     writeFileAtomic(join(runDir, 'contamination.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const from = sources.map((s) => `${s.label} (${s.items.length} items, ${s.origin ?? 'path'})`).join(', ');
     log(
-      `check    ${sources.map((s) => `${s.label} (${s.items.length} items)`).join(', ')}: ${result.summary.contaminated} of ${result.summary.items} exam items contaminated, ` +
-        `${result.summary.answers?.contaminated ?? 0} of ${result.summary.answers?.total ?? 0} answers reproduce a benchmark solution`,
+      `check    ${DEMO_EXAM} against ${from}: ${coverageHeadline(result.summary.coverage, 'item', 'contaminated')}; rules ${result.rules.join(', ')} (n = ${result.n})`,
     );
+    if (result.summary.answers) {
+      log(
+        `check    answers: ${coverageHeadline(result.summary.answers.coverage, 'answer', 'reproduce a benchmark solution')}`,
+      );
+    }
+    if (plantFrom) {
+      leakyExam = leaks.writeLeakyExam(
+        join(runDir, 'leaky-exam'),
+        plantFrom,
+        (opts.now ?? new Date()).toISOString().slice(0, 10),
+      );
+      const leaky = loadExam(leakyExam);
+      const leakyResult = checkContamination(
+        {
+          subject: { kind: 'exam', id: leaky.exam.id, hash: examHash(leaky.exam), dir: displayPath(leakyExam) },
+          items: examTexts(leaky),
+        },
+        sources,
+      );
+      writeFileAtomic(join(runDir, 'leaky-contamination.json'), `${JSON.stringify(leakyResult, null, 2)}\n`);
+      alsoChecked.push({
+        title: `The leaky exam ${displayPath(leakyExam)}`,
+        exam: leaky.exam,
+        check: leakyResult,
+        checkFile: displayPath(join(runDir, 'leaky-contamination.json')),
+        note: `Written by the demo from the pack: ${leaks.LEAKY_QUESTIONS.map((q) => `${q.id} is ${q.itemId} (${q.kind})`).join(', ')}. \`heldout check ${displayPath(leakyExam)}\` exits 2.`,
+      });
+      log(
+        `check    leaky exam ${displayPath(leakyExam)}: ${coverageHeadline(leakyResult.summary.coverage, 'item', 'contaminated')}; fired: ${firedRules(leakyResult).join(', ') || 'none'} (exit ${leakyResult.exitCode})`,
+      );
+    }
   } else {
     checkNote = `No benchmark was available offline, so the exam was not checked: ${howToGetBenchmarks()}, then run \`heldout demo\` again.`;
     log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}`);
@@ -141,7 +202,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   const { writeFileAtomic } = await import('../store/write-file.js');
   const scoresFile = join(runDir, 'benchmark-scores.csv');
-  writeFileAtomic(scoresFile, DEMO_BENCHMARK_SCORES);
+  writeFileAtomic(scoresFile, DEMO_BENCHMARK_SCORES + (plantFrom ? MEMORISER_SCORES : ''));
   const { writeReport } = await import('./report-file.js');
   const { file, model } = await writeReport(runDir, join(runDir, 'report.html'), {
     ...ctxOpts,
@@ -149,6 +210,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     check,
     checkFile: check ? join(runDir, 'contamination.json') : undefined,
     checkNote,
+    alsoChecked,
     now: opts.now,
   });
   for (const row of model.scoreboard.rows) {
@@ -161,7 +223,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `agree    ${p.a} vs ${p.b}: items exact ${fmtRatio(p.items.exactAgreement)}, κ ${fmtNum(p.items.kappa)} (n = ${p.items.n})`,
     );
   }
-  return { runDir, reportFile: file, model, benchmarks: specs };
+  return { runDir, reportFile: file, model, benchmarks: specs, leakyExam };
 }
 
 const fmtRatio = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%`);

@@ -55,7 +55,7 @@ export type Verdict = 'clean' | 'contaminated' | 'not-comparable';
 /** The part of `heldout check --json` (contamination's `CheckResult`) the report uses. */
 export interface CheckInput {
   rules?: string[];
-  sources?: { label: string; name?: string; split?: string; count?: number; path?: string }[];
+  sources?: { label: string; name?: string; split?: string; count?: number; path?: string; origin?: string }[];
   items: CheckItemInput[];
   answers?: (CheckItemInput & { model?: string; questionId?: string })[];
 }
@@ -105,8 +105,13 @@ export interface ReportInputs {
   benchItems?: BenchItemTexts;
   /** Why there is no check (e.g. no benchmark cached), shown in the Contamination section. */
   checkNote?: string;
+  /** Other exams checked beside this one (the demo's leaky exam). */
+  alsoChecked?: import('./contamination-view.js').AlsoCheckedInput[];
   benchmarks?: BenchmarkRow[];
   benchmarksFile?: string;
+  /** Published results on this exam (the exam's reference.csv, or --reference). */
+  reference?: import('./reference-field.js').ReferenceRow[];
+  referenceFile?: string;
   toolVersion: string;
   generatedAt: string;
 }

@@ -9,16 +9,22 @@ import { scoreExam } from '../grading/score.js';
 import { readGrades } from '../grading/store.js';
 import { readTable } from '../store/tabular.js';
 import { toolVersion } from '../version.js';
+import type { AlsoCheckedInput } from './contamination-view.js';
 import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from './inputs.js';
+import { readReferenceCsv } from './reference-field.js';
 
 export interface ReportLoadOptions {
   exam?: string;
   rubric?: string;
   benchmarksFile?: string;
+  /** Published results on the exam (default: the exam's reference.csv when it has one). */
+  referenceFile?: string;
   checkFile?: string;
   /** A check result already in memory (the demo), instead of --check. */
   check?: CheckInput;
   checkNote?: string;
+  /** Other exams checked beside the run's (the demo's leaky exam). */
+  alsoChecked?: AlsoCheckedInput[];
   now?: Date;
 }
 
@@ -44,6 +50,8 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
       })
     : undefined;
   const check = opts.check ?? (opts.checkFile ? readCheckFile(opts.checkFile) : undefined);
+  const shipped = join(ctx.exam.dir, 'reference.csv');
+  const referenceFile = opts.referenceFile ?? (existsSync(shipped) ? shipped : undefined);
   return {
     exam,
     rubric: ctx.rubric.rubric,
@@ -57,9 +65,12 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     check,
     checkFile: opts.checkFile ? displayPath(opts.checkFile) : undefined,
     checkNote: opts.checkNote,
-    benchItems: check ? await matchedBenchItems(check) : undefined,
+    alsoChecked: opts.alsoChecked?.length ? opts.alsoChecked : undefined,
+    benchItems: check ? await matchedBenchItems([check, ...(opts.alsoChecked ?? []).map((a) => a.check)]) : undefined,
     benchmarks: opts.benchmarksFile ? readBenchmarkScores(opts.benchmarksFile) : undefined,
     benchmarksFile: opts.benchmarksFile ? displayPath(opts.benchmarksFile) : undefined,
+    reference: referenceFile ? readReferenceCsv(referenceFile) : undefined,
+    referenceFile: referenceFile ? displayPath(referenceFile) : undefined,
     toolVersion: toolVersion(),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
@@ -119,17 +130,25 @@ export function readBenchmarkScores(file: string): BenchmarkRow[] {
 }
 
 /** The texts of the benchmark items the check matched, when their files are still where the check read them. */
-async function matchedBenchItems(check: CheckInput): Promise<BenchItemTexts> {
+async function matchedBenchItems(checks: CheckInput[]): Promise<BenchItemTexts> {
   const wanted = new Set(
-    [...check.items, ...(check.answers ?? [])].flatMap((i) => (i.matches ?? []).map((m) => m.itemId)),
+    checks.flatMap((check) =>
+      [...check.items, ...(check.answers ?? [])].flatMap((i) => (i.matches ?? []).map((m) => m.itemId)),
+    ),
   );
   const out: BenchItemTexts = {};
   if (!wanted.size) return out;
-  const { loadBenchmarkSource } = await import('../contamination/benchmarks.js');
-  for (const src of check.sources ?? []) {
-    if (!src.path || !existsSync(src.path)) continue;
+  const { KNOWN_BENCHMARKS, loadBenchmarkSource } = await import('../contamination/benchmarks.js');
+  const { loadPackSource } = await import('../contamination/pack.js');
+  const seen = new Set<string>();
+  for (const src of checks.flatMap((c) => c.sources ?? [])) {
+    if (!src.path || !existsSync(src.path) || seen.has(src.path)) continue;
+    seen.add(src.path);
     try {
-      const loaded = await loadBenchmarkSource(`${src.label}=${src.path}`);
+      const fromPack = src.origin === 'pack' && (KNOWN_BENCHMARKS as readonly string[]).includes(src.name ?? '');
+      const loaded = fromPack
+        ? loadPackSource(src.name as (typeof KNOWN_BENCHMARKS)[number], { label: src.label })
+        : await loadBenchmarkSource(`${src.label}=${src.path}`);
       for (const item of loaded.items)
         if (wanted.has(item.id)) out[item.id] = { text: item.text, solution: item.solution };
     } catch {

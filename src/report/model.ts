@@ -1,7 +1,16 @@
 import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
 import { latestGrades } from '../grading/store.js';
+import { splitModelLabel } from '../models/spec.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
+import {
+  type AlsoCheckedView,
+  type AnswerSide,
+  alsoCheckedView,
+  answerSides,
+  type CoverageView,
+  coverageView,
+} from './contamination-view.js';
 import { anchorId, truncateForDisplay } from './html.js';
 import type {
   AgreementInput,
@@ -14,6 +23,7 @@ import type {
   ScoreInput,
   ScoreModelInput,
 } from './inputs.js';
+import { type ReferenceFieldView, referenceField } from './reference-field.js';
 import { redactParams, runFacts } from './run-facts.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
 import { type OverfitAnalysis, type OverfitPoint, overfitAnalysis } from './stats.js';
@@ -187,7 +197,19 @@ export interface ReportModel {
     contaminated: number;
     source?: string;
     answersChecked: boolean;
-    flaggedAnswers: { anchor?: string; model: string; questionId: string; rules: string[]; items: string[] }[];
+    flaggedAnswers: {
+      anchor?: string;
+      model: string;
+      questionId: string;
+      rules: string[];
+      items: string[];
+      /** The answer and the benchmark solution it reproduces, shared n-grams marked. */
+      sides?: AnswerSide[];
+    }[];
+    /** What each rule compared, for the exam items and the answers, with why the rest was not comparable. */
+    coverage?: CoverageView;
+    /** Other exams checked beside this one (the demo's leaky exam). */
+    also?: AlsoCheckedView[];
     benchmarks: string[];
     empty?: Empty;
     note?: string;
@@ -198,12 +220,21 @@ export interface ReportModel {
     missingModels: ModelRef[];
     source?: string;
     empty?: Empty;
+    /** The exam's published field (reference.csv) with the run's models placed on its trend. */
+    field?: ReferenceFieldView;
+    /** Why there is no field: the exam ships no reference, or it is too small to fit. */
+    fieldNote?: string;
   };
   run: ReturnType<typeof runFacts>;
 }
 
-/** A short, readable name: `openai:gpt-4o` → `gpt-4o`, `replay:examples/answers/strong.jsonl` → `strong`. */
-export function modelLabel(spec: string): string {
+/**
+ * A short, readable name: `Grok-1=replay:sheet.csv` → `Grok-1` (the label given), `openai:gpt-4o` → `gpt-4o`,
+ * `replay:examples/answers/strong.jsonl` → `strong`.
+ */
+export function modelLabel(given: string): string {
+  const { label, spec } = splitModelLabel(given);
+  if (label) return label;
   const colon = spec.indexOf(':');
   if (colon < 0) return spec;
   const provider = spec.slice(0, colon);
@@ -387,7 +418,7 @@ function buildScatters(
   };
 }
 
-function contaminationRows(
+export function contaminationRows(
   check: CheckInput,
   questionText: Map<string, string>,
   bench: BenchItemTexts,
@@ -598,11 +629,16 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
   const check = inputs.check;
   const cRows = check ? contaminationRows(check, questionText, inputs.benchItems ?? {}) : [];
   const rules = [...new Set(cRows.flatMap((r) => r.verdicts.map((v) => v.rule)))];
-  const flaggedAnswers = check ? answerFlags(check, allAnswers) : [];
+  const flaggedAnswers = check ? answerFlags(check, allAnswers, inputs.benchItems ?? {}) : [];
+  const also = (inputs.alsoChecked ?? []).map((a) =>
+    alsoCheckedView(a, (c, texts) => contaminationRows(c, texts, inputs.benchItems ?? {})),
+  );
 
   const benchmarks = inputs.benchmarks?.length
     ? { ...buildScatters(models, score, inputs.benchmarks), source: inputs.benchmarksFile }
     : { scatters: [], unmatchedCsv: [], missingModels: [], source: inputs.benchmarksFile };
+
+  const field = publishedField(inputs, models, score);
 
   const sections = (Object.keys(SECTION_TITLES) as SectionKey[]).map((key, i) => ({
     key,
@@ -665,6 +701,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       rows: cRows,
       contaminated: cRows.filter((r) => r.contaminated).length,
       flaggedAnswers,
+      coverage: check ? coverageView(check) : undefined,
+      also: also.length ? also : undefined,
       benchmarks: checkBenchmarks(check),
       source: inputs.checkFile,
       answersChecked: Array.isArray(check?.answers),
@@ -679,23 +717,52 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     },
     benchmarks: {
       ...benchmarks,
-      empty: benchmarks.scatters.length
-        ? undefined
-        : inputs.benchmarks?.length
-          ? {
-              message: `Fewer than two run models have both an exam score and a public benchmark score in ${inputs.benchmarksFile ?? 'the CSV'}. CSV rows are matched to models by exact spec or by short name (${models.map((m) => m.label).join(', ') || 'none'}).`,
-            }
-          : {
-              message:
-                'Give public benchmark scores for the models in a CSV with columns model,gsm8k,math (accuracy 0–1 or percent).',
-              command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
-            },
+      ...field,
+      empty:
+        benchmarks.scatters.length || field.field
+          ? undefined
+          : inputs.benchmarks?.length
+            ? {
+                message: `Fewer than two run models have both an exam score and a public benchmark score in ${inputs.benchmarksFile ?? 'the CSV'}. CSV rows are matched to models by exact spec or by short name (${models.map((m) => m.label).join(', ') || 'none'}).`,
+              }
+            : {
+                message:
+                  'Give public benchmark scores for the models in a CSV with columns model,gsm8k,math (accuracy 0–1 or percent).',
+                command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
+              },
     },
     run: runFacts(inputs, models),
   };
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+
+/** The exam's published field, when it ships one (or --reference gives one); else a note that it has none. */
+function publishedField(
+  inputs: ReportInputs,
+  models: ModelRef[],
+  score: ScoreInput | undefined,
+): { field?: ReferenceFieldView; fieldNote?: string } {
+  if (!inputs.reference?.length) {
+    return {
+      fieldNote: `No published results are known for exam "${inputs.exam.id}" (it ships no reference.csv), so there is no field of published models to compare with; give one with \`heldout report --reference results.csv\` (columns model,exam,gsm8k,source).`,
+    };
+  }
+  const { matched } = matchBenchmarks(models, inputs.benchmarks ?? []);
+  const percentOf = new Map(score?.models.map((m) => [m.model, m.percent]) ?? []);
+  const gsm = (inputs.benchmarks ?? []).map((r) => r.gsm8k).filter((v): v is number => typeof v === 'number');
+  const fraction = gsm.length > 0 && gsm.every((v) => v <= 1);
+  const runModels = models
+    .filter((m) => percentOf.has(m.spec))
+    .map((m) => {
+      const g = matched.get(m.index)?.gsm8k;
+      return { model: m, exam: percentOf.get(m.spec)!, gsm8k: g === undefined ? undefined : fraction ? g * 100 : g };
+    });
+  const field = referenceField(inputs.reference, runModels, { file: inputs.referenceFile });
+  return field
+    ? { field }
+    : { fieldNote: `${inputs.referenceFile ?? 'The reference'} has too few distinct results to draw a trend.` };
+}
 
 function subpartReferences(questionId: string, units: Map<string, Unit>): string | undefined {
   const refs = [...units.values()].filter((u) => u.questionId === questionId && u.reference);
@@ -707,7 +774,13 @@ function subpartReferences(questionId: string, units: Map<string, Unit>): string
 function checkBenchmarks(check: CheckInput | undefined): string[] {
   if (!check) return [];
   const names = (check.sources ?? []).map((src) => {
-    const extra = [src.split, src.count !== undefined ? `${src.count} items` : undefined].filter(Boolean).join(', ');
+    const extra = [
+      src.split,
+      src.count !== undefined ? `${src.count} items` : undefined,
+      src.origin === 'pack' ? 'offline pack' : src.origin === 'cache' ? 'pulled' : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
     return extra ? `${src.label} (${extra})` : src.label;
   });
   const fromMatches = check.items.flatMap((i) => (i.matches ?? []).map((m) => m.bench));
@@ -715,7 +788,11 @@ function checkBenchmarks(check: CheckInput | undefined): string[] {
 }
 
 /** Answers the check found reproducing a benchmark solution (a contaminated verdict under any rule). */
-function answerFlags(check: CheckInput, answers: AnswerView[]): ReportModel['contamination']['flaggedAnswers'] {
+function answerFlags(
+  check: CheckInput,
+  answers: AnswerView[],
+  bench: BenchItemTexts,
+): ReportModel['contamination']['flaggedAnswers'] {
   const out: ReportModel['contamination']['flaggedAnswers'] = [];
   const byResponse = new Map(answers.map((a) => [a.responseId, a]));
   for (const a of check.answers ?? []) {
@@ -732,6 +809,7 @@ function answerFlags(check: CheckInput, answers: AnswerView[]): ReportModel['con
       questionId: a.questionId ?? view?.questionId ?? a.id,
       rules,
       items,
+      sides: answerSides(a, view, bench),
     });
   }
   return out;

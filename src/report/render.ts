@@ -2,6 +2,8 @@ import { heatLegendStyle, heatStyle, scatterSvg } from './charts.js';
 import { escapeVisible, trusted } from './html.js';
 import { loadMathRenderer } from './math.js';
 import type { ReportModel, ScatterView } from './model.js';
+import { referenceFieldSvg } from './reference-chart.js';
+import type { ReferenceFieldView } from './reference-field.js';
 import type { Segment } from './shared-ngrams.js';
 import { createEngine, readTemplate, renderPage } from './templates.js';
 
@@ -11,6 +13,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
     heatStyle: (f: unknown) => heatStyle(f),
     heatLegend: () => heatLegendStyle(),
     scatter: (s: ScatterView) => new hb.SafeString(scatterSvg(s)),
+    fieldChart: (v: ReferenceFieldView) => new hb.SafeString(referenceFieldSvg(v)),
     segments: (segs: Segment[] | undefined) =>
       new hb.SafeString(
         trusted(

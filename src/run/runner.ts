@@ -361,6 +361,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     examHash: hash,
     models: callers.map((c) => ({
       spec: c.spec,
+      ...(c.resolved.label ? { label: c.resolved.label } : {}),
       provider: c.provider,
       model: c.model,
       ...(c.baseUrl ? { baseUrl: c.baseUrl } : {}),

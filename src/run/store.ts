@@ -39,6 +39,8 @@ export type RunParams = z.infer<typeof runParamsSchema>;
 
 export const runModelSchema = z.object({
   spec: z.string(),
+  /** The `Label` of `--model 'Label=spec'`: the name reports show. */
+  label: z.string().optional(),
   provider: z.string(),
   model: z.string(),
   baseUrl: z.string().optional(),

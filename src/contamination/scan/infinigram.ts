@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { HeldoutError } from '../../errors.js';
+import { permanentNetworkError } from '../net-errors.js';
 
 /**
  * A client for the infini-gram count API (https://infini-gram.io/api_doc): how often each n-gram of an item
@@ -184,6 +185,16 @@ export async function countNgrams(
         }
       } catch (err) {
         if (err instanceof HeldoutError) throw err;
+        const fatal = permanentNetworkError(err);
+        if (fatal) {
+          throw new HeldoutError(
+            `cannot reach infini-gram: ${fatal.why} (${fatal.code}${fatal.host ? `, ${fatal.host}` : ''})`,
+            {
+              where: endpoint,
+              hint: 'check the network or --endpoint; answers so far are cached, so a rerun asks only the rest',
+            },
+          );
+        }
         lastError = (err as Error).message;
       }
       if (attempt < retries) await sleep(wait);
