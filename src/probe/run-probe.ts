@@ -71,6 +71,8 @@ export interface ProbeOptions {
   noCache?: boolean;
   cacheDir?: string;
   benchDir?: string;
+  /** Where parsed benchmark files are cached (see loadBenchmarkSource); false: never. */
+  itemCacheDir?: string | false;
   env?: Record<string, string | undefined>;
   modelOptions?: Partial<OpenModelOptions>;
   stop?: AbortSignal;
@@ -136,7 +138,7 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
   }
   const sources: BenchmarkSource[] = [];
   for (const spec of benchSpecs) {
-    const src = await loadBenchmarkSource(spec, { cwd, benchDir: opts.benchDir });
+    const src = await loadBenchmarkSource(spec, { cwd, benchDir: opts.benchDir, itemCacheDir: opts.itemCacheDir });
     const rec = previous?.benchmarks.find((b) => b.label === src.label);
     if (rec && rec.hash !== src.hash) {
       throw new HeldoutError(`benchmark "${src.label}" changed since the probe started (its files' hash differs)`, {

@@ -53,7 +53,7 @@ export const NEAR_EXACT_ROUGE_L = 0.75;
 export interface ContinuationScore {
   /** The whole remainder appears, word for word, in the continuation. */
   exact: boolean;
-  /** ROUGE-L F1 of the continuation's first |remainder| × 1.2 words against the remainder. */
+  /** ROUGE-L F1 of the continuation's first |remainder| × 1.1 words against the remainder. */
   rougeL: number;
   /** Longest shared run of words, and that run as a share of the remainder's words. */
   lcn: number;
@@ -71,7 +71,7 @@ export function scoreContinuation(continuation: string, remainder: string): Cont
   let cand = words(stripLabel(continuation));
   const lcn = longestCommonNgram(cand, ref);
   const exact = ref.length > 0 && lcn === ref.length;
-  cand = cand.slice(0, Math.ceil(ref.length * 1.2) + 1);
+  cand = cand.slice(0, ref.length + Math.ceil(ref.length * 0.1));
   const r = ref.length ? rougeL(cand, ref) : 0;
   return {
     exact,
