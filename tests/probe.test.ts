@@ -24,7 +24,11 @@ const FINALS = join(ROOT, 'exams/heldout-finals-2026-11');
 const shared = sharedBenchmarks();
 const fast = { baseDelayMs: 5, maxDelayMs: 20, retryAfterCapMs: 100 };
 
-function probeWith(server: ModelServer, dir: string, more: Partial<ProbeOptions>): Promise<ReturnType<typeof runProbes>> {
+function probeWith(
+  server: ModelServer,
+  dir: string,
+  more: Partial<ProbeOptions>,
+): Promise<ReturnType<typeof runProbes>> {
   return runProbes({
     out: join(dir, 'run'),
     models: ['vllm:mem-test'],
@@ -59,7 +63,9 @@ describe('scoring a continuation', () => {
     expect(scoreContinuation('', remainder)).toMatchObject({ exact: false, rougeL: 0, lcn: 0 });
   });
   it('splits at the sentence end nearest the middle, and refuses items too short to split', () => {
-    const s = splitItem('Tom has 3 apples and 4 pears in a bag. He gives 2 apples to Ann and eats a pear. How many are left?');
+    const s = splitItem(
+      'Tom has 3 apples and 4 pears in a bag. He gives 2 apples to Ann and eats a pear. How many are left?',
+    );
     expect(s).toEqual({
       prefix: 'Tom has 3 apples and 4 pears in a bag.',
       remainder: 'He gives 2 apples to Ann and eats a pear. How many are left?',

@@ -156,9 +156,13 @@ async function openaiCall(model: ResolvedModel, apiKey: string): Promise<Provide
 /** The completions `logprobs` object, checked: a server that ignores `logprobs` is told apart from one that sends junk. */
 function parseLogprobs(raw: unknown): TokenLogprobs {
   if (!raw || typeof raw !== 'object') {
-    throw new ModelCallError('malformed', 'the server returned no logprobs (does it support `logprobs` on /v1/completions?)', {
-      retryable: false,
-    });
+    throw new ModelCallError(
+      'malformed',
+      'the server returned no logprobs (does it support `logprobs` on /v1/completions?)',
+      {
+        retryable: false,
+      },
+    );
   }
   const o = raw as { tokens?: unknown; token_logprobs?: unknown; top_logprobs?: unknown; text_offset?: unknown };
   const tokens = o.tokens;
@@ -180,7 +184,8 @@ function parseLogprobs(raw: unknown): TokenLogprobs {
       t && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, number>) : null,
     );
   }
-  if (Array.isArray(o.text_offset) && o.text_offset.length === tokens.length) out.textOffset = o.text_offset as number[];
+  if (Array.isArray(o.text_offset) && o.text_offset.length === tokens.length)
+    out.textOffset = o.text_offset as number[];
   return out;
 }
 

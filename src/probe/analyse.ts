@@ -153,15 +153,13 @@ export function analyseProbes(manifest: ProbeManifest, all: ProbeRecord[]): Memo
             pGeneral,
             pControl,
             flagged: pGeneral < alpha && pControl !== undefined && pControl < alpha,
-            found: g
-              .filter(isMatch)
-              .map((r) => ({
-                itemId: r.itemId,
-                exact: Boolean(r.scores?.exact),
-                rougeL: r.scores?.rougeL ?? 0,
-                text: r.text ?? '',
-                reference: r.reference ?? '',
-              })),
+            found: g.filter(isMatch).map((r) => ({
+              itemId: r.itemId,
+              exact: Boolean(r.scores?.exact),
+              rougeL: r.scores?.rougeL ?? 0,
+              text: r.text ?? '',
+              reference: r.reference ?? '',
+            })),
           });
         }
         const ts = of('ts-guessing', 'benchmark', source).filter((r) => !r.error);

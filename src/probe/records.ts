@@ -83,7 +83,9 @@ export type ProbeParams = z.infer<typeof probeParamsSchema>;
 export const probeManifestSchema = z.looseObject({
   format: z.literal(PROBE_FORMAT),
   params: probeParamsSchema,
-  models: z.array(z.object({ spec: z.string(), provider: z.string(), model: z.string(), baseUrl: z.string().optional() })),
+  models: z.array(
+    z.object({ spec: z.string(), provider: z.string(), model: z.string(), baseUrl: z.string().optional() }),
+  ),
   benchmarks: z.array(
     z.object({
       label: z.string(),
@@ -100,7 +102,9 @@ export const probeManifestSchema = z.looseObject({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   status: z.enum(['running', 'complete', 'incomplete', 'interrupted']),
-  sessions: z.array(z.object({ startedAt: z.string(), finishedAt: z.string().optional(), status: z.string().optional() })),
+  sessions: z.array(
+    z.object({ startedAt: z.string(), finishedAt: z.string().optional(), status: z.string().optional() }),
+  ),
 });
 export type ProbeManifest = z.infer<typeof probeManifestSchema>;
 

@@ -6,7 +6,7 @@ import { loadExam } from '../exam/load.js';
 import { examHash, examQuestions, questionPromptText } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
 import type { HeldoutConfig } from '../models/config.js';
-import { type Completion, isModelCallError, type ModelCaller, type OpenModelOptions, openModel } from '../models/index.js';
+import { type Completion, isModelCallError, type OpenModelOptions, openModel } from '../models/index.js';
 import { runPools } from '../run/pool.js';
 import type { RunEvent } from '../run/runner.js';
 import { isRunDir, loadRunManifest } from '../run/store.js';
@@ -134,7 +134,9 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
   // Benchmarks: a resume reloads the recorded files and insists they are unchanged.
   const benchSpecs = previous ? previous.benchmarks.map((b) => `${b.label}=${b.path}`) : (opts.benches ?? []);
   if (!benchSpecs.length) {
-    throw new HeldoutError('no benchmark to probe', { hint: 'add --bench gsm8k (or mmlu, math, humaneval, or a path)' });
+    throw new HeldoutError('no benchmark to probe', {
+      hint: 'add --bench gsm8k (or mmlu, math, humaneval, or a path)',
+    });
   }
   const sources: BenchmarkSource[] = [];
   for (const spec of benchSpecs) {
@@ -212,8 +214,7 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
   const sets: ProbeSet[] = [];
   const recordedBenches: ProbeManifest['benchmarks'] = [];
   for (const src of sources) {
-    const mmlu =
-      src.name === 'mmlu' && params.probes.includes('ts-guessing') ? await mmluQuestions(src) : undefined;
+    const mmlu = src.name === 'mmlu' && params.probes.includes('ts-guessing') ? await mmluQuestions(src) : undefined;
     const splits = itemSplits(src);
     const split = params.split ?? (src.splits.includes('test') ? 'test' : undefined);
     const ids =
