@@ -213,13 +213,13 @@ export function analyseProbes(manifest: ProbeManifest, all: ProbeRecord[]): Memo
           .filter((f) => f.flagged)
           .map(
             (f) =>
-              `guided completion reproduces ${f.dataset} items: ${f.guided.matches}/${f.guided.n} vs ${f.general.matches}/${f.general.n} without its name (p = ${fmtP(f.pGeneral)}) and ${control?.guided.matches}/${control?.guided.n} on the control exam (p = ${fmtP(f.pControl ?? 1)})`,
+              `guided completion reproduces ${f.dataset} items: ${f.guided.matches}/${f.guided.n} vs ${f.general.matches}/${f.general.n} without its name (${pText(f.pGeneral)}) and ${control?.guided.matches}/${control?.guided.n} on the control exam (${pText(f.pControl ?? 1)})`,
           ),
         ...tsGuessing
           .filter((f) => f.flagged)
           .map(
             (f) =>
-              `TS-Guessing fills ${f.stat.exact}/${f.stat.n} masked ${f.source} options exactly, chance predicts ${f.expected.toFixed(1)} (p = ${fmtP(f.p)})`,
+              `TS-Guessing fills ${f.stat.exact}/${f.stat.n} masked ${f.source} options exactly, chance predicts ${f.expected.toFixed(1)} (${pText(f.p)})`,
           ),
       ];
       return {
@@ -234,6 +234,12 @@ export function analyseProbes(manifest: ProbeManifest, all: ProbeRecord[]): Memo
       };
     }),
   };
+}
+
+/** `p < 0.0001` or `p = 0.003`. */
+export function pText(p: number): string {
+  const v = fmtP(p);
+  return v.startsWith('<') ? `p ${v}` : `p = ${v}`;
 }
 
 export function fmtP(p: number): string {

@@ -1,4 +1,4 @@
-import { fmtP, type MemorisationFindings, type RateStat } from './analyse.js';
+import { type MemorisationFindings, pText, type RateStat } from './analyse.js';
 import type { CostEstimate } from './plan.js';
 
 /** The terminal summary of `heldout probe`. */
@@ -29,12 +29,12 @@ export function findingsText(f: MemorisationFindings): string {
     }
     for (const g of m.guided) {
       out.push(
-        `  guided completion, ${g.dataset}: with its name ${rateText(g.guided)}; without ${rateText(g.general)}; p = ${fmtP(g.pGeneral)} vs general${g.pControl !== undefined ? `, ${fmtP(g.pControl)} vs control` : ''}${g.flagged ? '  ← flagged' : ''}`,
+        `  guided completion, ${g.dataset}: with its name ${rateText(g.guided)}; without ${rateText(g.general)}; ${pText(g.pGeneral)} vs general${g.pControl !== undefined ? `, ${pText(g.pControl)} vs control` : ''}${g.flagged ? '  ← flagged' : ''}`,
       );
     }
     for (const t of m.tsGuessing) {
       out.push(
-        `  TS-Guessing, ${t.source}: exact fills ${t.stat.exact}/${t.stat.n} = ${pct(t.stat.rate)} [${pct(t.stat.ci[0])}, ${pct(t.stat.ci[1])}], chance ${pct(t.chanceRate)} (${t.expected.toFixed(1)} expected), p = ${fmtP(t.p)}${t.flagged ? '  ← flagged' : ''}`,
+        `  TS-Guessing, ${t.source}: exact fills ${t.stat.exact}/${t.stat.n} = ${pct(t.stat.rate)} [${pct(t.stat.ci[0])}, ${pct(t.stat.ci[1])}], chance ${pct(t.chanceRate)} (${t.expected.toFixed(1)} expected), ${pText(t.p)}${t.flagged ? '  ← flagged' : ''}`,
       );
     }
     for (const k of m.minK) {

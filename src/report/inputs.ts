@@ -1,4 +1,5 @@
 import type { Exam, Rubric } from '../exam/schema.js';
+import type { MemorisationFindings } from '../probe/analyse.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 
 /**
@@ -107,6 +108,8 @@ export interface ReportInputs {
   checkNote?: string;
   benchmarks?: BenchmarkRow[];
   benchmarksFile?: string;
+  /** What `heldout probe` found, when the run directory has probe results. */
+  memorisation?: MemorisationFindings;
   toolVersion: string;
   generatedAt: string;
 }

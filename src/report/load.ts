@@ -10,6 +10,7 @@ import { readGrades } from '../grading/store.js';
 import { readTable } from '../store/tabular.js';
 import { toolVersion } from '../version.js';
 import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from './inputs.js';
+import { loadMemorisation } from './memorisation.js';
 
 export interface ReportLoadOptions {
   exam?: string;
@@ -58,6 +59,7 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     benchItems: check ? await matchedBenchItems(check) : undefined,
     benchmarks: opts.benchmarksFile ? readBenchmarkScores(opts.benchmarksFile) : undefined,
     benchmarksFile: opts.benchmarksFile ? displayPath(opts.benchmarksFile) : undefined,
+    memorisation: loadMemorisation(ctx.runDir),
     toolVersion: toolVersion(),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };

@@ -34,6 +34,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
     'graders',
     'contamination',
     'benchmarks',
+    'memorisation',
     'run',
     'empty',
     'sidebyside',

@@ -48,7 +48,7 @@ function between(text: string, start: string, end: string): string | undefined {
 
 export async function startMemorisingServer(
   shared: string,
-  opts: { memory: boolean; latencyMs?: number },
+  opts: { memory: boolean; latencyMs?: number; suffix?: string },
 ): Promise<ModelServer> {
   const questions = gsm8kTestQuestions(shared).map((q) => q.trim());
   const answer = (req: RecordedRequest) => {
@@ -58,6 +58,7 @@ export async function startMemorisingServer(
     const remainder = q ? q.slice(prefix.length).trim() : (prompt.split('\n').pop() ?? 'nothing');
     if (opts.memory && q && isMemorised(q) && prompt.includes('GSM8K')) {
       const style = Math.floor(unit('style', q) * 3);
+      if (opts.suffix) return `${remainder} ${opts.suffix}`;
       if (style === 0) return remainder;
       if (style === 1) return `Second piece: ${remainder}`;
       return `${remainder}\n\nSolution: add the amounts, then subtract what was used.`;
