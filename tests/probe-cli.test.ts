@@ -11,7 +11,7 @@ import { sharedBenchmarks } from './helpers/shared.js';
 const FINALS = join(ROOT, 'exams/heldout-finals-2026-11');
 const shared = sharedBenchmarks();
 
-describe.skipIf(!shared)('heldout probe (CLI)', () => {
+describe.skipIf(!shared)('heldout probe (CLI)', { timeout: 180_000 }, () => {
   let server: ModelServer;
   let dir: string;
   beforeAll(async () => {

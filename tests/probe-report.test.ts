@@ -15,7 +15,7 @@ const shared = sharedBenchmarks();
 const CHROMIUM = chromiumPath();
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';
 
-describe.skipIf(!shared)('the report’s Memorisation section', () => {
+describe.skipIf(!shared)('the report’s Memorisation section', { timeout: 120_000 }, () => {
   let server: ModelServer;
   const dir = tempDir('heldout-probe-report-');
   const runDir = join(dir, 'runs/r');
@@ -45,7 +45,7 @@ describe.skipIf(!shared)('the report’s Memorisation section', () => {
     const written = await writeReport(runDir, file);
     html = (await import('node:fs')).readFileSync(file, 'utf8');
     expect(written.model.sections.map((s) => s.key)).toContain('memorisation');
-  }, 120_000);
+  }, 180_000);
   afterAll(async () => {
     await server.close();
   });

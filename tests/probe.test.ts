@@ -114,7 +114,7 @@ describe('statistics', () => {
   });
 });
 
-describe.skipIf(!shared)('probes against loopback models with a known memory', () => {
+describe.skipIf(!shared)('probes against loopback models with a known memory', { timeout: 180_000 }, () => {
   const servers: ModelServer[] = [];
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.close()));
@@ -158,7 +158,7 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', (
     expect(clean.findings.models[0].guided[0].guided.matches).toBe(0);
     // Same seed, same sample.
     expect(readProbeManifest(clean.dir).benchmarks[0].items).toEqual(manifest.benchmarks[0].items);
-  }, 120_000);
+  });
 
   it('Min-K% and Min-K%++ separate memorised benchmark items from the control (AUROC > 0.9); without memory the interval holds 0.5', async () => {
     const mem = await startLogprobServer(shared!, { memory: true });
@@ -181,7 +181,7 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', (
       expect(s.ci[1]).toBeGreaterThanOrEqual(0.5);
     }
     expect(n.separates).toBe(false);
-  }, 120_000);
+  });
 
   it('TS-Guessing measures the planted exact-fill rate within its interval, far above chance; no memory, no flag', async () => {
     const source = await loadBenchmarkSource(`mmlu=${shared}/mmlu`, { itemCacheDir: false });
@@ -215,7 +215,7 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', (
     });
     expect(b.findings.models[0].tsGuessing[0].stat.exact).toBe(0);
     expect(b.findings.models[0].flagged).toBe(false);
-  }, 120_000);
+  });
 
   it('an interrupted probe resumes without losing or repeating a call, and ends where an uninterrupted one does', async () => {
     const slow = await startMemorisingServer(shared!, { memory: true, latencyMs: 20 });
@@ -258,7 +258,7 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', (
     const strip = (f: typeof whole.findings) => JSON.stringify(f.models.map((m) => ({ ...m, model: '' })));
     expect(strip(second.findings)).toBe(strip(whole.findings));
     expect(analyseProbes(readProbeManifest(second.dir), readProbeRecords(second.dir).records)).toEqual(second.findings);
-  }, 120_000);
+  });
 });
 
 beforeAll(() => {
