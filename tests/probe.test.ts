@@ -96,6 +96,12 @@ describe('statistics', () => {
     expect(auroc([1, 2], [3, 4])).toBe(0);
     expect(auroc([1, 1], [1, 1])).toBe(0.5);
     expect(auroc([2, 3], [1, 3])).toBeCloseTo(0.625, 10);
+    // Against counting every pair by hand, on data with many ties.
+    const pos = Array.from({ length: 57 }, (_, i) => (i * 7) % 13);
+    const neg = Array.from({ length: 31 }, (_, i) => (i * 5) % 11);
+    let wins = 0;
+    for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
+    expect(auroc(pos, neg)).toBeCloseTo(wins / (pos.length * neg.length), 12);
   });
   it('Min-K% scores only the prompt tokens and averages the lowest k%', () => {
     const t = promptTokenScores(

@@ -79,19 +79,19 @@ export function sampleItems(
   opts: { n: number; seed: number; split?: string; mmlu?: Map<string, MmluQuestion> },
 ): string[] {
   const splits = itemSplits(source);
-  const pool = source.items.filter(
-    (it) =>
-      (!opts.split || splits.get(it.id) === opts.split) &&
-      splitItem(it.text) !== undefined &&
-      (!opts.mmlu || opts.mmlu.has(it.id)),
-  );
+  const pool = opts.split ? source.items.filter((it) => splits.get(it.id) === opts.split) : source.items.slice();
   const rnd = seededRandom(subSeed(opts.seed, 'sample', source.label));
-  const ids = pool.map((it) => it.id);
-  for (let i = ids.length - 1; i > 0; i--) {
+  for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
-    [ids[i], ids[j]] = [ids[j], ids[i]];
+    [pool[i], pool[j]] = [pool[j], pool[i]];
   }
-  return ids.slice(0, opts.n);
+  // Walk the shuffled pool and keep the first n that qualify: only about n items are examined, not the benchmark.
+  const out: string[] = [];
+  for (const it of pool) {
+    if (out.length >= opts.n) break;
+    if ((!opts.mmlu || opts.mmlu.has(it.id)) && splitItem(it.text) !== undefined) out.push(it.id);
+  }
+  return out;
 }
 
 const tokensOf = (chars: number) => Math.max(1, Math.ceil(chars / 4));
