@@ -10,7 +10,7 @@ import { type ProbeOptions, runProbes } from '../src/probe/run-probe.js';
 import { auroc, fisherGreater, mcnemarGreater, poissonBinomialGreater, wilson } from '../src/probe/stats.js';
 import { optionMatches, scoreContinuation, splitItem } from '../src/probe/text-match.js';
 import { ROOT, tempDir } from './helpers/cli.js';
-import type { ModelServer } from './helpers/model-server.js';
+import { type ModelServer, startModelServer } from './helpers/model-server.js';
 import {
   isMemorised,
   paraphrase,
@@ -187,6 +187,25 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', {
       expect(s.ci[1]).toBeGreaterThanOrEqual(0.5);
     }
     expect(n.separates).toBe(false);
+  });
+
+  it('a server that ignores echo gets a clear failure per Min-K% call, not a score of the wrong tokens', async () => {
+    const noEcho = await startModelServer({
+      answer: () => ' The',
+      logprobs: () => ({
+        tokens: [' The'],
+        token_logprobs: [-0.1],
+        top_logprobs: [{ ' The': -0.1 }],
+        text_offset: [0],
+      }),
+    });
+    servers.push(noEcho);
+    const r = await probeWith(noEcho, tempDir('heldout-probe-'), { benches: [gsm8k()], n: 5, probes: ['min-k'] });
+    expect(r.failed).toBe(5 + 18);
+    const rec = readProbeRecords(r.dir).records[0];
+    expect(rec.error?.message).toMatch(/did not echo the prompt/);
+    expect(rec.logprobs).toBeUndefined();
+    expect(r.findings.models[0].minK).toEqual([]);
   });
 
   it('TS-Guessing measures the planted exact-fill rate within its interval, far above chance; no memory, no flag', async () => {

@@ -433,12 +433,15 @@ async function runTask(
     cached: c.cached,
   };
   if (t.probe === 'min-k') {
-    if (!c.logprobs) {
-      write({
-        ...base,
-        error: { kind: 'malformed', message: 'the server returned no logprobs' },
-        ...common,
-      });
+    // A server without echo returns the generated token's log-probability only: scoring it as the item's would be
+    // silently wrong, so it is recorded as a failure that says why.
+    const why = !c.logprobs
+      ? 'the server returned no logprobs'
+      : !c.text.startsWith(t.prompt)
+        ? 'the server did not echo the prompt, so it gave no log-probabilities for the item (Min-K% needs `echo` with `logprobs` on /v1/completions, as vLLM has)'
+        : undefined;
+    if (why || !c.logprobs) {
+      write({ ...base, error: { kind: 'unsupported', message: why ?? 'no logprobs' }, ...common });
       return;
     }
     const scores = promptTokenScores(c.logprobs, t.prompt.length);
