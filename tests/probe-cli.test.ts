@@ -156,6 +156,22 @@ describe.skipIf(!shared)('heldout probe (CLI)', { timeout: 180_000 }, () => {
     });
     expect(c.code).toBe(1);
     expect(c.stderr).toContain('no control exam');
+    const anth = await runCliAsync(
+      [
+        'probe',
+        '--model',
+        'anthropic:claude-x',
+        '--bench',
+        `gsm8k=${shared}/gsm8k`,
+        '--control',
+        FINALS,
+        '--out',
+        'runs/a',
+      ],
+      { cwd: dir, env: { ...env(), ANTHROPIC_API_KEY: 'k' } },
+    );
+    expect(anth.code).toBe(1);
+    expect(anth.stderr).toContain('anthropic:claude-x: probes need an OpenAI-compatible or OpenAI model');
     await runCliAsync(args('--n', '2', '--probe', 'guided', '--yes'), { cwd: dir, env: env() });
     const twice = await runCliAsync(args('--n', '2', '--probe', 'guided', '--yes'), { cwd: dir, env: env() });
     expect(twice.code).toBe(1);

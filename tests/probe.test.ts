@@ -208,6 +208,39 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', {
     expect(r.findings.models[0].minK).toEqual([]);
   });
 
+  it('--max-cost stops scheduling once the real spend reaches it (answers far longer than estimated), and resume goes on', async () => {
+    const verbose = await startModelServer({ answer: () => 'word '.repeat(20_000) });
+    servers.push(verbose);
+    const dir = tempDir('heldout-probe-');
+    const config = {
+      models: { pricey: { spec: 'vllm:pricey', baseUrl: verbose.openaiBaseUrl, prices: { input: 0, output: 1e6 } } },
+      raw: {},
+    };
+    const events: string[] = [];
+    const r = await probeWith(verbose, dir, {
+      models: ['pricey'],
+      config,
+      benches: [gsm8k()],
+      n: 2,
+      probes: ['guided'],
+      concurrency: 2,
+      maxCost: 15_000,
+      onEvent: (e) => {
+        if (e.type === 'estimate') expect(e.estimate.cost).toBeLessThan(15_000);
+        events.push(e.type);
+      },
+    });
+    expect(events).toContain('budget');
+    expect(r.overBudget).toBe(true);
+    expect(r.interrupted).toBe(true);
+    expect(r.spent).toBeGreaterThanOrEqual(15_000);
+    // Only the calls already in flight when the limit was reached finished.
+    expect(r.done).toBeLessThanOrEqual(3);
+    expect(readProbeManifest(r.dir).status).toBe('interrupted');
+    const more = await probeWith(verbose, dir, { config, resume: true, models: [] });
+    expect(more.done + r.done).toBe(r.planned);
+  });
+
   it('TS-Guessing measures the planted exact-fill rate within its interval, far above chance; no memory, no flag', async () => {
     const source = await loadBenchmarkSource(`mmlu=${shared}/mmlu`, { itemCacheDir: false });
     const rows = [...(await mmluQuestions(source)).values()];
