@@ -96,7 +96,10 @@ function rate(records: ProbeRecord[], hit: (r: ProbeRecord) => boolean): RateSta
 
 const isMatch = (r: ProbeRecord) => Boolean(r.scores?.match ?? r.scores?.exact);
 
-export function analyseProbes(manifest: ProbeManifest, all: ProbeRecord[]): MemorisationFindings {
+export function analyseProbes(manifest: ProbeManifest, records: ProbeRecord[]): MemorisationFindings {
+  // Records arrive in completion order, which differs between runs: sort, so the findings (and float sums) do not.
+  const order = new Intl.Collator('en', { numeric: true });
+  const all = [...records].sort((a, b) => order.compare(a.id, b.id));
   const { alpha, k } = manifest.params;
   const datasetOf = new Map(manifest.benchmarks.map((b) => [b.label, b.name]));
   const models = [...new Set([...manifest.models.map((m) => m.spec), ...all.map((r) => r.model)])];

@@ -6,13 +6,13 @@ import { loadExam } from '../exam/load.js';
 import { examHash, examQuestions, questionPromptText } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
 import type { HeldoutConfig } from '../models/config.js';
-import { type Completion, isModelCallError, type OpenModelOptions, openModel } from '../models/index.js';
+import { type OpenModelOptions, openModel } from '../models/index.js';
 import { runPools } from '../run/pool.js';
 import type { RunEvent } from '../run/runner.js';
 import { isRunDir, loadRunManifest } from '../run/store.js';
 import { JsonlWriter } from '../store/jsonl.js';
 import { analyseProbes, type MemorisationFindings } from './analyse.js';
-import { promptTokenScores } from './min-k.js';
+import { runTask } from './ask.js';
 import { mmluQuestions } from './mmlu.js';
 import {
   type CostEstimate,
@@ -20,7 +20,6 @@ import {
   estimateCost,
   itemSplits,
   type ProbeSet,
-  type ProbeTask,
   planTasks,
   sampleItems,
 } from './plan.js';
@@ -37,7 +36,6 @@ import {
   readProbeRecords,
   writeProbeManifest,
 } from './records.js';
-import { optionMatches, scoreContinuation } from './text-match.js';
 
 export type ProbeEvent = RunEvent | { type: 'estimate'; estimate: CostEstimate } | { type: 'budget'; spent: number };
 
@@ -383,79 +381,6 @@ function finish(dir: string, manifest: ProbeManifest, status: ProbeManifest['sta
   return next;
 }
 
-/** One call: ask, score, and hand the record to `write` (failures are recorded too; cancelled calls are not). */
-async function runTask(
-  t: ProbeTask,
-  params: ProbeParams,
-  signal: AbortSignal,
-  write: (r: ProbeRecord) => void,
-): Promise<void> {
-  const t0 = Date.now();
-  const base = {
-    id: t.id,
-    model: t.caller.spec,
-    probe: t.probe,
-    variant: t.variant,
-    set: t.set,
-    source: t.source,
-    itemId: t.itemId,
-    prompt: t.prompt,
-    ...(t.reference !== undefined ? { reference: t.reference } : {}),
-    ...(t.chance !== undefined ? { chance: t.chance } : {}),
-  };
-  const completionMode = t.logprobs !== undefined || t.caller.mode === 'completion';
-  let c: Completion;
-  try {
-    c = await t.caller.call(
-      {
-        messages: completionMode ? [] : [{ role: 'user', content: t.prompt }],
-        ...(completionMode ? { prompt: t.prompt } : {}),
-        temperature: params.temperature,
-        maxTokens: t.maxTokens,
-        seed: params.seed,
-        ...(t.logprobs !== undefined ? { logprobs: t.logprobs, echo: true } : {}),
-      },
-      signal,
-    );
-  } catch (err) {
-    if (!isModelCallError(err)) throw err;
-    if (err.kind === 'aborted') return; // left to do: --resume asks it again
-    write({
-      ...base,
-      error: { kind: err.kind, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) },
-      timing: { startedAt: new Date(t0).toISOString(), ms: Date.now() - t0, attempts: err.attempts ?? 0 },
-    });
-    return;
-  }
-  const common = {
-    ...(c.usage ? { usage: stripUndefined(c.usage) } : {}),
-    timing: { startedAt: new Date(t0).toISOString(), ms: Math.round(c.ms), attempts: c.attempts },
-    cached: c.cached,
-  };
-  if (t.probe === 'min-k') {
-    // A server without echo returns the generated token's log-probability only: scoring it as the item's would be
-    // silently wrong, so it is recorded as a failure that says why.
-    const why = !c.logprobs
-      ? 'the server returned no logprobs'
-      : !c.text.startsWith(t.prompt)
-        ? 'the server did not echo the prompt, so it gave no log-probabilities for the item (Min-K% needs `echo` with `logprobs` on /v1/completions, as vLLM has)'
-        : undefined;
-    if (why || !c.logprobs) {
-      write({ ...base, error: { kind: 'unsupported', message: why ?? 'no logprobs' }, ...common });
-      return;
-    }
-    const scores = promptTokenScores(c.logprobs, t.prompt.length);
-    write({ ...base, logprobs: scores.logprobs, zscores: scores.zscores, ...common });
-    return;
-  }
-  const text = c.text;
-  const scores =
-    t.probe === 'guided'
-      ? scoreContinuation(text, t.reference ?? '')
-      : { exact: optionMatches(text, t.reference ?? ''), rougeL: scoreContinuation(text, t.reference ?? '').rougeL };
-  write({ ...base, text, scores, ...common });
-}
-
 /** A signal that aborts when any of the given ones does. */
 function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
   const ctl = new AbortController();
@@ -476,8 +401,4 @@ function recordedPath(path: string, runDir: string, cwd: string): string | undef
 function relativeDir(cwd: string, dir: string): string {
   const rel = relative(cwd, dir);
   return rel && !rel.startsWith('..') ? rel : dir;
-}
-
-function stripUndefined<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
