@@ -79,14 +79,23 @@ describe.skipIf(!shared)('heldout probe (CLI)', { timeout: 180_000 }, () => {
 
   it('Ctrl-C saves what is done, exits 130, and --resume finishes with every call exactly once', async () => {
     server.latencyMs = 30;
-    const child = spawn(
-      process.execPath,
-      [BIN, ...args('--n', '40', '--probe', 'guided', '--concurrency', '2', '--no-cache')],
-      {
-        cwd: dir,
-        env: { ...process.env, ...env() },
-      },
+    // A server given on the command line is recorded: the resume below does not repeat --base-url.
+    const first = args(
+      '--n',
+      '40',
+      '--probe',
+      'guided',
+      '--concurrency',
+      '2',
+      '--no-cache',
+      '--base-url',
+      server.openaiBaseUrl,
     );
+    first[2] = 'vllm:mem-test';
+    const child = spawn(process.execPath, [BIN, ...first], {
+      cwd: dir,
+      env: { ...process.env, ...env() },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const file = join(dir, 'runs/p/probes.jsonl');

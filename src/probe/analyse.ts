@@ -118,13 +118,15 @@ export function analyseProbes(manifest: ProbeManifest, records: ProbeRecord[]): 
             (source === undefined || r.source === source) &&
             (variant === undefined || r.variant === variant),
         );
-      const control = manifest.control
-        ? {
-            dataset: manifest.control.title,
-            guided: rate(of('guided', 'control', undefined, 'guided'), isMatch),
-            general: rate(of('guided', 'control', undefined, 'general'), isMatch),
-          }
-        : undefined;
+      const asked = mine.some((r) => r.probe === 'guided' && r.set === 'control');
+      const control =
+        manifest.control && asked
+          ? {
+              dataset: manifest.control.title,
+              guided: rate(of('guided', 'control', undefined, 'guided'), isMatch),
+              general: rate(of('guided', 'control', undefined, 'general'), isMatch),
+            }
+          : undefined;
       const hasControl = control && control.guided.n > 0;
       const sources = [...new Set(mine.filter((r) => r.set === 'benchmark').map((r) => r.source))];
       const guided: GuidedFinding[] = [];

@@ -157,6 +157,12 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
       : run
         ? recordedPath(run.exam.dir, dir, cwd)
         : undefined;
+  if (!controlDir && run && !opts.control) {
+    throw new HeldoutError(`the run's exam directory "${run.exam.dir}" is not there`, {
+      where: displayPath(join(dir, 'manifest.json')),
+      hint: 'pass the held-out exam with --control <exam-dir>',
+    });
+  }
   if (!controlDir) {
     throw new HeldoutError('no control exam', {
       hint: 'pass --control <exam-dir>: the held-out exam is what a model cannot have memorised, so it is the baseline',
@@ -182,7 +188,8 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
   const callers = specs.map((spec) =>
     openModel(spec, {
       config: opts.config,
-      baseUrl: opts.baseUrl,
+      // A resume reaches the server the probe used, unless told otherwise.
+      baseUrl: opts.baseUrl ?? previous?.models.find((m) => m.spec === spec)?.baseUrl,
       noCache: opts.noCache,
       cacheDir: opts.cacheDir,
       concurrency: opts.concurrency,
