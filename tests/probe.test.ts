@@ -324,3 +324,43 @@ describe.skipIf(!shared)('probes against loopback models with a known memory', {
 beforeAll(() => {
   expect(existsSync(FINALS)).toBe(true);
 });
+
+describe('TS-Guessing chance', () => {
+  it('reads MMLU options and answers, and rates an option common in its subject as easier to guess', async () => {
+    const dir = tempDir('heldout-mmlu-');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'mmlu/test'), { recursive: true });
+    // Our own toy items, in MMLU's CSV layout.
+    writeFileSync(
+      join(dir, 'mmlu/test/toy_logic_test.csv'),
+      [
+        'Is every square a rectangle?,True,False,Only in the plane,Never in three dimensions,A',
+        'Is every rectangle a square?,True,False,Only when it has a right angle,Only in the plane,B',
+        '"Which number, squared, gives 49?",5,6,7,8,C',
+        'Is zero an even number?,True,False,Neither even nor odd,It depends on the base,A',
+      ].join('\n'),
+    );
+    const source = await loadBenchmarkSource(`mmlu=${join(dir, 'mmlu')}`, { itemCacheDir: false });
+    const qs = await mmluQuestions(source);
+    expect([...qs.keys()]).toEqual([
+      'mmlu/test/toy_logic:1',
+      'mmlu/test/toy_logic:2',
+      'mmlu/test/toy_logic:3',
+      'mmlu/test/toy_logic:4',
+    ]);
+    expect(qs.get('mmlu/test/toy_logic:3')).toMatchObject({ question: 'Which number, squared, gives 49?', answer: 2 });
+    const { chanceRates } = await import('../src/probe/mmlu.js');
+    const norm = (s: string) => s.toLowerCase();
+    const rates = chanceRates(
+      [
+        { id: 'mmlu/test/toy_logic:2', masked: 'True' },
+        { id: 'mmlu/test/toy_logic:3', masked: '5' },
+      ],
+      qs,
+      norm,
+    );
+    // "True" appears in two of the other three items' 12 options; "5" in none (smoothed, never 0).
+    expect(rates.get('mmlu/test/toy_logic:2')).toBeCloseTo(2.5 / 13, 10);
+    expect(rates.get('mmlu/test/toy_logic:3')).toBeCloseTo(0.5 / 13, 10);
+  });
+});

@@ -12,7 +12,7 @@ export interface MmluQuestion {
   choices: string[];
   /** Index of the correct choice. */
   answer: number;
-  /** The file the item came from (chance rates are estimated per subject file). */
+  /** The file the item came from. */
   file: string;
 }
 
@@ -64,6 +64,9 @@ async function readRows(file: string): Promise<Omit<MmluQuestion, 'id' | 'file'>
   return [];
 }
 
+/** `mmlu/test/anatomy:3` → `mmlu/test/anatomy`: the CSV release's file, or the subject of a Hugging Face Parquet row. */
+const subjectOf = (id: string) => id.slice(0, id.lastIndexOf(':'));
+
 /**
  * What a guesser with no memory of the item would get by naming an option seen elsewhere in the same subject: the
  * share of the subject's other options whose words equal the masked one's. Options like "True", "None of the above"
@@ -74,22 +77,23 @@ export function chanceRates(
   all: Map<string, MmluQuestion>,
   normalise: (s: string) => string,
 ): Map<string, number> {
-  const byFile = new Map<string, Map<string, number>>();
+  const bySubject = new Map<string, Map<string, number>>();
   const sizes = new Map<string, number>();
   for (const q of all.values()) {
-    const counts = byFile.get(q.file) ?? new Map<string, number>();
+    const s = subjectOf(q.id);
+    const counts = bySubject.get(s) ?? new Map<string, number>();
     for (const c of q.choices) counts.set(normalise(c), (counts.get(normalise(c)) ?? 0) + 1);
-    byFile.set(q.file, counts);
-    sizes.set(q.file, (sizes.get(q.file) ?? 0) + q.choices.length);
+    bySubject.set(s, counts);
+    sizes.set(s, (sizes.get(s) ?? 0) + q.choices.length);
   }
   const out = new Map<string, number>();
   for (const t of targets) {
     const q = all.get(t.id);
     if (!q) continue;
-    const counts = byFile.get(q.file)!;
+    const counts = bySubject.get(subjectOf(q.id))!;
     const key = normalise(t.masked);
     const own = q.choices.filter((c) => normalise(c) === key).length;
-    const others = (sizes.get(q.file) ?? 0) - q.choices.length;
+    const others = (sizes.get(subjectOf(q.id)) ?? 0) - q.choices.length;
     const hits = (counts.get(key) ?? 0) - own;
     // Laplace smoothing: never claim a chance of exactly 0.
     out.set(t.id, (hits + 0.5) / (others + 1));
