@@ -68,8 +68,12 @@ describe.skipIf(!shared)('heldout probe (CLI)', { timeout: 180_000 }, () => {
     expect(server.count).toBe(156);
     // The second time everything is there: nothing is sent, the same findings come back.
     server.reset();
-    const again = await runCliAsync(['probe', '--resume', '--out', 'runs/p', '--json'], { cwd: dir, env: env() });
+    const again = await runCliAsync(['probe', '--resume', '--out', 'runs/p', '--json', '--n', '5'], {
+      cwd: dir,
+      env: env(),
+    });
     expect(again.code).toBe(2);
+    expect(again.stderr).toContain("--resume keeps the probe's own parameters; ignoring --n");
     expect(server.count).toBe(0);
     const json = JSON.parse(again.stdout);
     expect(json.status).toBe('complete');

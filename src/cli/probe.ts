@@ -129,6 +129,14 @@ Exit codes: 0 nothing found, 2 a model was flagged, 1 failed calls or bad input,
     if (!o.out) throw new HeldoutError('--out is required: the run directory the probe results go into');
     const probes = parseProbes((cmd.opts().probe as string[] | undefined) ?? []);
     if (o.retryFailed && !o.resume) throw new HeldoutError('--retry-failed goes with --resume');
+    if (o.resume) {
+      // A probe keeps what it was started with, so that its sample and prompts stay one experiment.
+      const fixed = ['n', 'seed', 'split', 'templates', 'alpha', 'k', 'topLogprobs', 'control', 'bench', 'probe'];
+      for (const k of fixed.filter((k) => cmd.getOptionValueSource(k) === 'cli')) {
+        const flag = k === 'topLogprobs' ? '--top-logprobs' : `--${k}`;
+        process.stderr.write(`heldout: warning: --resume keeps the probe's own parameters; ignoring ${flag}\n`);
+      }
+    }
 
     const { runProbes } = await import('../probe/run-probe.js');
     const { estimateText, findingsText } = await import('../probe/summary.js');
