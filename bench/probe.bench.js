@@ -99,10 +99,6 @@ async function probe(label, probes, n) {
 
 // Warm the SDK import and the connection pool once (both runs pay the same benchmark loading and planning).
 await probe('warm', ['guided'], 2);
-// Guided: 132 items × 2 instructions + 18 control questions × 2 = 300 calls.
-const guided = await probe('guided', ['guided'], 132);
-// Min-K%: 282 items + 18 control questions = 300 completions with logprobs.
-const mink = await probe('mink', ['min-k'], 282);
 // The same 300 calls through `heldout run` (60 questions × 5 samples), on the same server and machine: when the
 // machine is loaded and both miss the target, this shows what is the probe's own doing.
 const questions = Array.from(
@@ -113,18 +109,35 @@ writeFileSync(
   join(dir, 'exam.yaml'),
   `id: bench\ntitle: Bench\nlanguage: en\nreleased: 2026-11-26\nparts:\n  - id: I\n    title: Part I\n    points: 60\n    questions:\n${questions}\n`,
 );
-const t = performance.now();
-await runExam({
-  examDir: dir,
-  models: ['openai-compatible:bench-run'],
-  out: join(dir, 'run'),
-  baseUrl: base,
-  noCache: true,
-  concurrency: C,
-  env: { OPENAI_API_KEY: 'bench' },
-  params: { samples: 5 },
-});
-const runWall = performance.now() - t;
+async function runBaseline(round) {
+  const t = performance.now();
+  await runExam({
+    examDir: dir,
+    models: [`openai-compatible:bench-run${round}`],
+    out: join(dir, `run${round}`),
+    baseUrl: base,
+    noCache: true,
+    concurrency: C,
+    env: { OPENAI_API_KEY: 'bench' },
+    params: { samples: 5 },
+  });
+  return performance.now() - t;
+}
+
+// Rounds interleave the three, and each keeps its best: on a shared machine the best round is the least disturbed.
+const ROUNDS = 3;
+let guided;
+let mink;
+let runWall = Number.POSITIVE_INFINITY;
+for (let round = 0; round < ROUNDS; round++) {
+  // Guided: 132 items × 2 instructions + 18 control questions × 2 = 300 calls.
+  const g = await probe(`guided${round}`, ['guided'], 132);
+  // Min-K%: 282 items + 18 control questions = 300 completions with logprobs.
+  const m = await probe(`mink${round}`, ['min-k'], 282);
+  runWall = Math.min(runWall, await runBaseline(round));
+  if (!guided || g.wall < guided.wall) guided = g;
+  if (!mink || m.wall < mink.wall) mink = m;
+}
 rmSync(dir, { recursive: true, force: true });
 child.kill();
 
@@ -136,7 +149,7 @@ for (const [name, m] of [
   const ideal = (m.calls / C) * LAT;
   const ratio = m.wall / ideal;
   console.log(
-    `runProbes ${name}: ${m.calls} calls, concurrency ${C}, ${LAT} ms latency: ${m.wall.toFixed(0)} ms vs ideal ${ideal.toFixed(0)} ms`,
+    `runProbes ${name} (best of ${ROUNDS}): ${m.calls} calls, concurrency ${C}, ${LAT} ms latency: ${m.wall.toFixed(0)} ms vs ideal ${ideal.toFixed(0)} ms`,
   );
   console.log(`  ratio to ideal            ${ratio.toFixed(3)} ×   (target ≤ 1.3)  ${ok(ratio)}`);
   console.log(
@@ -145,4 +158,6 @@ for (const [name, m] of [
   console.log(`  against heldout run's 300 calls now (${runWall.toFixed(0)} ms): ${(m.wall / runWall).toFixed(3)} ×`);
   if (m.failed || m.calls !== 300) process.exitCode = 1;
 }
-console.log(`runExam, same 300 calls: ratio to ideal ${(runWall / ((300 / C) * LAT)).toFixed(3)} ×`);
+console.log(
+  `runExam, same 300 calls (best of ${ROUNDS}): ratio to ideal ${(runWall / ((300 / C) * LAT)).toFixed(3)} ×`,
+);

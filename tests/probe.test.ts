@@ -7,7 +7,14 @@ import { minKMean, promptTokenScores } from '../src/probe/min-k.js';
 import { mmluQuestions } from '../src/probe/mmlu.js';
 import { readProbeManifest, readProbeRecords } from '../src/probe/records.js';
 import { type ProbeOptions, runProbes } from '../src/probe/run-probe.js';
-import { auroc, fisherGreater, mcnemarGreater, poissonBinomialGreater, wilson } from '../src/probe/stats.js';
+import {
+  auroc,
+  aurocWithCi,
+  fisherGreater,
+  mcnemarGreater,
+  poissonBinomialGreater,
+  wilson,
+} from '../src/probe/stats.js';
 import { optionMatches, scoreContinuation, splitItem } from '../src/probe/text-match.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 import { type ModelServer, startModelServer } from './helpers/model-server.js';
@@ -102,6 +109,23 @@ describe('statistics', () => {
     let wins = 0;
     for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
     expect(auroc(pos, neg)).toBeCloseTo(wins / (pos.length * neg.length), 12);
+  });
+  it('the AUROC interval agrees with a plain resample-and-recount bootstrap', () => {
+    const pos = Array.from({ length: 120 }, (_, i) => Math.sin(i * 1.7) + 0.4);
+    const neg = Array.from({ length: 25 }, (_, i) => Math.cos(i * 2.3));
+    const fast = aurocWithCi(pos, neg, { seed: 7, resamples: 4000 });
+    let state = 12345;
+    const rnd = () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648;
+    };
+    const pick = (v: number[]) => v.map(() => v[Math.floor(rnd() * v.length)]);
+    const plain = Array.from({ length: 4000 }, () => auroc(pick(pos), pick(neg))).sort((a, b) => a - b);
+    expect(fast.auroc).toBeCloseTo(auroc(pos, neg), 12);
+    expect(fast.ci[0]).toBeCloseTo(plain[100], 1);
+    expect(fast.ci[1]).toBeCloseTo(plain[3899], 1);
+    expect(fast.ci[0]).toBeLessThan(fast.auroc);
+    expect(fast.ci[1]).toBeGreaterThan(fast.auroc);
   });
   it('Min-K% scores only the prompt tokens and averages the lowest k%', () => {
     const t = promptTokenScores(

@@ -73,33 +73,38 @@ export function wilson(successes: number, n: number, z = 1.959964): [number, num
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
+/** In a sorted array: the number of values below v (`strict` false), or at most v (`strict` true). */
+function countBelow(sorted: Float64Array, v: number, strict: boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < v || (strict && sorted[mid] === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * AUROC: the chance that a random positive scores above a random negative (ties count half). The negatives are
- * sorted once and each positive placed by binary search: O((P + N) log N), cheap enough for a bootstrap.
+ * sorted once and each positive placed by binary search: O((P + N) log N).
  */
 export function auroc(pos: number[], neg: number[]): number {
   if (pos.length === 0 || neg.length === 0) return Number.NaN;
   const sorted = Float64Array.from(neg).sort();
-  // First index whose value is ≥ v (strict = false) or > v (strict = true).
-  const bound = (v: number, strict: boolean) => {
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (sorted[mid] < v || (strict && sorted[mid] === v)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   let wins = 0;
   for (const v of pos) {
-    const below = bound(v, false);
-    wins += below + (bound(v, true) - below) / 2;
+    const below = countBelow(sorted, v, false);
+    wins += below + (countBelow(sorted, v, true) - below) / 2;
   }
   return wins / (pos.length * neg.length);
 }
 
-/** AUROC with a stratified percentile-bootstrap 95% interval (positives and negatives resampled separately). */
+/**
+ * AUROC with a stratified percentile-bootstrap 95% interval (positives and negatives resampled separately). Each
+ * positive's place among the sorted negatives is found once; a resample then only counts how often each negative was
+ * drawn (prefix sums), so it costs O(P + N) with no sorting.
+ */
 export function aurocWithCi(
   pos: number[],
   neg: number[],
@@ -109,10 +114,26 @@ export function aurocWithCi(
   if (!Number.isFinite(value)) return { auroc: value, ci: [Number.NaN, Number.NaN] };
   const rnd = seededRandom(opts.seed ?? 1);
   const b = opts.resamples ?? 1000;
-  const draws: number[] = [];
-  const pick = (v: number[]) => v.map(() => v[Math.floor(rnd() * v.length)]);
-  for (let i = 0; i < b; i++) draws.push(auroc(pick(pos), pick(neg)));
-  draws.sort((x, y) => x - y);
+  const sorted = Float64Array.from(neg).sort();
+  const P = pos.length;
+  const N = sorted.length;
+  const lo = Uint32Array.from(pos, (v) => countBelow(sorted, v, false));
+  const hi = Uint32Array.from(pos, (v) => countBelow(sorted, v, true));
+  const drawn = new Uint32Array(N);
+  const prefix = new Float64Array(N + 1);
+  const draws = new Float64Array(b);
+  for (let r = 0; r < b; r++) {
+    drawn.fill(0);
+    for (let k = 0; k < N; k++) drawn[Math.floor(rnd() * N)]++;
+    for (let j = 0; j < N; j++) prefix[j + 1] = prefix[j] + drawn[j];
+    let wins = 0;
+    for (let k = 0; k < P; k++) {
+      const i = Math.floor(rnd() * P);
+      wins += prefix[lo[i]] + (prefix[hi[i]] - prefix[lo[i]]) / 2;
+    }
+    draws[r] = wins / (P * N);
+  }
+  draws.sort();
   const at = (q: number) => draws[Math.min(b - 1, Math.max(0, Math.round(q * (b - 1))))];
   return { auroc: value, ci: [at(0.025), at(0.975)] };
 }
