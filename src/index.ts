@@ -130,6 +130,9 @@ export {
   resolveModelSpec,
 } from './models/index.js';
 export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate } from './models/replay.js';
+export { analyseProbes, type MemorisationFindings } from './probe/analyse.js';
+export { type ProbeRecord, probeRecordSchema, readProbeManifest, readProbeRecords } from './probe/records.js';
+export { type ProbeOptions, type ProbeResult, runProbes } from './probe/run-probe.js';
 export { type DemoOptions, type DemoResult, runDemo } from './report/demo.js';
 export type { ReportInputs } from './report/inputs.js';
 export { loadReportInputs, readBenchmarkScores, readCheckFile } from './report/load.js';

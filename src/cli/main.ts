@@ -7,6 +7,7 @@ import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
 import { registerGradeCommands } from './grade.js';
 import { isBrokenPipe, osErrorToUserError } from './os-errors.js';
+import { registerProbeCommands } from './probe.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
@@ -23,6 +24,7 @@ const registrars: ((program: Command) => void)[] = [
   registerReportCommands,
   registerDemoCommands,
   registerScanCommands,
+  registerProbeCommands,
 ];
 
 export function buildProgram(): Command {

@@ -7,6 +7,8 @@ export interface CachedCompletion {
   text: string;
   finishReason?: string;
   usage?: { inputTokens?: number; outputTokens?: number };
+  /** Token log-probabilities, when they were asked for. */
+  logprobs?: import('./providers.js').TokenLogprobs;
 }
 
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string {

@@ -4,7 +4,7 @@ import { HeldoutError } from '../errors.js';
 import { cacheKey, defaultCacheDir, ResponseCache } from './cache.js';
 import type { HeldoutConfig } from './config.js';
 import { ModelCallError } from './errors.js';
-import { classifySdkError, type ProviderCall, providerCall } from './providers.js';
+import { classifySdkError, type ProviderCall, providerCall, type TokenLogprobs } from './providers.js';
 import { redactKey } from './redact.js';
 import { loadReplaySheet, normaliseQuestionText, type ReplaySheet, stripChatTemplate } from './replay.js';
 import { DEFAULT_RETRY, type RetryPolicy, withRetries } from './retry.js';
@@ -19,6 +19,7 @@ import { defaultConcurrency, type ResolvedModel, resolveModelSpec } from './spec
 export { type CachedCompletion, cacheKey, defaultCacheDir, ResponseCache } from './cache.js';
 export { type HeldoutConfig, loadConfig, type ModelConfig, modelConfigSchema } from './config.js';
 export { isModelCallError, ModelCallError, type ModelCallErrorKind } from './errors.js';
+export type { TokenLogprobs } from './providers.js';
 export { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, retryDelay } from './retry.js';
 export { type Provider, providers, type ResolvedModel, resolveModelSpec } from './spec.js';
 
@@ -41,12 +42,17 @@ export interface CompletionRequest {
   sample?: number;
   /** For `replay:` models: the question being asked, matched against the sheet's id column. */
   questionId?: string;
+  /** Completion mode (OpenAI-compatible servers): top-k log-probabilities per token. */
+  logprobs?: number;
+  /** Completion mode: echo the prompt, so that `logprobs` covers the prompt's own tokens (Min-K% probes). */
+  echo?: boolean;
 }
 
 export interface Completion {
   text: string;
   finishReason?: string;
   usage?: { inputTokens?: number; outputTokens?: number };
+  logprobs?: TokenLogprobs;
   cached: boolean;
   /** HTTP attempts made (0 for a cache hit or a replay). */
   attempts: number;
@@ -178,6 +184,8 @@ export function openModel(spec: string, opts: OpenModelOptions = {}): ModelCalle
           seed: req.seed,
           json: req.json || undefined,
           sample: req.sample ?? 0,
+          logprobs: req.logprobs,
+          echo: req.echo || undefined,
         });
     // Many concurrent calls share one run-wide signal: that is not a leak, so lift Node's 10-listener warning.
     if (signal) setMaxListeners(0, signal);
@@ -205,6 +213,8 @@ export function openModel(spec: string, opts: OpenModelOptions = {}): ModelCalle
                 maxTokens: req.maxTokens,
                 seed: req.seed,
                 json: req.json,
+                logprobs: req.logprobs,
+                echo: req.echo,
               },
               s,
             ),

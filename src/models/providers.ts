@@ -7,6 +7,19 @@ export interface RawCompletion {
   text: string;
   finishReason?: string;
   usage?: { inputTokens?: number; outputTokens?: number };
+  /** Completion mode with `logprobs`: per-token log-probabilities (with `echo`, the prompt's tokens first). */
+  logprobs?: TokenLogprobs;
+}
+
+/** The OpenAI completions `logprobs` object (vLLM and llama.cpp return the same shape). */
+export interface TokenLogprobs {
+  tokens: string[];
+  /** null where the server has none (the first prompt token). */
+  tokenLogprobs: (number | null)[];
+  /** The top alternatives at each position, token → log-probability. */
+  topLogprobs?: (Record<string, number> | null)[];
+  /** Character offset of each token in the text (prompt + completion with `echo`). */
+  textOffset?: number[];
 }
 
 export interface ProviderRequest {
@@ -16,6 +29,10 @@ export interface ProviderRequest {
   maxTokens?: number;
   seed?: number;
   json?: boolean;
+  /** Completion mode: ask for the top-k log-probabilities of each token. */
+  logprobs?: number;
+  /** Completion mode: return the prompt with the completion (with `logprobs`: the prompt's token log-probabilities). */
+  echo?: boolean;
 }
 
 export type ProviderCall = (req: ProviderRequest, signal: AbortSignal) => Promise<RawCompletion>;
@@ -93,8 +110,10 @@ async function openaiCall(model: ResolvedModel, apiKey: string): Promise<Provide
       if (req.temperature !== undefined) body.temperature = req.temperature;
       if (req.maxTokens !== undefined) body.max_tokens = req.maxTokens;
       if (req.seed !== undefined) body.seed = req.seed;
+      if (req.logprobs !== undefined) body.logprobs = req.logprobs;
+      if (req.echo) body.echo = true;
       const res = checkObject(await client.completions.create(body as never, { signal }));
-      const choice = (res.choices as { text?: string; finish_reason?: string }[] | undefined)?.[0];
+      const choice = (res.choices as { text?: string; finish_reason?: string; logprobs?: unknown }[] | undefined)?.[0];
       if (!choice) throw new ModelCallError('empty', 'the response has no choices');
       if (choice.finish_reason === 'content_filter') {
         throw new ModelCallError('refusal', 'the provider withheld the answer (finish_reason: content_filter)');
@@ -102,7 +121,13 @@ async function openaiCall(model: ResolvedModel, apiKey: string): Promise<Provide
       const text = typeof choice.text === 'string' ? choice.text : '';
       if (!text.trim())
         throw new ModelCallError('empty', `the answer is empty (finish_reason: ${choice.finish_reason})`);
-      return { text, finishReason: choice.finish_reason ?? undefined, usage: openaiUsage(res.usage) };
+      const logprobs = req.logprobs !== undefined ? parseLogprobs(choice.logprobs) : undefined;
+      return {
+        text,
+        finishReason: choice.finish_reason ?? undefined,
+        usage: openaiUsage(res.usage),
+        ...(logprobs ? { logprobs } : {}),
+      };
     }
     const body: Record<string, unknown> = { model: model.model, messages: req.messages };
     if (req.temperature !== undefined) body.temperature = req.temperature;
@@ -126,6 +151,42 @@ async function openaiCall(model: ResolvedModel, apiKey: string): Promise<Provide
     if (!text.trim()) throw new ModelCallError('empty', `the answer is empty (finish_reason: ${choice.finish_reason})`);
     return { text, finishReason: choice.finish_reason ?? undefined, usage: openaiUsage(res.usage) };
   };
+}
+
+/** The completions `logprobs` object, checked: a server that ignores `logprobs` is told apart from one that sends junk. */
+function parseLogprobs(raw: unknown): TokenLogprobs {
+  if (!raw || typeof raw !== 'object') {
+    throw new ModelCallError(
+      'malformed',
+      'the server returned no logprobs (does it support `logprobs` on /v1/completions?)',
+      {
+        retryable: false,
+      },
+    );
+  }
+  const o = raw as { tokens?: unknown; token_logprobs?: unknown; top_logprobs?: unknown; text_offset?: unknown };
+  const tokens = o.tokens;
+  const lps = o.token_logprobs;
+  if (
+    !Array.isArray(tokens) ||
+    !Array.isArray(lps) ||
+    tokens.length !== lps.length ||
+    tokens.some((t) => typeof t !== 'string') ||
+    lps.some((v) => v !== null && typeof v !== 'number')
+  ) {
+    throw new ModelCallError('malformed', 'the logprobs object lacks tokens/token_logprobs of equal length', {
+      retryable: false,
+    });
+  }
+  const out: TokenLogprobs = { tokens: tokens as string[], tokenLogprobs: lps as (number | null)[] };
+  if (Array.isArray(o.top_logprobs) && o.top_logprobs.length === tokens.length) {
+    out.topLogprobs = (o.top_logprobs as unknown[]).map((t) =>
+      t && typeof t === 'object' && !Array.isArray(t) ? (t as Record<string, number>) : null,
+    );
+  }
+  if (Array.isArray(o.text_offset) && o.text_offset.length === tokens.length)
+    out.textOffset = o.text_offset as number[];
+  return out;
 }
 
 function openaiUsage(u: unknown): RawCompletion['usage'] {

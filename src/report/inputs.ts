@@ -1,4 +1,5 @@
 import type { Exam, Rubric } from '../exam/schema.js';
+import type { MemorisationFindings } from '../probe/analyse.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 
 /**
@@ -112,6 +113,8 @@ export interface ReportInputs {
   /** Published results on this exam (the exam's reference.csv, or --reference). */
   reference?: import('./reference-field.js').ReferenceRow[];
   referenceFile?: string;
+  /** What `heldout probe` found, when the run directory has probe results. */
+  memorisation?: MemorisationFindings;
   toolVersion: string;
   generatedAt: string;
 }

@@ -11,6 +11,7 @@ import { readTable } from '../store/tabular.js';
 import { toolVersion } from '../version.js';
 import type { AlsoCheckedInput } from './contamination-view.js';
 import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from './inputs.js';
+import { loadMemorisation } from './memorisation.js';
 import { readReferenceCsv } from './reference-field.js';
 
 export interface ReportLoadOptions {
@@ -71,6 +72,7 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     benchmarksFile: opts.benchmarksFile ? displayPath(opts.benchmarksFile) : undefined,
     reference: referenceFile ? readReferenceCsv(referenceFile) : undefined,
     referenceFile: referenceFile ? displayPath(referenceFile) : undefined,
+    memorisation: loadMemorisation(ctx.runDir),
     toolVersion: toolVersion(),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };

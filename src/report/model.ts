@@ -23,6 +23,7 @@ import type {
   ScoreInput,
   ScoreModelInput,
 } from './inputs.js';
+import { MEMORISATION_TITLE, type MemorisationView, memorisationView } from './memorisation.js';
 import { type ReferenceFieldView, referenceField } from './reference-field.js';
 import { redactParams, runFacts } from './run-facts.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
@@ -177,7 +178,7 @@ export interface ReportModel {
   generatedAt: string;
   toolVersion: string;
   models: ModelRef[];
-  sections: { key: SectionKey; title: string; number: number }[];
+  sections: { key: SectionKey | 'memorisation'; title: string; number: number }[];
   scoreboard: {
     rows: ScoreboardRow[];
     parts: { id: string; title: string; maxPoints: number }[];
@@ -225,6 +226,8 @@ export interface ReportModel {
     /** Why there is no field: the exam ships no reference, or it is too small to fit. */
     fieldNote?: string;
   };
+  /** Only when the run directory has probe results (`heldout probe`). */
+  memorisation?: MemorisationView;
   run: ReturnType<typeof runFacts>;
 }
 
@@ -640,9 +643,12 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
 
   const field = publishedField(inputs, models, score);
 
-  const sections = (Object.keys(SECTION_TITLES) as SectionKey[]).map((key, i) => ({
+  // Memorisation appears only with probe results, before Run.
+  const keys: (SectionKey | 'memorisation')[] = Object.keys(SECTION_TITLES) as SectionKey[];
+  if (inputs.memorisation) keys.splice(keys.indexOf('run'), 0, 'memorisation');
+  const sections = keys.map((key, i) => ({
     key,
-    title: SECTION_TITLES[key],
+    title: key === 'memorisation' ? MEMORISATION_TITLE : SECTION_TITLES[key],
     number: i + 1,
   }));
   const runDirHint = `runs/${inputs.runId}`;
@@ -731,6 +737,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
                 command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
               },
     },
+    memorisation: inputs.memorisation ? memorisationView(inputs.memorisation, modelLabel) : undefined,
     run: runFacts(inputs, models),
   };
 }

@@ -37,6 +37,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
     'graders',
     'contamination',
     'benchmarks',
+    'memorisation',
     'run',
     'empty',
     'sidebyside',

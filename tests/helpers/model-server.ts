@@ -53,6 +53,8 @@ export interface ModelServerOptions {
   script?: (req: RecordedRequest) => Behaviour | undefined;
   /** Do not record request bodies (benchmarks). */
   noRecord?: boolean;
+  /** The `logprobs` object of a legacy completion (default null). */
+  logprobs?: (req: RecordedRequest) => unknown;
 }
 
 export interface ModelServer {
@@ -89,7 +91,7 @@ function apiOf(path: string): RecordedRequest['api'] {
   return 'unknown';
 }
 
-function okBody(req: RecordedRequest, text: string, finishReason?: string): unknown {
+function okBody(req: RecordedRequest, text: string, finishReason?: string, logprobs: unknown = null): unknown {
   const model = (req.body?.model as string | undefined) ?? 'test';
   const inTok = Math.max(1, Math.round(req.raw.length / 4));
   const outTok = Math.max(1, text.split(/\s+/).length);
@@ -112,7 +114,7 @@ function okBody(req: RecordedRequest, text: string, finishReason?: string): unkn
       object: 'text_completion',
       created: 0,
       model,
-      choices: [{ index: 0, text, finish_reason: finishReason ?? 'stop', logprobs: null }],
+      choices: [{ index: 0, text, finish_reason: finishReason ?? 'stop', logprobs }],
       usage,
     };
   }
@@ -202,7 +204,7 @@ export async function startModelServer(opts: ModelServerOptions = {}): Promise<M
         };
         switch (b.kind) {
           case 'ok':
-            return json(200, okBody(req, b.text ?? answer(req), b.finishReason));
+            return json(200, okBody(req, b.text ?? answer(req), b.finishReason, opts.logprobs?.(req) ?? null));
           case 'status': {
             const headers: Record<string, string> = {};
             if (b.retryAfter !== undefined) headers['retry-after'] = String(b.retryAfter);
