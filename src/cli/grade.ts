@@ -139,7 +139,7 @@ export function registerGradeCommands(program: Command): void {
       .argument('<run-dir>', 'run directory')
       .option('--json', 'print machine-readable JSON (same as --format json)')
       .option('--format <format>', 'text, md or json', 'text')
-      .option('--precedence <kinds>', 'which grade counts when several exist', 'human,judge,auto')
+      .option('--precedence <kinds>', 'which grade counts when several exist', 'adjudicated,human,judge,auto')
       .option('--seed <n>', 'seed for the bootstrap interval', '1'),
   ).action(
     async (runDir: string, opts: RunOpts & { json?: boolean; format: string; precedence: string; seed: string }) => {
@@ -150,7 +150,7 @@ export function registerGradeCommands(program: Command): void {
         precedence = parsePrecedence(opts.precedence);
       } catch (err) {
         throw new HeldoutError(`--precedence: ${(err as Error).message}`, {
-          hint: 'e.g. --precedence human,judge,auto',
+          hint: 'e.g. --precedence adjudicated,human,judge,auto',
         });
       }
       const format = opts.json ? 'json' : opts.format;

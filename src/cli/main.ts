@@ -6,6 +6,7 @@ import { registerCheckCommands } from './check.js';
 import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
 import { registerGradeCommands } from './grade.js';
+import { registerGradeServeCommands } from './grade-serve.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
@@ -17,6 +18,7 @@ const registrars: ((program: Command) => void)[] = [
   registerRubricCommands,
   registerRunCommands,
   registerGradeCommands,
+  registerGradeServeCommands,
   registerCheckCommands,
   registerBenchCommands,
   registerReportCommands,

@@ -62,24 +62,39 @@ export interface HumanTask {
   unit: Unit;
 }
 
+/**
+ * Every gradable (response, unit) in session order, as exam boards mark: question by question in exam order, and
+ * within a question the answers shuffled with the session seed (blind) or in run order; the units of one answer
+ * stay together and in order. The terminal grader, the web grader and a resumed session all use this order.
+ */
+export function humanOrder(ctx: RunContext, session: Pick<HumanSession, 'blind' | 'seed'>): HumanTask[] {
+  const position = new Map(examQuestions(ctx.exam.exam).map(({ question }, i) => [question.id, i]));
+  const byResponse = new Map<string, HumanTask[]>();
+  for (const r of ctx.responses) {
+    if (r.error || r.text === undefined) continue;
+    const units = gradableUnits(ctx, r);
+    if (units.length)
+      byResponse.set(
+        r.id,
+        units.map((unit) => ({ response: r, unit })),
+      );
+  }
+  const ids = [...byResponse.keys()];
+  const shuffledIds = session.blind ? shuffled(ids, session.seed) : ids;
+  const questionOf = (id: string) => position.get(byResponse.get(id)![0].unit.questionId) ?? position.size;
+  return shuffledIds
+    .map((id, i) => ({ id, i, q: questionOf(id) }))
+    .sort((a, b) => a.q - b.q || a.i - b.i)
+    .flatMap(({ id }) => byResponse.get(id)!);
+}
+
 /** The grading queue in session order, without the units this grader has already marked. */
 export function humanQueue(
   ctx: RunContext,
   grader: string,
   session: HumanSession,
 ): { todo: HumanTask[]; total: number } {
-  const tasks: HumanTask[] = [];
-  for (const r of ctx.responses) {
-    if (r.error || r.text === undefined) continue;
-    for (const unit of gradableUnits(ctx, r)) tasks.push({ response: r, unit });
-  }
-  // Shuffle whole answers, then keep the sub-parts of one answer together and in order.
-  const byResponse = new Map<string, HumanTask[]>();
-  for (const t of tasks) byResponse.set(t.response.id, [...(byResponse.get(t.response.id) ?? []), t]);
-  const responseIds = [...byResponse.keys()];
-  const ordered = (session.blind ? shuffled(responseIds, session.seed) : responseIds).flatMap(
-    (id) => byResponse.get(id)!,
-  );
+  const ordered = humanOrder(ctx, session);
   const done = new Set(
     latestGrades(readGrades(ctx.runDir))
       .filter((g) => g.grader.kind === 'human' && g.grader.id === grader && g.status === 'graded')
