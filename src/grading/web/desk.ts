@@ -74,7 +74,7 @@ interface RenderedUnit {
   caps: UnitView['caps'];
 }
 
-const keyOf = (t: HumanTask) => `${t.response.id}\u0000${t.unit.id}`;
+const unitKey = (t: HumanTask) => `${t.response.id}\u0000${t.unit.id}`;
 
 export class GradingDesk {
   private readonly order: HumanTask[];
@@ -104,6 +104,15 @@ export class GradingDesk {
       const sub = t.unit.labels.slice(1).join('.');
       return `Q${q?.number ?? t.unit.questionId}${sub ? ` (${sub})` : ''}`;
     });
+  }
+
+  private answerId(t: HumanTask): string {
+    return this.opts.session.blind ? blindId(this.salt, t.response.id) : t.response.id;
+  }
+
+  /** What the page sends back with a decision, to catch a stale page; opaque when blind (no model name in it). */
+  private pageKey(t: HumanTask): string {
+    return `${this.answerId(t)}/${t.unit.id}`;
   }
 
   get size(): number {
@@ -140,7 +149,7 @@ export class GradingDesk {
       else byUnit.set(k, [g]);
     }
     return this.order.map((t, i) => {
-      const gs = byUnit.get(keyOf(t)) ?? [];
+      const gs = byUnit.get(unitKey(t)) ?? [];
       const mine = gs.find((g) => g.grader.id === this.opts.grader && g.grader.kind === this.myKind());
       const auto = gs.find((g) => g.grader.kind === 'auto');
       return {
@@ -223,9 +232,9 @@ export class GradingDesk {
     const decided = mine?.status === 'graded';
     const view: UnitView = {
       i,
-      key: keyOf(t),
+      key: this.pageKey(t),
       label: this.labels[i],
-      answerId: this.opts.session.blind ? blindId(this.salt, t.response.id) : t.response.id,
+      answerId: this.answerId(t),
       ...(this.opts.session.blind ? {} : { model: t.response.model, sample: t.response.sample }),
       maxPoints: t.unit.points,
       ...r,
@@ -250,7 +259,8 @@ export class GradingDesk {
   save(req: SaveRequest): { record: GradeRecord; written: boolean } {
     this.log.refresh();
     const t = this.task(req.i);
-    if (req.key !== keyOf(t)) throw new DeskError(409, 'this unit is not the one the page shows; reload the page');
+    if (req.key !== this.pageKey(t))
+      throw new DeskError(409, 'this unit is not the one the page shows; reload the page');
     const target = rubricFor(this.ctx, t.unit.id)!;
     for (const id of Object.keys(req.items)) {
       const item = target.items.find((x) => x.id === id);

@@ -153,14 +153,15 @@ export async function startGradingServer(runDir: string, opts: ServeOptions): Pr
   });
   let port = 0;
 
-  const allowedHosts = () => {
-    const names = isLoopback(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [host.includes(':') ? `[${host}]` : host];
-    return new Set(names.map((n) => `${n}:${port}`));
-  };
+  // On loopback the page is reached only as 127.0.0.1, localhost or [::1]: any other Host is a DNS-rebinding page.
+  // A deliberate remote bind is reached by whatever name the network gives it; the token guards it.
+  const loopback = isLoopback(host);
+  const allowedHosts = () => new Set(['127.0.0.1', 'localhost', '[::1]'].map((n) => `${n}:${port}`));
   let hosts = new Set<string>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!hosts.has(String(req.headers.host ?? '').toLowerCase())) {
+    const hostHeader = String(req.headers.host ?? '').toLowerCase();
+    if (loopback && !hosts.has(hostHeader)) {
       return sendText(res, 421, 'wrong Host header: open the link exactly as `heldout grade serve` printed it');
     }
     const url = new URL(req.url ?? '/', 'http://x');
@@ -190,7 +191,7 @@ export async function startGradingServer(runDir: string, opts: ServeOptions): Pr
       if (method !== 'POST') return sendText(res, 405, 'method not allowed', { Allow: 'POST' });
       // A cross-site form cannot send application/json, and a page of another origin is refused by name.
       const origin = req.headers.origin;
-      if (origin !== undefined && !hosts.has(origin.replace(/^http:\/\//, '').toLowerCase())) {
+      if (origin !== undefined && origin.toLowerCase() !== `http://${hostHeader}`) {
         return sendText(res, 403, 'forbidden: cross-origin request');
       }
       if (!/^application\/json\b/.test(String(req.headers['content-type'] ?? ''))) {

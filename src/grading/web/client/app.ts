@@ -139,7 +139,7 @@ function progress(): HTMLElement {
     todo: 'Not yet graded',
     undetermined: 'Undetermined by the checker',
     disagreements: 'Disagreements',
-    review: 'Review queue (undetermined or disagreeing, not graded)',
+    review: 'Review queue',
     flagged: 'Flagged',
   };
   for (const f of session.filters) {
@@ -338,7 +338,8 @@ function render(): void {
   const entry = queue[u.i];
   const position = inFilter().findIndex((e) => e.i === u.i);
   const where = `${u.label} · answer ${u.answerId}${u.model ? ` · ${u.model} · sample ${u.sample}` : ''}`;
-  const state = entry?.s ? (entry.s === 2 ? 'graded, flagged' : 'graded') : 'not graded yet';
+  const doneWord = session.mode === 'adjudicate' ? 'adjudicated' : 'graded';
+  const state = entry?.s ? (entry.s === 2 ? `${doneWord}, flagged` : doneWord) : `not ${doneWord} yet`;
   const q = el(
     'section',
     { class: 'question' },
@@ -399,17 +400,18 @@ function render(): void {
     el('label', { class: 'flag-label' }, flag, ' Flag for discussion'),
     buttons,
   );
-  const cols = el('div', { class: 'columns' }, el('div', { class: 'left' }, q), el('div', { class: 'right' }, answer));
-  app.append(cols);
+  const right = el('div', { class: 'right' }, answer);
   if (u.graders?.length) {
     const row = el('div', { class: 'graders', id: 'graders' });
     for (const g of u.graders) row.append(graderCard(g, `${g.kind === 'judge' ? 'Judge' : 'Grader'} ${g.id}`, u));
-    app.append(el('section', { class: 'adjudication' }, el('h3', {}, 'The grades that disagree'), row));
+    right.append(el('section', { class: 'adjudication' }, el('h3', {}, 'The grades that disagree'), row));
   }
-  app.append(marking);
+  right.append(marking);
   const rev = revealedPanel(u);
-  if (rev) app.append(rev);
-  app.append(el('p', { class: 'toast', id: 'toast', role: 'status' }), help());
+  if (rev) right.append(rev);
+  right.append(el('p', { class: 'toast', id: 'toast', role: 'status' }));
+  app.append(el('div', { class: 'columns' }, el('div', { class: 'left' }, q), right));
+  app.append(help());
 }
 
 function button(id: string, label: string, onClick: () => void): HTMLButtonElement {
@@ -603,7 +605,7 @@ function onKey(e: KeyboardEvent): void {
     const n = Number(e.key);
     if (r.item) {
       if (n > r.item.points) {
-        toast(`${r.item.id}: at most ${r.item.points} points`, 'bad');
+        toast(`${r.item.id}: at most ${r.item.points} point${r.item.points === 1 ? '' : 's'}`, 'bad');
         return;
       }
       setItem(r.item.id, n, Math.min(rows - 1, selected + 1));

@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { scoreRun } from '../src/grading/score-run.js';
+import { readGrades } from '../src/grading/store.js';
+import type { SessionView, UnitView } from '../src/grading/web/protocol.js';
+import { CSP, type GradingServer, isLoopback, startGradingServer } from '../src/grading/web/server.js';
+import { runCli, runCliAsync } from './helpers/cli.js';
+import { getJson, gradingRun, postJson, serveProcess } from './helpers/grade-serve.js';
+
+const open: GradingServer[] = [];
+async function serve(runDir: string, opts: Parameters<typeof startGradingServer>[1]) {
+  const s = await startGradingServer(runDir, opts);
+  open.push(s);
+  return s;
+}
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+/** Full marks on every item of a unit, as the page would send them. */
+function fullMarks(u: UnitView) {
+  return { i: u.i, key: u.key, items: Object.fromEntries(u.items.map((it) => [it.id, it.points])), caps: [] };
+}
+
+/** A raw request with a chosen Host header (fetch will not send a forged one). */
+function rawGet(port: number, path: string, host: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const r = request({ host: '127.0.0.1', port, path, headers: { Host: host } }, (resp) => {
+      resp.resume();
+      res(resp.statusCode ?? 0);
+    });
+    r.on('error', rej);
+    r.end();
+  });
+}
+
+describe('grade serve: the server', () => {
+  it('refuses every request without the token, with the wrong one, or from another origin or host', async () => {
+    const dir = gradingRun();
+    const s = await serve(dir, { grader: 'ann' });
+    expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/g\/[A-Za-z0-9_-]{32}\/$/);
+    const base = `http://127.0.0.1:${s.port}`;
+    const token = new URL(s.url).pathname.split('/')[2];
+    const wrong = `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`;
+    for (const path of ['/', '/app.js', '/api/session', '/api/unit/0', `/g/${wrong}/`, `/g/${wrong}/api/session`]) {
+      const res = await fetch(base + path);
+      expect(res.status, path).toBe(403);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    const unit = await getJson<UnitView>(`${s.url}api/unit/0`);
+    // A save without the token writes nothing.
+    expect((await postJson(`${base}/api/grade`, fullMarks(unit))).status).toBe(403);
+    expect((await postJson(`${base}/g/${wrong}/api/grade`, fullMarks(unit))).status).toBe(403);
+    // With the token but from another origin, as a form would post, or with a rebinding Host: refused.
+    expect((await postJson(`${s.url}api/grade`, fullMarks(unit), { Origin: 'http://evil.example' })).status).toBe(403);
+    const form = await fetch(`${s.url}api/grade`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify(fullMarks(unit)),
+    });
+    expect(form.status).toBe(415);
+    expect(await rawGet(s.port, new URL(s.url).pathname, `evil.example:${s.port}`)).toBe(421);
+    expect((await fetch(`${s.url}api/session`, { method: 'OPTIONS' })).status).toBe(405);
+    expect(readGrades(dir)).toEqual([]);
+    // The page itself: strict CSP, no CORS, nothing cached.
+    const page = await fetch(s.url);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(CSP);
+    expect(CSP).toContain("script-src 'self'");
+    expect(CSP).not.toContain('unsafe');
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toContain('<script src="app.js" defer></script>');
+    // The same origin with the token may save.
+    expect((await postJson(`${s.url}api/grade`, fullMarks(unit), { Origin: base })).status).toBe(200);
+    expect(readGrades(dir)).toHaveLength(1);
+  });
+
+  it('binds loopback only unless told otherwise', async () => {
+    const dir = gradingRun();
+    expect(isLoopback('127.0.0.1') && isLoopback('::1') && isLoopback('localhost')).toBe(true);
+    expect(isLoopback('0.0.0.0') || isLoopback('192.168.1.5')).toBe(false);
+    await expect(startGradingServer(dir, { grader: 'ann', host: '0.0.0.0' })).rejects.toThrow(
+      /--host 0\.0\.0\.0 is not a loopback address/,
+    );
+    const r = runCli(['grade', 'serve', dir, '--grader', 'ann', '--host', '0.0.0.0']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not a loopback address.*--allow-remote/s);
+    const s = await serve(dir, { grader: 'ann', host: '0.0.0.0', allowRemote: true });
+    expect(s.warnings.join()).toMatch(/anyone on that network/);
+  });
+
+  it('is blind: no model names, no other person’s points, machine verdicts only after deciding', async () => {
+    const dir = gradingRun();
+    const ann = await serve(dir, { grader: 'ann', seed: 5 });
+    const annSession = await getJson<SessionView>(`${ann.url}api/session`);
+    expect(annSession.queue).toHaveLength(12);
+    // Ann grades everything with full marks.
+    for (const e of annSession.queue) {
+      const u = await getJson<UnitView>(`${ann.url}api/unit/${e.i}`);
+      expect(u.revealed).toBeUndefined();
+      expect((await postJson(`${ann.url}api/grade`, { ...fullMarks(u), comment: 'ann-was-here' })).status).toBe(200);
+    }
+    // An automatic verdict for one unit, written the way the checker writes it.
+    // Async: the server runs in this process and must keep answering.
+    await runCliAsync(['grade', dir, '--auto']);
+    expect(readGrades(dir).filter((g) => g.grader.kind === 'auto')).toHaveLength(12);
+    const again = await getJson<UnitView>(`${ann.url}api/unit/0`);
+    expect(again.revealed?.beforeDecision).toBe(false);
+    expect(again.revealed?.checker?.kind).toBe('auto');
+
+    const ben = await serve(dir, { grader: 'ben', seed: 9 });
+    const texts: string[] = [];
+    const benSession = await getJson<SessionView>(`${ben.url}api/session`);
+    texts.push(JSON.stringify(benSession));
+    expect(benSession.queue.every((e) => e.s === 0)).toBe(true);
+    expect(benSession.start).toBe(0);
+    for (const e of benSession.queue) {
+      const u = await getJson<UnitView>(`${ben.url}api/unit/${e.i}`);
+      expect(u.mine).toBeUndefined();
+      expect(u.revealed).toBeUndefined();
+      expect(u.graders).toBeUndefined();
+      texts.push(JSON.stringify(u));
+    }
+    const all = texts.join('\n');
+    expect(all).not.toContain('"ann"');
+    expect(all).not.toContain('ann-was-here');
+    expect(all).not.toContain('secret-model');
+    // Each grader has their own recorded order.
+    expect(benSession.queue.map((e) => e.label)).toEqual(annSession.queue.map((e) => e.label));
+    const benOrder = await Promise.all(
+      benSession.queue.map(async (e) => (await getJson<UnitView>(`${ben.url}api/unit/${e.i}`)).key),
+    );
+    const annOrder = await Promise.all(
+      annSession.queue.map(async (e) => (await getJson<UnitView>(`${ann.url}api/unit/${e.i}`)).key),
+    );
+    expect(new Set(benOrder)).toEqual(new Set(annOrder));
+    expect(benOrder).not.toEqual(annOrder);
+  });
+
+  it('validates a decision and enforces the rubric: caps, requires and item maxima', async () => {
+    const dir = gradingRun();
+    const s = await serve(dir, { grader: 'ann', blind: false });
+    const session = await getJson<SessionView>(`${s.url}api/session`);
+    const idx = session.queue.find((e) => e.label === 'Q2 (b)')!.i;
+    const u = await getJson<UnitView>(`${s.url}api/unit/${idx}`);
+    expect(u.model).toMatch(/^secret-model-/);
+    expect(u.items.map((i) => [i.id, i.requires])).toEqual([
+      ['2b.1', undefined],
+      ['2b.2', ['2b.1']],
+    ]);
+    const post = (body: object) => postJson(`${s.url}api/grade`, { i: idx, key: u.key, caps: [], ...body });
+    const error = async (body: object) => JSON.parse((await post(body)).body).error as string;
+    expect(await error({ items: { '2b.1': 2, '2b.2': 1 } })).toMatch(/item 2b\.1: at most 1 points/);
+    expect(await error({ items: { '2b.1': 1 } })).toMatch(/no points for 2b\.2/);
+    expect(await error({ items: { '2b.1': 1, '2b.2': 1, nope: 0 } })).toMatch(/"nope" is not a rubric item/);
+    expect((await post({ items: { '2b.1': 1, '2b.2': 1 }, caps: ['1.cap'] })).status).toBe(400);
+    expect((await post({ key: 'x', items: { '2b.1': 1, '2b.2': 1 } })).status).toBe(409);
+    expect((await post({ items: { '2b.1': -1, '2b.2': 1 } })).status).toBe(400);
+    // requires: 2b.2 without 2b.1 counts 0; the cap the grader ticks limits the total.
+    const r1 = await post({ items: { '2b.1': 0, '2b.2': 1 } });
+    expect(JSON.parse(r1.body)).toMatchObject({ total: 0, written: true });
+    const r2 = await post({
+      items: { '2b.1': 1, '2b.2': 1 },
+      caps: ['2b.cap'],
+      comment: ' tried values ',
+      flagged: true,
+    });
+    expect(JSON.parse(r2.body)).toMatchObject({ total: 1, written: true });
+    // The same decision again appends nothing.
+    const r3 = await post({
+      items: { '2b.1': 1, '2b.2': 1 },
+      caps: ['2b.cap'],
+      comment: 'tried values',
+      flagged: true,
+    });
+    expect(JSON.parse(r3.body)).toMatchObject({ total: 1, written: false });
+    const grades = readGrades(dir);
+    expect(grades).toHaveLength(2);
+    expect(grades[0]).toMatchObject({ total: 0, note: '2b.2: 0 because it requires 2b.1' });
+    expect(grades[1]).toMatchObject({
+      grader: { kind: 'human', id: 'ann' },
+      status: 'graded',
+      caps: ['2b.cap'],
+      total: 1,
+      comment: 'tried values',
+      flagged: true,
+    });
+    const after = await getJson<SessionView>(`${s.url}api/session`);
+    expect(after.queue[idx].s).toBe(2);
+  });
+
+  it('two graders on two servers (two processes) saving at once corrupt nothing', async () => {
+    const dir = gradingRun();
+    const [a, b] = await Promise.all([
+      serveProcess([dir, '--grader', 'ann', '--seed', '1']),
+      serveProcess([dir, '--grader', 'ben', '--seed', '2']),
+    ]);
+    try {
+      const units = async (url: string) => {
+        const s = await getJson<SessionView>(`${url}api/session`);
+        return Promise.all(s.queue.map((e) => getJson<UnitView>(`${url}api/unit/${e.i}`)));
+      };
+      const [ua, ub] = await Promise.all([units(a.url), units(b.url)]);
+      // Every unit, five times each, interleaved between the two processes (later saves supersede earlier ones).
+      const saves: Promise<{ status: number }>[] = [];
+      for (let round = 0; round < 5; round++) {
+        for (let k = 0; k < ua.length; k++) {
+          const comment = 'x'.repeat(2000 + round);
+          saves.push(postJson(`${a.url}api/grade`, { ...fullMarks(ua[k]), comment: `${round}${comment}` }));
+          saves.push(postJson(`${b.url}api/grade`, { ...fullMarks(ub[k]), comment: `${round}${comment}` }));
+        }
+      }
+      const results = await Promise.all(saves);
+      expect(results.every((r) => r.status === 200)).toBe(true);
+      const lines = readFileSync(join(dir, 'grades.jsonl'), 'utf8').trimEnd().split('\n');
+      expect(lines).toHaveLength(120);
+      const grades = readGrades(dir);
+      expect(grades.filter((g) => g.grader.id === 'ann')).toHaveLength(60);
+      expect(grades.filter((g) => g.grader.id === 'ben')).toHaveLength(60);
+      // Each server sees the other's writes without a restart.
+      const sa = await getJson<SessionView>(`${a.url}api/session`);
+      expect(sa.queue.every((e) => e.s === 1)).toBe(true);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+    expect(scoreRun(dir).models).toHaveLength(3);
+  });
+});
