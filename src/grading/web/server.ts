@@ -70,6 +70,10 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 const MAX_BODY = 64 * 1024;
+const STATIC = new Set(['', 'app.js', 'app.css', 'favicon.svg']);
+// Declared by the page, so the browser does not ask for /favicon.ico without the token.
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f4e79"/><path d="M4 8.5l3 3 5-7" stroke="#fff" stroke-width="2" fill="none"/></svg>';
 
 export function isLoopback(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
@@ -94,6 +98,7 @@ const page = (title: string) => `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${title}</title>
+<link rel="icon" href="favicon.svg">
 <link rel="stylesheet" href="app.css">
 <script src="app.js" defer></script>
 </head>
@@ -173,17 +178,12 @@ export async function startGradingServer(runDir: string, opts: ServeOptions): Pr
     const route = path.slice(prefix.length);
     if (path === prefix.slice(0, -1)) return redirect(res, prefix);
     const method = req.method ?? 'GET';
-    if (
-      route === '' ||
-      route === 'app.js' ||
-      route === 'app.css' ||
-      route === 'api/session' ||
-      /^api\/unit\/\d+$/.test(route)
-    ) {
+    if (STATIC.has(route) || route === 'api/session' || /^api\/unit\/\d+$/.test(route)) {
       if (method !== 'GET' && method !== 'HEAD') return sendText(res, 405, 'method not allowed', { Allow: 'GET' });
       if (route === '') return sendBody(res, 200, 'text/html; charset=utf-8', page(title));
       if (route === 'app.js') return sendBody(res, 200, 'text/javascript; charset=utf-8', assets.js);
       if (route === 'app.css') return sendBody(res, 200, 'text/css; charset=utf-8', assets.css);
+      if (route === 'favicon.svg') return sendBody(res, 200, 'image/svg+xml', FAVICON);
       if (route === 'api/session') return send(res, 200, desk.session());
       return send(res, 200, desk.unit(Number(route.slice('api/unit/'.length))));
     }

@@ -487,8 +487,7 @@ async function save(): Promise<void> {
   if (!current || busy) return;
   const u = current;
   if (session.mode === 'adjudicate' && !form.comment.trim()) {
-    toast('Write the reason for the adjudicated grade first (c).', 'bad');
-    document.getElementById('comment')?.focus();
+    toast('Write the reason for the adjudicated grade first (press c).', 'bad');
     return;
   }
   busy = true;
