@@ -76,7 +76,7 @@ export function registerGradeCommands(program: Command): void {
       seed: opts.seed === undefined ? undefined : positiveInt(String(opts.seed), '--seed'),
     });
     process.stdout.write(
-      `${s.done} of ${s.total} answers graded by ${opts.grader}${s.stopped ? ' (stopped; run the same command again to resume)' : ''}\n`,
+      `${s.done} of ${s.total} answers graded by ${opts.grader}${s.skipped ? `, ${s.skipped} skipped` : ''}${s.stopped || s.skipped ? ' (run the same command again to resume)' : ''}\n`,
     );
     if (s.stopped && s.done < s.total) process.exitCode = ExitCode.Interrupted;
   });
