@@ -108,6 +108,7 @@ export { DEFAULT_PRECEDENCE, type ModelScore, type ScoreReport, scoreExam, score
 export { scoreRun } from './grading/score-run.js';
 export { exportGradingSheet, importGradingSheet } from './grading/sheet.js';
 export { appendGrades, gradeHistory, latestGrades, readGrades } from './grading/store.js';
+export { type GradingServer, type ServeOptions, startGradingServer } from './grading/web/server.js';
 export {
   type ChatMessage,
   type Completion,

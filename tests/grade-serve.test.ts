@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -141,6 +141,69 @@ describe('grade serve: the server', () => {
     expect(benOrder).not.toEqual(annOrder);
   });
 
+  it("the review queue: the checker's undetermined units and human/judge disagreements", async () => {
+    const dir = gradingRun();
+    const at = '2026-12-01T00:00:00.000Z';
+    const base = { status: 'graded' as const, items: {}, maxPoints: 2, at };
+    const lines = [
+      // The checker could not decide model a's question 1.
+      {
+        ...base,
+        responseId: 'secret-model-a|1|0',
+        unitId: '1',
+        grader: { kind: 'auto', id: 'auto' },
+        status: 'undetermined',
+        verdict: { outcome: 'undetermined', reason: 'no final answer' },
+        total: 0,
+      },
+      // A judge and a person disagree on model b's question 1; they agree on model c's.
+      { ...base, responseId: 'secret-model-b|1|0', unitId: '1', grader: { kind: 'judge', id: 'judge:x' }, total: 2 },
+      { ...base, responseId: 'secret-model-b|1|0', unitId: '1', grader: { kind: 'human', id: 'zoe' }, total: 0 },
+      { ...base, responseId: 'secret-model-c|1|0', unitId: '1', grader: { kind: 'judge', id: 'judge:x' }, total: 1 },
+      { ...base, responseId: 'secret-model-c|1|0', unitId: '1', grader: { kind: 'human', id: 'zoe' }, total: 1 },
+    ];
+    writeFileSync(join(dir, 'grades.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const s = await serve(dir, { grader: 'ann', blind: false, filter: 'review' });
+    const session = await getJson<SessionView>(`${s.url}api/session`);
+    const review = session.queue.filter((e) => e.u || e.d);
+    expect(review).toHaveLength(2);
+    const views = await Promise.all(review.map((e) => getJson<UnitView>(`${s.url}api/unit/${e.i}`)));
+    expect(views.map((v) => v.model).sort()).toEqual(['secret-model-a', 'secret-model-b']);
+    // The page starts in the review queue, and the verdicts stay hidden until Ann decides.
+    expect(session.filter).toBe('review');
+    expect(review.map((e) => e.i)).toContain(session.start);
+    expect(views.every((v) => v.revealed === undefined && v.graders === undefined)).toBe(true);
+    const a = views.find((v) => v.model === 'secret-model-a')!;
+    expect((await postJson(`${s.url}api/grade`, fullMarks(a))).status).toBe(200);
+    const after = await getJson<UnitView>(`${s.url}api/unit/${a.i}`);
+    expect(after.revealed?.checker?.verdict).toMatchObject({ outcome: 'undetermined', reason: 'no final answer' });
+    // The judge's points are machine verdicts (shown after deciding); Zoe's are a person's (never shown to Ann).
+    const b = views.find((v) => v.model === 'secret-model-b')!;
+    expect((await postJson(`${s.url}api/grade`, fullMarks(b))).status).toBe(200);
+    const bAfter = await getJson<UnitView>(`${s.url}api/unit/${b.i}`);
+    expect(bAfter.revealed?.judges.map((j) => j.id)).toEqual(['judge:x']);
+    expect(JSON.stringify(bAfter)).not.toContain('zoe');
+    // Review mode shows the verdicts before deciding, marked as such.
+    const r = await serve(dir, { grader: 'rob', blind: false, review: true });
+    const first = await getJson<UnitView>(`${r.url}api/unit/${a.i}`);
+    expect(first.revealed).toMatchObject({ beforeDecision: true, checker: { kind: 'auto' } });
+    // Adjudication lists only the disagreement, with both sides.
+    const adj = await serve(dir, { grader: 'carol', adjudicate: true, blind: false });
+    const adjSession = await getJson<SessionView>(`${adj.url}api/session`);
+    expect(adjSession.queue).toHaveLength(1);
+    const unit = await getJson<UnitView>(`${adj.url}api/unit/0`);
+    expect(unit.graders?.map((g) => g.id).sort()).toEqual(['ann', 'judge:x', 'zoe']);
+    const noReason = await postJson(`${adj.url}api/grade`, fullMarks(unit));
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toMatch(/needs a reason/);
+    expect((await postJson(`${adj.url}api/grade`, { ...fullMarks(unit), comment: 'all shown' })).status).toBe(200);
+    expect(readGrades(dir).at(-1)).toMatchObject({
+      grader: { kind: 'adjudicated', id: 'carol' },
+      comment: 'all shown',
+      adjudicates: ['judge:x', 'zoe', 'ann'],
+    });
+  });
+
   it('validates a decision and enforces the rubric: caps, requires and item maxima', async () => {
     const dir = gradingRun();
     const s = await serve(dir, { grader: 'ann', blind: false });
@@ -225,7 +288,8 @@ describe('grade serve: the server', () => {
       const sa = await getJson<SessionView>(`${a.url}api/session`);
       expect(sa.queue.every((e) => e.s === 1)).toBe(true);
     } finally {
-      await Promise.all([a.stop(), b.stop()]);
+      // SIGTERM (or Ctrl-C) stops the server cleanly.
+      expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
     }
     expect(scoreRun(dir).models).toHaveLength(3);
   });

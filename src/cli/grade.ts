@@ -17,7 +17,9 @@ export function registerGradeCommands(program: Command): void {
   runOptions(
     program
       .command('grade')
-      .description('grade a run: automatic answer checks, model judges, or a human grader in the terminal')
+      .description(
+        'grade a run: automatic answer checks, model judges, or a human grader in the terminal (`grade serve`: in the browser)',
+      )
       .argument('<run-dir>', 'run directory (runs/<id>)')
       .option('--auto', 'check final answers against the exam answers; awards the rubric items marked auto')
       .option('--judge <spec>', 'grade with a model judge (repeat for several judges)', collect)
