@@ -103,7 +103,8 @@ for (let i = 0; i < 300; i++) {
 await server.close();
 rmSync(work, { recursive: true, force: true });
 
-const verdict = (v, limit) => (v < limit ? `ok (< ${limit} ms, ${(limit / v).toFixed(1)}x margin)` : `OVER ${limit} ms`);
+const verdict = (v, limit) =>
+  v < limit ? `ok (< ${limit} ms, ${(limit / v).toFixed(1)}x margin)` : `OVER ${limit} ms`;
 console.log(`run: ${units} units, ${grades.length} existing grades`);
 console.log(`server start (load run, rubric, grades):  median ${median(starts).toFixed(0)} ms of 5`);
 console.log(

@@ -92,7 +92,7 @@ export function exportGradingSheet(
       }
       if (rows.length === 0 && paperNotes)
         first.marking_notes = `For the whole paper: ${paperNotes}\n\n${first.marking_notes}`.trim();
-      block.forEach((b, k) => rows.push(row(k === 0 ? { ...b, ...first } : b)));
+      for (const [k, b] of block.entries()) rows.push(row(k === 0 ? { ...b, ...first } : b));
     }
   }
   const columns = blind ? SHEET_COLUMNS.filter((c) => c !== 'model') : [...SHEET_COLUMNS];
