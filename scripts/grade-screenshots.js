@@ -77,9 +77,9 @@ await shot(await startGradingServer(run, { grader: 'cleo', seed: 3, filter: 'all
   await p.keyboard.press('n');
   await p.waitForSelector('#unit-title');
   await p.keyboard.press('1');
-  await p.keyboard.press('2');
+  await p.keyboard.press('0');
 });
-await shot(await startGradingServer(run, { grader: 'dana', adjudicate: true }), 'grade-adjudicate.png', async (p) => {
+await shot(await startGradingServer(run, { grader: 'dana', adjudicate: true, seed: 4 }), 'grade-adjudicate.png', async (p) => {
   await p.keyboard.press('1');
   await p.keyboard.press('0');
   await p.keyboard.press('c');
