@@ -79,12 +79,16 @@ await shot(await startGradingServer(run, { grader: 'cleo', seed: 3, filter: 'all
   await p.keyboard.press('1');
   await p.keyboard.press('0');
 });
-await shot(await startGradingServer(run, { grader: 'dana', adjudicate: true, seed: 4 }), 'grade-adjudicate.png', async (p) => {
-  await p.keyboard.press('1');
-  await p.keyboard.press('0');
-  await p.keyboard.press('c');
-  await p.keyboard.type('The check by substitution does not justify x = 6; item 1.2 needs the division step.');
-  await p.keyboard.press('Escape');
-  await p.evaluate('window.scrollTo(0, 0)');
-});
+await shot(
+  await startGradingServer(run, { grader: 'dana', adjudicate: true, seed: 4 }),
+  'grade-adjudicate.png',
+  async (p) => {
+    await p.keyboard.press('1');
+    await p.keyboard.press('0');
+    await p.keyboard.press('c');
+    await p.keyboard.type('The check by substitution does not justify x = 6; item 1.2 needs the division step.');
+    await p.keyboard.press('Escape');
+    await p.evaluate('window.scrollTo(0, 0)');
+  },
+);
 await browser.close();
