@@ -76,16 +76,17 @@ export function registerGradeServeCommands(program: Command): void {
           `Each decision is saved at once to ${runDir.replace(/\/+$/, '')}/grades.jsonl. Ctrl-C stops the server.\n`,
       );
       if (opts.open) openBrowser(server.url);
-      await new Promise<void>((resolve) => {
+      const after = await new Promise<number>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          void server.close().then(resolve);
+          // Counted before closing: the grades log is closed with the server.
+          const done = server.desk.queue().filter((e) => e.s > 0).length;
+          void server.close().then(() => resolve(done));
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      const after = server.desk.queue().filter((e) => e.s > 0).length;
       process.stdout.write(`stopped: ${s.grader} has ${after} of ${server.units} done; the same command resumes.\n`);
     });
 }
