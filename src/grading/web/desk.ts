@@ -120,9 +120,7 @@ export class GradingDesk {
   }
 
   private gradesOf(t: HumanTask): GradeRecord[] {
-    const out: GradeRecord[] = [];
-    for (const g of this.log.latest()) if (g.responseId === t.response.id && g.unitId === t.unit.id) out.push(g);
-    return out;
+    return [...this.log.forUnit(unitKey(t))];
   }
 
   private disagreeing(t: HumanTask): GradeRecord[] | undefined {
@@ -141,23 +139,21 @@ export class GradingDesk {
   /** The page's queue: one pass over the latest grades, indexed by unit. */
   queue(): QueueEntry[] {
     this.log.refresh();
-    const byUnit = new Map<string, GradeRecord[]>();
-    for (const g of this.log.latest()) {
-      const k = `${g.responseId}\u0000${g.unitId}`;
-      const list = byUnit.get(k);
-      if (list) list.push(g);
-      else byUnit.set(k, [g]);
-    }
+    const kind = this.myKind();
     return this.order.map((t, i) => {
-      const gs = byUnit.get(unitKey(t)) ?? [];
-      const mine = gs.find((g) => g.grader.id === this.opts.grader && g.grader.kind === this.myKind());
-      const auto = gs.find((g) => g.grader.kind === 'auto');
+      const gs = this.gradesOf(t);
+      let mine: GradeRecord | undefined;
+      let auto: GradeRecord | undefined;
+      for (const g of gs) {
+        if (g.grader.id === this.opts.grader && g.grader.kind === kind) mine = g;
+        else if (g.grader.kind === 'auto') auto = g;
+      }
       return {
         i,
         label: this.labels[i],
         s: mine?.status === 'graded' ? (mine.flagged ? 2 : 1) : 0,
         u: !!auto && (auto.status === 'undetermined' || auto.verdict?.outcome === 'undetermined'),
-        d: !!disagreement(gs),
+        d: gs.length > 1 && !!disagreement(gs),
       };
     });
   }

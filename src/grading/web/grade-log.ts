@@ -17,6 +17,8 @@ export class GradeLog {
   private lines = 0;
   private carry = '';
   private readonly latestByKey = new Map<string, GradeRecord>();
+  /** The same records by unit (`responseId \0 unitId`), then grader id: a screen needs one unit's grades. */
+  private readonly byUnit = new Map<string, Map<string, GradeRecord>>();
   private readonly fd: number;
 
   constructor(runDir: string) {
@@ -64,6 +66,11 @@ export class GradeLog {
       const key = gradeKey(parsed.data);
       this.latestByKey.delete(key);
       this.latestByKey.set(key, parsed.data);
+      const unit = `${parsed.data.responseId}\u0000${parsed.data.unitId}`;
+      let graders = this.byUnit.get(unit);
+      if (!graders) this.byUnit.set(unit, (graders = new Map()));
+      graders.delete(parsed.data.grader.id);
+      graders.set(parsed.data.grader.id, parsed.data);
     }
   }
 
@@ -76,6 +83,11 @@ export class GradeLog {
   /** The current grade per (response, unit, grader). */
   latest(): Iterable<GradeRecord> {
     return this.latestByKey.values();
+  }
+
+  /** The current grades of one unit of one response, one per grader, in file order. */
+  forUnit(unitKey: string): Iterable<GradeRecord> {
+    return this.byUnit.get(unitKey)?.values() ?? [];
   }
 
   latestFor(responseId: string, unitId: string, graderId: string): GradeRecord | undefined {
