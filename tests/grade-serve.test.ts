@@ -202,6 +202,11 @@ describe('grade serve: the server', () => {
       comment: 'all shown',
       adjudicates: ['judge:x', 'zoe', 'ann'],
     });
+    // Settled: it leaves the graders' review queue, and stays in the adjudicator's list as done.
+    const annAfter = await getJson<SessionView>(`${s.url}api/session`);
+    expect(annAfter.queue[b.i].d).toBe(false);
+    const adjAfter = await getJson<SessionView>(`${adj.url}api/session`);
+    expect(adjAfter.queue[0]).toMatchObject({ d: true, s: 1 });
   });
 
   it('validates a decision and enforces the rubric: caps, requires and item maxima', async () => {

@@ -144,16 +144,19 @@ export class GradingDesk {
       const gs = this.gradesOf(t);
       let mine: GradeRecord | undefined;
       let auto: GradeRecord | undefined;
+      let settled = false;
       for (const g of gs) {
         if (g.grader.id === this.opts.grader && g.grader.kind === kind) mine = g;
         else if (g.grader.kind === 'auto') auto = g;
+        if (g.grader.kind === 'adjudicated' && g.status === 'graded') settled = true;
       }
       return {
         i,
         label: this.labels[i],
         s: mine?.status === 'graded' ? (mine.flagged ? 2 : 1) : 0,
         u: !!auto && (auto.status === 'undetermined' || auto.verdict?.outcome === 'undetermined'),
-        d: gs.length > 1 && !!disagreement(gs),
+        // An adjudicated disagreement is settled: it leaves the graders' queues (the adjudicator still lists it).
+        d: gs.length > 1 && (!settled || this.opts.mode === 'adjudicate') && !!disagreement(gs),
       };
     });
   }
