@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readGrades } from '../src/grading/store.js';
+import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { type BrowserSession, chromiumPath, launchChromium } from './helpers/browser.js';
-import { ROOT, runCliAsync } from './helpers/cli.js';
+import { ROOT, runCliAsync, tempDir } from './helpers/cli.js';
 import { gradingRun, serveProcess } from './helpers/grade-serve.js';
 
 const CHROMIUM = chromiumPath();
@@ -182,8 +183,9 @@ describe.skipIf(!CHROMIUM)('grade serve in a real browser (Chromium)', () => {
     const canary =
       '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1"><svg onload="window.__pwned=1"></svg>' +
       '<a href="javascript:window.__pwned=1">x</a> [y](javascript:window.__pwned=1) \\href{javascript:window.__pwned=1}{z} ' +
-      '$\\href{javascript:window.__pwned=1}{w}$ </textarea><style>body{display:none}</style>';
-    const dir = gradingRun([
+      '$\\href{javascript:window.__pwned=1}{w}$ </textarea><style>body{display:none}</style> <!-- </script><script>window.__pwned=1</script>';
+    // The hostile answer is the first unit, so it also travels inside the page's boot data.
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, [
       { model: 'hostile', questionId: '4', unitIds: ['4'], text: `${canary}\n\n${adversarial}` },
       { model: 'hostile', questionId: '5', unitIds: ['5'], text: bomb },
     ]);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { scoreRun } from '../src/grading/score-run.js';
 import { readGrades } from '../src/grading/store.js';
 import type { SessionView, UnitView } from '../src/grading/web/protocol.js';
-import { CSP, type GradingServer, isLoopback, startGradingServer } from '../src/grading/web/server.js';
+import { bootData, CSP, type GradingServer, isLoopback, startGradingServer } from '../src/grading/web/server.js';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { getJson, gradingRun, postJson, serveProcess } from './helpers/grade-serve.js';
 
@@ -77,6 +77,21 @@ describe('grade serve: the server', () => {
     // The same origin with the token may save.
     expect((await postJson(`${s.url}api/grade`, fullMarks(unit), { Origin: base })).status).toBe(200);
     expect(readGrades(dir)).toHaveLength(1);
+  });
+
+  it('puts the first screen in the page as inert data', async () => {
+    const data = bootData({ text: '</script><script>alert(1)</script><!-- \u2028' });
+    expect(data).not.toContain('<');
+    expect(data).not.toContain('\u2028');
+    expect(JSON.parse(data)).toEqual({ text: '</script><script>alert(1)</script><!-- \u2028' });
+    const dir = gradingRun();
+    const s = await serve(dir, { grader: 'ann' });
+    const html = await (await fetch(s.url)).text();
+    const boot = /<script type="application\/json" id="boot">(.*)<\/script>/.exec(html)![1];
+    const { session, unit } = JSON.parse(boot) as { session: SessionView; unit: UnitView };
+    expect(session.queue).toHaveLength(12);
+    expect(unit.i).toBe(session.start);
+    expect(html).not.toContain('secret-model');
   });
 
   it('binds loopback only unless told otherwise', async () => {
