@@ -35,3 +35,22 @@ await build({
     'tinyld',
   ],
 });
+
+// The grading page of `heldout grade serve`: one small browser bundle and its style sheet, served by the CLI (no CDN).
+await build({
+  entryPoints: { app: 'src/grading/web/client/app.ts' },
+  outdir: 'dist/grade-web',
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  platform: 'browser',
+  target: ['chrome110', 'firefox110', 'safari16'],
+  logLevel: 'warning',
+});
+await build({
+  entryPoints: { app: 'src/grading/web/client/app.css' },
+  outdir: 'dist/grade-web',
+  bundle: true,
+  minify: true,
+  logLevel: 'warning',
+});

@@ -117,6 +117,7 @@ export { scoreRun } from './grading/score-run.js';
 export { scoreMarkdown } from './grading/score-text.js';
 export { exportGradingSheet, importGradingSheet } from './grading/sheet.js';
 export { appendGrades, gradeHistory, latestGrades, readGrades } from './grading/store.js';
+export { type GradingServer, type ServeOptions, startGradingServer } from './grading/web/server.js';
 export {
   type ChatMessage,
   type Completion,

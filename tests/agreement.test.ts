@@ -237,3 +237,24 @@ describe('the checker against a human, on one scale', () => {
     expect(c.disagreements[0]).toMatchObject({ extracted: '6', key: '6' });
   });
 });
+
+describe('agreement and adjudication', () => {
+  it('leaves adjudicated grades out: they settle a disagreement, they are not an independent reading', () => {
+    const g = (id: string, kind: GradeRecord['grader']['kind'], p: number): GradeRecord => ({
+      responseId: 'm|1|0',
+      unitId: '1',
+      grader: { kind, id },
+      status: 'graded',
+      items: { '1.1': { points: p } },
+      total: p,
+      maxPoints: 1,
+      at: '2026-12-01T00:00:00Z',
+    });
+    const report = agreement({
+      grades: [g('ann', 'human', 1), g('ben', 'human', 0), g('carol', 'adjudicated', 1)],
+      units: new Map([['1', { questionId: '1', items: ['1.1'] }]]),
+    });
+    expect(report.graders.map((x) => x.id)).toEqual(['ann', 'ben']);
+    expect(report.pairs.map((p) => [p.a, p.b])).toEqual([['ann', 'ben']]);
+  });
+});

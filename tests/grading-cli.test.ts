@@ -131,7 +131,7 @@ describe('grading CLI on the shipped exam', () => {
 });
 
 describe('grades export / import through the CLI', () => {
-  it('round-trips a blind sheet, and a bad sheet imports nothing with line numbers', () => {
+  it('round-trips a blind sheet, and a bad sheet imports nothing, naming the row and column', () => {
     const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, [
       { model: 'hidden-model', questionId: '1', unitIds: ['1'], text: 'three x is 18, \\boxed{6}' },
       { model: 'hidden-model', questionId: '3', unitIds: ['3'], text: '\\boxed{5}' },
@@ -155,7 +155,7 @@ describe('grades export / import through the CLI', () => {
     const r = runCli(['grades', 'import', dir, badFile, '--grader', 'bob']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
-      /^heldout: error: .*bad\.csv:\d+: 1 bad row\(s\), nothing imported: line \d+: points -1 for item 1\.2 must be between 0 and 1/,
+      /^heldout: error: .*bad\.csv: 1 bad row\(s\), nothing imported: row 3, column points \(F\): -1 for item 1\.2 must be between 0 and 1/,
     );
     expect(readFileSync(join(dir, 'grades.jsonl'), 'utf8')).toBe(before);
   });

@@ -52,6 +52,34 @@ describe('grading sheets', () => {
     // Formula-looking answers are defused for spreadsheets.
     expect(rows.find((r) => r.unit_id === '1' && r.answer.includes('HYPERLINK'))!.answer.startsWith("'=")).toBe(true);
     expect(rows.filter((r) => r.row_type === 'cap').map((r) => r.item_id)).toEqual(['2b.cap']);
+    // The question, official answer, notes and answer are on the first row of each answer's block only.
+    const blocks = new Map<string, Row[]>();
+    for (const r of rows)
+      blocks.set(`${r.answer_id}/${r.unit_id}`, [...(blocks.get(`${r.answer_id}/${r.unit_id}`) ?? []), r]);
+    expect(blocks.size).toBe(4);
+    for (const block of blocks.values()) {
+      expect(block[0].question).not.toBe('');
+      expect(block[0].answer).not.toBe('');
+      for (const r of block.slice(1))
+        expect([r.question, r.reference, r.answer, r.marking_notes]).toEqual(['', '', '', '']);
+    }
+    expect(Object.keys(rows[0])).toEqual([
+      'answer_id',
+      'unit_id',
+      'row_type',
+      'item_id',
+      'max_points',
+      'points',
+      'criterion',
+      'comment',
+      'question',
+      'reference',
+      'marking_notes',
+      'answer',
+    ]);
+    // The paper's notes once, at the top.
+    expect(rows[0].marking_notes).toMatch(/^For the whole paper: Follow-through applies\./);
+    expect(text.split('Follow-through applies').length - 1).toBe(1);
   });
 
   it('round-trips: export, fill in, import → grades that score as filled', () => {
@@ -60,7 +88,9 @@ describe('grading sheets', () => {
     exportGradingSheet(dir, file);
     const rows = readSheet(file);
     const bAnswer = rows.find((r) => r.answer.includes('x = 5'))!.answer_id;
-    writeSheet(file, fill(rows, { [`${bAnswer}/1.2`]: '0', [`${bAnswer}/1.1`]: '0' }, ['2b.cap']));
+    const filled = fill(rows, { [`${bAnswer}/1.2`]: '0', [`${bAnswer}/1.1`]: '0' }, ['2b.cap']);
+    filled.find((r) => r.answer_id === bAnswer)!.comment = 'Guessed, no working.';
+    writeSheet(file, filled);
     const res = importGradingSheet(dir, file, { grader: 'ann' });
     expect(res).toMatchObject({ rows: 9, grades: 4, written: 4 });
     const grades = readGrades(dir);
@@ -71,13 +101,16 @@ describe('grading sheets', () => {
     const score = scoreRun(dir);
     const a = score.models.find((m) => m.model === 'secret-model-a')!;
     expect(a.questions.find((q) => q.id === '1')).toMatchObject({ points: 2, grader: 'human' });
+    expect(grades.find((g) => g.responseId === 'secret-model-b|1|0')).toMatchObject({
+      comment: 'Guessed, no working.',
+    });
     expect(a.questions.find((q) => q.id === '2')!.points).toBe(3);
     expect(score.models.find((m) => m.model === 'secret-model-b')!.points).toBe(0);
     // Importing the same sheet again adds nothing.
     expect(importGradingSheet(dir, file, { grader: 'ann' }).written).toBe(0);
   });
 
-  it('reports every bad row by line and imports nothing', () => {
+  it('reports every bad row by spreadsheet row and column, and imports nothing', () => {
     const dir = makeRun();
     const file = join(dir, 'sheet.csv');
     exportGradingSheet(dir, file);
@@ -92,12 +125,12 @@ describe('grading sheets', () => {
     } catch (err) {
       message = (err as HeldoutError).format();
     }
-    // Multi-line answer cells make lines differ from row numbers; the reader reports the line where a row starts.
+    // Spreadsheet rows and columns (the header is row 1), not file lines: multi-line answer cells make those differ.
     expect(message).toMatch(/3 bad row\(s\), nothing imported/);
-    expect(message).toMatch(/sheet\.csv:2: /);
-    expect(message).toMatch(/must be between 0 and 1/);
-    expect(message).toMatch(/"two" for item .* is not a number/);
-    expect(message).toMatch(/item_id "nope"/);
+    expect(message).toMatch(/sheet\.csv: /);
+    expect(message).toMatch(/row 2, column points \(F\): 5 for item \S+ must be between 0 and 1/);
+    expect(message).toMatch(/row 4, column points \(F\): "two" for item .* is not a number/);
+    expect(message).toMatch(/row 6, column item_id \(D\): "nope" is not a rubric item/);
     expect(readGrades(dir)).toEqual([]);
   });
 
@@ -110,7 +143,7 @@ describe('grading sheets', () => {
     rows.push({ ...rows[0], answer_id: 'A-0000000000' });
     writeSheet(file, rows);
     expect(() => importGradingSheet(dir, file, { grader: 'ann' })).toThrow(
-      /no points for .*fill every item.*answer_id "A-0000000000"|answer_id "A-0000000000".*no points for/,
+      /row 3, column points \(F\): answer \S+, unit \S+: no points for .*fill every item.*; row 11, column answer_id \(A\): "A-0000000000" is not an answer in this run/,
     );
     expect(readGrades(dir)).toEqual([]);
   });

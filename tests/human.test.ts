@@ -99,6 +99,43 @@ describe('interactive human grading (scripted input)', () => {
     expect(await c).toBe(true);
   });
 
+  it('shows notes, each question and each answer once; back, skip, flag and comment', async () => {
+    const dir = makeRun();
+    const { out, text } = sink();
+    // Not blind: run order, so the queue is alpha Q1, beta Q1, alpha 2a, alpha 2b (beta's Q3 failed).
+    const script = [
+      ...['1', '1'], // alpha Q1
+      'b', // at beta Q1: back to alpha Q1
+      ...['f', 'c', 'looks copied', '1', '0'], // alpha Q1 again: flag, comment, points
+      ...['0', '0'], // beta Q1
+      's', // alpha 2a: skipped
+      ...['1', '1', 'n'], // alpha 2b, cap not applied
+    ].join('\n');
+    const res = await gradeRunHuman(dir, { grader: 'ann', blind: false, input: Readable.from([script]), output: out });
+    expect(res).toMatchObject({ done: 3, total: 4, skipped: 1, stopped: false });
+    const shown = text();
+    const count = (needle: string) => shown.split(needle).length - 1;
+    expect(count('Follow-through applies.')).toBe(1);
+    expect(count('Solve the equation $3x - 7 = 11$.')).toBe(1);
+    expect(count('Answer both parts.')).toBe(1);
+    // Alpha's answer to question 2 is graded on 2a and 2b, and shown once.
+    expect(count('a) 1/3 b) [-1, 3]')).toBe(1);
+    expect(shown).toContain('Grading question 1 again:');
+    expect(shown).toContain('Skipped: it stays ungraded');
+    const grades = readGrades(dir);
+    expect(grades.map((g) => [g.responseId, g.unitId, g.total, g.comment, g.flagged])).toEqual([
+      ['model-alpha|1|0', '1', 2, undefined, undefined],
+      ['model-alpha|1|0', '1', 1, 'looks copied', true],
+      ['model-beta|1|0', '1', 0, undefined, undefined],
+      ['model-alpha|2|0', '2b', 2, undefined, undefined],
+    ]);
+    // The next session offers the skipped unit.
+    const again = sink();
+    const r2 = await gradeRunHuman(dir, { grader: 'ann', input: Readable.from(['1\n1\n']), output: again.out });
+    expect(r2).toMatchObject({ done: 4, before: 3, stopped: false });
+    expect(readGrades(dir).at(-1)).toMatchObject({ unitId: '2a', total: 2 });
+  });
+
   it('keeps terminal escapes and bidi overrides out of the grader terminal', () => {
     expect(terminalSafe('a\u001b[31mred\u001b[0m \u202e801')).toBe('ared <U+202E>801');
   });

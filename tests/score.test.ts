@@ -62,6 +62,33 @@ describe('scoring', () => {
     expect(scoreRun(dir, { precedence: ['judge'] }).models[0].points).toBe(0);
   });
 
+  it('an adjudicated grade wins over the people it settles by default, and --precedence can leave it out', () => {
+    const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, answers('m'));
+    const ann = human('1', { '1.1': 1, '1.2': 1 }, 2);
+    const ben = { ...human('1', { '1.1': 0, '1.2': 0 }, 0), grader: { kind: 'human' as const, id: 'ben' } };
+    const carol: GradeRecord = {
+      ...human('1', { '1.1': 1, '1.2': 0 }, 1),
+      grader: { kind: 'adjudicated', id: 'carol' },
+      comment: 'first step only',
+      adjudicates: ['ann', 'ben'],
+    };
+    appendFileSync(gradesFile(dir), `${[ann, ben].map((g) => JSON.stringify(g)).join('\n')}\n`);
+    // Two people: their mean.
+    expect(scoreRun(dir).models[0].questions.find((q) => q.id === '1')).toMatchObject({ points: 1, grader: 'human' });
+    appendFileSync(gradesFile(dir), `${JSON.stringify({ ...carol, total: 1 })}\n`);
+    const q1 = scoreRun(dir).models[0].questions.find((q) => q.id === '1')!;
+    expect(q1).toMatchObject({ points: 1, grader: 'adjudicated', graderIds: ['carol'] });
+    expect(scoreRun(dir).precedence).toEqual(['adjudicated', 'human', 'judge', 'auto']);
+    // Carol's 1 point stands even where the people's mean would be 2 (after Ben changes his mind).
+    appendFileSync(
+      gradesFile(dir),
+      `${JSON.stringify({ ...ben, items: { '1.1': { points: 1 }, '1.2': { points: 1 } }, total: 2 })}\n`,
+    );
+    expect(scoreRun(dir).models[0].questions.find((q) => q.id === '1')!.points).toBe(1);
+    const people = scoreRun(dir, { precedence: ['human', 'judge', 'auto'] }).models[0];
+    expect(people.questions.find((q) => q.id === '1')).toMatchObject({ points: 2, grader: 'human' });
+  });
+
   it('counts ungraded and never-graded units instead of hiding them as 0', () => {
     const dir = writeRun(join(tempDir(), 'run'), CHOOSE_EXAM, answers('m').slice(0, 2));
     const ungradedJudge: GradeRecord = {

@@ -17,7 +17,9 @@ export function registerGradeCommands(program: Command): void {
   runOptions(
     program
       .command('grade')
-      .description('grade a run: automatic answer checks, model judges, or a human grader in the terminal')
+      .description(
+        'grade a run: automatic answer checks, model judges, or a human grader in the terminal (`grade serve`: in the browser)',
+      )
       .argument('<run-dir>', 'run directory (runs/<id>)')
       .option(
         '--auto',
@@ -115,7 +117,7 @@ export function registerGradeCommands(program: Command): void {
       seed: opts.seed === undefined ? undefined : positiveInt(String(opts.seed), '--seed'),
     });
     process.stdout.write(
-      `${s.done} of ${s.total} answers graded by ${opts.grader}${s.stopped ? ' (stopped; run the same command again to resume)' : ''}\n`,
+      `${s.done} of ${s.total} answers graded by ${opts.grader}${s.skipped ? `, ${s.skipped} skipped` : ''}${s.stopped || s.skipped ? ' (run the same command again to resume)' : ''}\n`,
     );
     if (s.stopped && s.done < s.total) process.exitCode = ExitCode.Interrupted;
   });
@@ -178,7 +180,7 @@ export function registerGradeCommands(program: Command): void {
       .argument('<run-dir>', 'run directory')
       .option('--json', 'print machine-readable JSON (same as --format json)')
       .option('--format <format>', 'text, md or json', 'text')
-      .option('--precedence <kinds>', 'which grade counts when several exist', 'human,judge,auto')
+      .option('--precedence <kinds>', 'which grade counts when several exist', 'adjudicated,human,judge,auto')
       .option(
         '--undetermined <policy>',
         'units the checker could not decide: zero (count 0, shown apart), exclude (leave out of the maximum), fail',
@@ -198,7 +200,7 @@ export function registerGradeCommands(program: Command): void {
         precedence = parsePrecedence(opts.precedence);
       } catch (err) {
         throw new HeldoutError(`--precedence: ${(err as Error).message}`, {
-          hint: 'e.g. --precedence human,judge,auto',
+          hint: 'e.g. --precedence adjudicated,human,judge,auto',
         });
       }
       const undetermined = undeterminedPolicies.find((p) => p === opts.undetermined);

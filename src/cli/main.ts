@@ -6,6 +6,7 @@ import { registerCheckCommands } from './check.js';
 import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
 import { registerGradeCommands } from './grade.js';
+import { registerGradeServeCommands } from './grade-serve.js';
 import { isBrokenPipe, osErrorToUserError } from './os-errors.js';
 import { registerProbeCommands } from './probe.js';
 import { registerReportCommands } from './report.js';
@@ -19,6 +20,7 @@ const registrars: ((program: Command) => void)[] = [
   registerRubricCommands,
   registerRunCommands,
   registerGradeCommands,
+  registerGradeServeCommands,
   registerCheckCommands,
   registerBenchCommands,
   registerReportCommands,

@@ -132,11 +132,12 @@ export interface AgreementInput {
  * all-auto units only.
  */
 export function agreement(input: AgreementInput): AgreementReport {
-  const current = latestGrades(input.grades).filter((g) => g.status === 'graded');
+  // An adjudicated grade is not an independent reading: it would inflate agreement with the graders it settles.
+  const current = latestGrades(input.grades).filter((g) => g.status === 'graded' && g.grader.kind !== 'adjudicated');
   const byGrader = new Map<string, GradeRecord[]>();
   for (const g of current) byGrader.set(g.grader.id, [...(byGrader.get(g.grader.id) ?? []), g]);
   const graders: GraderInfo[] = [...byGrader].map(([id, gs]) => ({ id, kind: gs[0].grader.kind, grades: gs.length }));
-  const kindOrder = { human: 0, judge: 1, auto: 2 } as const;
+  const kindOrder = { adjudicated: -1, human: 0, judge: 1, auto: 2 } as const;
   graders.sort((x, y) => kindOrder[x.kind] - kindOrder[y.kind] || x.id.localeCompare(y.id));
   const order = new Map((input.questionOrder ?? []).map((q, i) => [q, i]));
   const pairs: PairAgreement[] = [];

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
@@ -8,8 +7,19 @@ import { examQuestions, type Unit } from '../exam/model.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { shuffled } from './blind.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
+import { COMMAND_HELP, GradingStopped, type HumanPrompts, inquirerPrompts, linePrompts } from './human-prompts.js';
 import { applyRubric } from './rubric-apply.js';
 import { GradeWriter, latestGrades, readGrades } from './store.js';
+
+export {
+  COMMAND_HELP,
+  GradingStopped,
+  type HumanCommand,
+  type HumanPrompts,
+  inquirerPrompts,
+  linePrompts,
+  parseCommand,
+} from './human-prompts.js';
 
 /**
  * Interactive human grading in the terminal. Blind by default: model names are hidden and the answers come in
@@ -17,17 +27,6 @@ import { GradeWriter, latestGrades, readGrades } from './store.js';
  * Every answer is saved (fsync) as soon as it is marked: Ctrl-C loses nothing, and the next session resumes
  * at the first answer this grader has not marked.
  */
-
-/** What the loop asks; a TTY gets @inquirer/prompts, piped input gets plain lines. */
-export interface HumanPrompts {
-  points(message: string, max: number): Promise<number>;
-  yesNo(message: string): Promise<boolean>;
-  show(text: string): void;
-  close?(): void;
-}
-
-/** Thrown by a prompter when the grader stops (Ctrl-C, end of input). */
-export class GradingStopped extends Error {}
 
 const sessionSchema = z.object({
   grader: z.string(),
@@ -62,24 +61,39 @@ export interface HumanTask {
   unit: Unit;
 }
 
+/**
+ * Every gradable (response, unit) in session order, as exam boards mark: question by question in exam order, and
+ * within a question the answers shuffled with the session seed (blind) or in run order; the units of one answer
+ * stay together and in order. The terminal grader, the web grader and a resumed session all use this order.
+ */
+export function humanOrder(ctx: RunContext, session: Pick<HumanSession, 'blind' | 'seed'>): HumanTask[] {
+  const position = new Map(examQuestions(ctx.exam.exam).map(({ question }, i) => [question.id, i]));
+  const byResponse = new Map<string, HumanTask[]>();
+  for (const r of ctx.responses) {
+    if (r.error || r.text === undefined) continue;
+    const units = gradableUnits(ctx, r);
+    if (units.length)
+      byResponse.set(
+        r.id,
+        units.map((unit) => ({ response: r, unit })),
+      );
+  }
+  const ids = [...byResponse.keys()];
+  const shuffledIds = session.blind ? shuffled(ids, session.seed) : ids;
+  const questionOf = (id: string) => position.get(byResponse.get(id)![0].unit.questionId) ?? position.size;
+  return shuffledIds
+    .map((id, i) => ({ id, i, q: questionOf(id) }))
+    .sort((a, b) => a.q - b.q || a.i - b.i)
+    .flatMap(({ id }) => byResponse.get(id)!);
+}
+
 /** The grading queue in session order, without the units this grader has already marked. */
 export function humanQueue(
   ctx: RunContext,
   grader: string,
   session: HumanSession,
 ): { todo: HumanTask[]; total: number } {
-  const tasks: HumanTask[] = [];
-  for (const r of ctx.responses) {
-    if (r.error || r.text === undefined) continue;
-    for (const unit of gradableUnits(ctx, r)) tasks.push({ response: r, unit });
-  }
-  // Shuffle whole answers, then keep the sub-parts of one answer together and in order.
-  const byResponse = new Map<string, HumanTask[]>();
-  for (const t of tasks) byResponse.set(t.response.id, [...(byResponse.get(t.response.id) ?? []), t]);
-  const responseIds = [...byResponse.keys()];
-  const ordered = (session.blind ? shuffled(responseIds, session.seed) : responseIds).flatMap(
-    (id) => byResponse.get(id)!,
-  );
+  const ordered = humanOrder(ctx, session);
   const done = new Set(
     latestGrades(readGrades(ctx.runDir))
       .filter((g) => g.grader.kind === 'human' && g.grader.id === grader && g.status === 'graded')
@@ -97,68 +111,146 @@ export function terminalSafe(text: string): string {
     .replace(/[\u202a-\u202e\u2066-\u2069]/g, (c) => `<U+${c.codePointAt(0)!.toString(16).toUpperCase()}>`);
 }
 
-export function taskScreen(ctx: RunContext, task: HumanTask, index: number, total: number, blind: boolean): string {
-  const target = rubricFor(ctx, task.unit.id)!;
-  const question = examQuestions(ctx.exam.exam).find((q) => q.question.id === task.unit.questionId)!.question;
-  const rule = '─'.repeat(72);
-  const lines = [
-    rule,
-    `Answer ${index} of ${total}${blind ? '' : ` · model ${task.response.model} · sample ${task.response.sample}`}`,
-    `Question ${question.number}${task.unit.id !== question.id ? ` (${task.unit.labels.slice(1).join('.')})` : ''} · ${task.unit.points} points`,
-    '',
-    question.text.trim(),
-  ];
-  if (task.unit.id !== question.id) lines.push('', `(${task.unit.labels.slice(1).join('.')}) ${task.unit.text.trim()}`);
-  if (task.unit.reference) lines.push('', 'Reference solution:', task.unit.reference.trim());
-  const notes = [ctx.rubric.rubric.notes, target.notes].filter(Boolean).join('\n').trim();
-  if (notes) lines.push('', 'Marking notes:', notes);
-  lines.push('', 'Rubric:');
-  for (const item of target.items) {
-    const req = item.requires ? ` (requires ${item.requires.join(', ')})` : '';
-    lines.push(`  [${item.id}] ${item.points} pt: ${item.criterion}${req}`);
+/**
+ * The question, once per question: its text, every sub-part with its official answer and marking notes, and the
+ * rubric. Answers to it follow, each shown once however many units it is graded on.
+ */
+export function questionScreen(ctx: RunContext, questionId: string): string {
+  const question = examQuestions(ctx.exam.exam).find((q) => q.question.id === questionId)!.question;
+  const units = [...ctx.units.values()].filter((u) => u.questionId === questionId && rubricFor(ctx, u.id));
+  const rule = '═'.repeat(72);
+  const lines = [rule, `Question ${question.number} · ${question.points} points`, '', question.text.trim()];
+  for (const unit of units) {
+    const target = rubricFor(ctx, unit.id)!;
+    const sub = unit.labels.slice(1).join('.');
+    if (sub) lines.push('', `(${sub}) ${unit.text.trim()} · ${unit.points} points`);
+    if (unit.reference) lines.push('', 'Official answer:', unit.reference.trim());
+    if (target.notes?.trim()) lines.push('', 'Notes for graders:', target.notes.trim());
+    lines.push('', 'Rubric:');
+    for (const item of target.items) {
+      const req = item.requires ? ` (requires ${item.requires.join(', ')})` : '';
+      lines.push(`  [${item.id}] ${item.points} pt: ${item.criterion}${req}`);
+    }
+    for (const cap of target.caps ?? []) {
+      lines.push(
+        `  cap [${cap.id}] at most ${cap.max}: ${cap.criterion}${cap.unless ? ` (automatic unless ${cap.unless.join(', ')})` : ''}`,
+      );
+    }
   }
-  for (const cap of target.caps ?? []) {
-    lines.push(
-      `  cap [${cap.id}] at most ${cap.max}: ${cap.criterion}${cap.unless ? ` (automatic unless ${cap.unless.join(', ')})` : ''}`,
-    );
-  }
-  lines.push(
-    '',
-    "Candidate's answer (the whole response; mark this part only):",
-    rule,
-    terminalSafe(task.response.text ?? ''),
-    rule,
-  );
+  lines.push(rule);
   return lines.join('\n');
 }
 
+function answerScreen(task: HumanTask, index: number, total: number, blind: boolean): string {
+  const rule = '─'.repeat(72);
+  const who = blind ? '' : ` · model ${task.response.model} · sample ${task.response.sample}`;
+  return [
+    rule,
+    `Answer ${index} of ${total} · question ${task.unit.labels[0]}${who}`,
+    rule,
+    terminalSafe(task.response.text ?? ''),
+    rule,
+  ].join('\n');
+}
+
 export interface HumanResult {
+  /** Units this grader has graded (before and during this session). */
   done: number;
   total: number;
   /** Already marked before this session. */
   before: number;
+  /** Units skipped in this session (still ungraded). */
+  skipped: number;
   stopped: boolean;
 }
 
-/** The grading loop: ask, apply the rubric, save at once; returns when done or when the grader stops. */
+/**
+ * The grading loop, in session order from where this grader stopped: ask, apply the rubric, save at once. The
+ * general marking notes are shown once; each question once (when its first answer comes); each answer once (not
+ * once per sub-part). `b` goes back to the previous unit to grade it again, `s` skips, `f` flags, `c` comments.
+ */
 export async function humanGradingLoop(
   ctx: RunContext,
   opts: { grader: string; session: HumanSession; prompts: HumanPrompts; now?: () => string },
 ): Promise<HumanResult> {
-  const { todo, total } = humanQueue(ctx, opts.grader, opts.session);
-  const before = total - todo.length;
+  const order = humanOrder(ctx, opts.session);
+  const total = order.length;
+  const key = (t: HumanTask) => `${t.response.id}\u0000${t.unit.id}`;
+  const done = new Set(
+    latestGrades(readGrades(ctx.runDir))
+      .filter((g) => g.grader.kind === 'human' && g.grader.id === opts.grader && g.status === 'graded')
+      .map((g) => `${g.responseId}\u0000${g.unitId}`),
+  );
+  const before = order.filter((t) => done.has(key(t))).length;
   const now = opts.now ?? (() => new Date().toISOString());
   const p = opts.prompts;
-  if (before > 0 && todo.length > 0) p.show(`Resuming: ${before} of ${total} already marked by ${opts.grader}.`);
+  if (before > 0 && before < total) p.show(`Resuming: ${before} of ${total} already marked by ${opts.grader}.`);
+  const notes = ctx.rubric.rubric.notes?.trim();
+  if (notes && before < total) p.show(`Marking notes for the whole paper:\n${notes}`);
+  if (before < total) p.show(COMMAND_HELP);
   const writer = new GradeWriter(ctx.runDir, true, 'grade --human');
-  let done = before;
+  const skipped = new Set<string>();
+  let shownQuestion: string | undefined;
+  let shownResponse: string | undefined;
+  // The unit the grader went back to: shown even though it is graded.
+  let revisit = -1;
+  let i = 0;
   try {
-    for (const task of todo) {
-      p.show(taskScreen(ctx, task, done + 1, total, opts.session.blind));
+    while (i < order.length) {
+      const task = order[i];
+      if (i !== revisit && (done.has(key(task)) || skipped.has(key(task)))) {
+        i++;
+        continue;
+      }
+      if (shownQuestion !== task.unit.questionId) {
+        p.show(questionScreen(ctx, task.unit.questionId));
+        shownQuestion = task.unit.questionId;
+        shownResponse = undefined;
+      }
+      if (shownResponse !== task.response.id) {
+        p.show(answerScreen(task, order.indexOf(task) + 1, total, opts.session.blind));
+        shownResponse = task.response.id;
+      }
       const target = rubricFor(ctx, task.unit.id)!;
+      const sub = task.unit.labels.slice(1).join('.');
+      if (sub || i === revisit)
+        p.show(`Grading ${sub ? `part (${sub})` : `question ${task.unit.labels[0]}`}${i === revisit ? ' again' : ''}:`);
       const items: Record<string, { points: number }> = {};
-      for (const item of target.items) {
-        items[item.id] = { points: await p.points(`[${item.id}] ${item.criterion} (0–${item.points})`, item.points) };
+      let comment = '';
+      let flagged = false;
+      let move: 'back' | 'skip' | undefined;
+      for (let k = 0; k < target.items.length && !move; ) {
+        const item = target.items[k];
+        const v = await p.points(`[${item.id}] ${item.criterion} (0–${item.points})`, item.points);
+        if (typeof v === 'number') {
+          items[item.id] = { points: v };
+          k++;
+        } else if (v === 'flag') {
+          flagged = !flagged;
+          p.show(flagged ? 'Flagged for discussion (saved with the grade).' : 'Flag removed.');
+        } else if (v === 'comment') {
+          comment = (await p.text('Comment:')).trim();
+          p.show(comment ? 'Comment noted (saved with the grade).' : 'No comment.');
+        } else move = v;
+      }
+      if (move === 'skip') {
+        skipped.add(key(task));
+        p.show('Skipped: it stays ungraded; the next session offers it again.');
+        i++;
+        continue;
+      }
+      if (move === 'back') {
+        const prev = i - 1;
+        if (prev < 0) {
+          p.show('This is the first answer.');
+          revisit = i;
+          continue;
+        }
+        skipped.delete(key(order[prev]));
+        revisit = prev;
+        i = prev;
+        shownResponse = undefined;
+        continue;
       }
       const caps: string[] = [];
       for (const cap of target.caps ?? []) {
@@ -175,111 +267,26 @@ export async function humanGradingLoop(
         total: applied.total,
         maxPoints: task.unit.points,
         ...(applied.notes.length ? { note: applied.notes.join('; ') } : {}),
+        ...(comment ? { comment } : {}),
+        ...(flagged ? { flagged: true } : {}),
         at: now(),
       };
       writer.append(record);
-      done++;
+      done.add(key(task));
       p.show(
         `Saved: ${applied.total} of ${task.unit.points} points${applied.notes.length ? ` (${applied.notes.join('; ')})` : ''}.`,
       );
+      revisit = -1;
+      i++;
     }
   } catch (err) {
-    if (err instanceof GradingStopped) return { done, total, before, stopped: true };
+    if (err instanceof GradingStopped) return { done: done.size, total, before, skipped: skipped.size, stopped: true };
     throw err;
   } finally {
     writer.close();
     p.close?.();
   }
-  return { done, total, before, stopped: false };
-}
-
-/** Plain line prompts for piped or scripted input: one answer per line; end of input stops. */
-export function linePrompts(input: Readable, output: Writable): HumanPrompts {
-  const rl = createInterface({ input, terminal: false });
-  const queue: string[] = [];
-  const waiters: ((line: string | undefined) => void)[] = [];
-  let closed = false;
-  rl.on('line', (line) => {
-    const w = waiters.shift();
-    if (w) w(line);
-    else queue.push(line);
-  });
-  rl.on('close', () => {
-    closed = true;
-    for (const w of waiters.splice(0)) w(undefined);
-  });
-  const next = (): Promise<string | undefined> => {
-    if (queue.length) return Promise.resolve(queue.shift());
-    if (closed) return Promise.resolve(undefined);
-    return new Promise((res) => waiters.push(res));
-  };
-  const ask = async <T>(message: string, parse: (s: string) => T | string): Promise<T> => {
-    for (;;) {
-      output.write(`? ${message} `);
-      const line = await next();
-      if (line === undefined) {
-        output.write('\n');
-        throw new GradingStopped('end of input');
-      }
-      output.write(`${line}\n`);
-      const v = parse(line.trim());
-      if (typeof v === 'string') output.write(`  ${v}\n`);
-      else return v;
-    }
-  };
-  return {
-    points: (message, max) =>
-      ask(message, (s) => {
-        const n = Number(s);
-        if (s === '' || !Number.isInteger(n)) return `enter a whole number from 0 to ${max}`;
-        if (n < 0 || n > max) return `enter a whole number from 0 to ${max}`;
-        return n;
-      }),
-    yesNo: (message) =>
-      ask(`${message} (y/N)`, (s) => {
-        if (/^(y|yes|1)$/i.test(s)) return true;
-        if (s === '' || /^(n|no|0)$/i.test(s)) return false;
-        return 'answer y or n';
-      }),
-    show: (text) => void output.write(`${text}\n`),
-    close: () => rl.close(),
-  };
-}
-
-/** @inquirer/prompts for a terminal; Ctrl-C becomes GradingStopped. Streams can be given for tests. */
-export async function inquirerPrompts(context?: { input?: Readable; output?: Writable }): Promise<HumanPrompts> {
-  const { number, confirm } = await import('@inquirer/prompts');
-  const out = context?.output ?? process.stdout;
-  const ctxArg = context ? { input: context.input, output: context.output } : undefined;
-  const stopOnExit = async <T>(fn: () => Promise<T>): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if ((err as Error)?.name === 'ExitPromptError' || (err as Error)?.name === 'AbortPromptError') {
-        throw new GradingStopped('interrupted');
-      }
-      throw err;
-    }
-  };
-  return {
-    points: (message, max) =>
-      stopOnExit(async () => {
-        const v = await number(
-          {
-            message,
-            min: 0,
-            max,
-            step: 1,
-            required: true,
-            validate: (x) => (x !== undefined && Number.isInteger(x) && x >= 0 && x <= max) || `0 to ${max}`,
-          },
-          ctxArg as never,
-        );
-        return v as number;
-      }),
-    yesNo: (message) => stopOnExit(() => confirm({ message, default: false }, ctxArg as never)),
-    show: (text) => void out.write(`${text}\n`),
-  };
+  return { done: order.filter((t) => done.has(key(t))).length, total, before, skipped: skipped.size, stopped: false };
 }
 
 export async function gradeRunHuman(

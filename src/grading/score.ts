@@ -16,7 +16,8 @@ export const undeterminedPolicies: UndeterminedPolicy[] = ['zero', 'exclude', 'f
  * With several samples: the mean over samples and a seeded 95% bootstrap interval.
  */
 
-export const DEFAULT_PRECEDENCE: GraderKind[] = ['human', 'judge', 'auto'];
+/** An adjudicated grade settles a disagreement between the others, so it comes first. */
+export const DEFAULT_PRECEDENCE: GraderKind[] = ['adjudicated', 'human', 'judge', 'auto'];
 
 export interface QuestionScore {
   id: string;

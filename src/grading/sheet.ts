@@ -4,7 +4,7 @@ import { HeldoutError } from '../errors.js';
 import { examQuestions } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
 import type { GradeRecord } from '../store/records.js';
-import { readTable } from '../store/tabular.js';
+import { readTable, tableKind } from '../store/tabular.js';
 import { writeFileAtomic } from '../store/write-file.js';
 import { blindId, runSalt, shuffled } from './blind.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
@@ -14,8 +14,10 @@ import { appendGrades } from './store.js';
 
 /**
  * Grading sheets for people who mark in a spreadsheet: one row per answer × rubric item (and one per cap that
- * a grader decides), with an empty `points` column. Import validates every row first and imports nothing if
- * any row is bad.
+ * a grader decides), with an empty `points` column. The question, official answer, marking notes and the answer
+ * are on the first row of each answer's block only, so the sheet reads like a marking script; `comment` takes the
+ * grader's remark on the answer. Import validates every row first and imports nothing if any row is bad; errors
+ * name the spreadsheet row and column ("row 7, column points (F)"), which is what a spreadsheet shows.
  */
 
 export const SHEET_COLUMNS = [
@@ -26,8 +28,10 @@ export const SHEET_COLUMNS = [
   'max_points',
   'points',
   'criterion',
+  'comment',
   'question',
   'reference',
+  'marking_notes',
   'answer',
   'model',
   // Binding (run-binding.ts): import refuses rows of another run, or whose answer changed since the export.
@@ -53,48 +57,54 @@ export function exportGradingSheet(
   let responses = ctx.responses.filter((r) => !r.error && r.text !== undefined);
   responses = blind ? shuffled(responses, opts.seed ?? 1) : responses;
   const rows: string[][] = [];
+  const paperNotes = safeCell(ctx.rubric.rubric.notes?.trim() ?? '');
   let answers = 0;
   for (const r of responses) {
     for (const unit of gradableUnits(ctx, r)) {
       const target = rubricFor(ctx, unit.id)!;
       answers++;
-      const common = {
-        answer_id: blind ? blindId(salt, r.id) : r.id,
-        unit_id: unit.id,
+      // The long cells go on the first row of the answer's block only.
+      const first = {
         question: safeCell(
           unit.questionId === unit.id
             ? (questionText.get(unit.questionId) ?? '')
             : `${questionText.get(unit.questionId) ?? ''}\n\n(${unit.labels.slice(1).join('.')}) ${unit.text}`,
         ),
         reference: safeCell(unit.reference ?? ''),
+        marking_notes: safeCell(target.notes?.trim() ?? ''),
         answer: safeCell(r.text ?? ''),
+      };
+      const common = {
+        answer_id: blind ? blindId(salt, r.id) : r.id,
+        unit_id: unit.id,
         model: blind ? '' : r.model,
+        // On every row: each row is checked against this run and this answer text on import.
         run_id: safeCell(runId),
         answer_hash: answerHash(r.text ?? ''),
       };
+      const block: Partial<Record<(typeof SHEET_COLUMNS)[number], string>>[] = [];
       for (const item of target.items) {
-        rows.push(
-          row({
-            ...common,
-            row_type: 'item',
-            item_id: item.id,
-            max_points: String(item.points),
-            criterion: safeCell(item.criterion),
-          }),
-        );
+        block.push({
+          ...common,
+          row_type: 'item',
+          item_id: item.id,
+          max_points: String(item.points),
+          criterion: safeCell(item.criterion),
+        });
       }
       for (const cap of target.caps ?? []) {
         if (cap.unless) continue;
-        rows.push(
-          row({
-            ...common,
-            row_type: 'cap',
-            item_id: cap.id,
-            max_points: '',
-            criterion: safeCell(`${cap.criterion} (points column: yes if this applies, else no or empty)`),
-          }),
-        );
+        block.push({
+          ...common,
+          row_type: 'cap',
+          item_id: cap.id,
+          max_points: '',
+          criterion: safeCell(`${cap.criterion} (points column: yes if this applies, else no or empty)`),
+        });
       }
+      if (rows.length === 0 && paperNotes)
+        first.marking_notes = `For the whole paper: ${paperNotes}\n\n${first.marking_notes}`.trim();
+      for (const [k, b] of block.entries()) rows.push(row(k === 0 ? { ...b, ...first } : b));
     }
   }
   const columns = blind ? SHEET_COLUMNS.filter((c) => c !== 'model') : [...SHEET_COLUMNS];
@@ -115,7 +125,10 @@ interface PendingUnit {
   unitId: string;
   items: Record<string, { points: number } | null>;
   caps: Set<string>;
-  lines: number[];
+  comments: string[];
+  /** Index of the block's first row, and of each item's row. */
+  first: number;
+  rowOf: Record<string, number>;
 }
 
 export function importGradingSheet(
@@ -140,15 +153,22 @@ export function importGradingSheet(
   const runId = runIdentity(ctx.runDir);
   const texts = new Map(ctx.responses.map((r) => [r.id, r.text ?? '']));
   const otherRuns = new Set<string>();
-  const errors: { line: number; message: string }[] = [];
+  const errors: { index: number; column: string; message: string }[] = [];
+  const csv = tableKind(file) === 'csv';
+  // A spreadsheet numbers the header row 1; JSONL has no header, and its rows are lines.
+  const rowName = (index: number) => (csv ? `row ${index + 2}` : `line ${table.rows[index].line}`);
+  const columnName = (column: string) => {
+    const at = table.columns.indexOf(column);
+    return csv && at >= 0 ? `column ${column} (${columnLetter(at)})` : `field ${column}`;
+  };
   const units = new Map<string, PendingUnit>();
   const seen = new Set<string>();
   // Units with a bad row: their completeness is not reported again.
   const badUnits = new Set<string>();
-  for (const { line, values } of table.rows) {
+  for (const [index, { values }] of table.rows.entries()) {
     let unitKey: string | undefined;
-    const bad = (message: string) => {
-      errors.push({ line, message });
+    const bad = (column: string, message: string) => {
+      errors.push({ index, column, message });
       if (unitKey) badUnits.add(unitKey);
     };
     const answerId = String(values.answer_id ?? '').trim();
@@ -157,7 +177,7 @@ export function importGradingSheet(
     const rawPoints = String(values.points ?? '').trim();
     const response = answerIds.get(answerId);
     if (!response) {
-      bad(`answer_id "${answerId}" is not an answer in this run`);
+      bad('answer_id', `"${answerId}" is not an answer in this run`);
       continue;
     }
     // Sheets without these columns (written by hand, or by an older heldout) are not checked.
@@ -166,29 +186,40 @@ export function importGradingSheet(
       .replace(/^'/, '');
     if (table.columns.includes('run_id') && rowRun !== runId) {
       otherRuns.add(rowRun || '(empty)');
-      bad(`answer ${answerId} is from run "${rowRun || '(empty)'}", not this run ("${runId}")`);
+      bad('run_id', `answer ${answerId} is from run "${rowRun || '(empty)'}", not this run ("${runId}")`);
       continue;
     }
     const rowHash = String(values.answer_hash ?? '').trim();
     if (table.columns.includes('answer_hash') && rowHash !== answerHash(texts.get(response) ?? '')) {
-      bad(`the text of answer ${answerId} changed since the sheet was exported (answer_hash differs)`);
+      bad('answer_hash', `the text of answer ${answerId} changed since the sheet was exported (answer_hash differs)`);
       continue;
     }
     const target = rubricFor(ctx, unitId);
     if (!target || !ctx.responses.find((r) => r.id === response)?.unitIds.includes(unitId)) {
-      bad(`unit_id "${unitId}" is not graded on answer ${answerId}`);
+      bad('unit_id', `"${unitId}" is not graded on answer ${answerId}`);
       continue;
     }
     const key = `${response}\u0000${unitId}`;
     unitKey = key;
     if (seen.has(`${key}\u0000${itemId}`)) {
-      bad(`item "${itemId}" appears twice for answer ${answerId}, unit ${unitId}`);
+      bad('item_id', `item "${itemId}" appears twice for answer ${answerId}, unit ${unitId}`);
       continue;
     }
     seen.add(`${key}\u0000${itemId}`);
-    const pending = units.get(key) ?? { answerId, responseId: response, unitId, items: {}, caps: new Set(), lines: [] };
+    const pending = units.get(key) ?? {
+      answerId,
+      responseId: response,
+      unitId,
+      items: {},
+      caps: new Set<string>(),
+      comments: [],
+      first: index,
+      rowOf: {},
+    };
+    pending.rowOf[itemId] = index;
     units.set(key, pending);
-    pending.lines.push(line);
+    const comment = String(values.comment ?? '').trim();
+    if (comment) pending.comments.push(comment);
     const item = target.items.find((i) => i.id === itemId);
     const cap = (target.caps ?? []).find((c) => c.id === itemId && !c.unless);
     if (item) {
@@ -198,16 +229,17 @@ export function importGradingSheet(
       }
       // Plain decimals only: Number() would also read 0x1, 1e0, Infinity and " " as numbers.
       const p = /^[+-]?\d+(?:[.,]\d+)?$/.test(rawPoints) ? Number(rawPoints.replace(',', '.')) : Number.NaN;
-      if (!Number.isFinite(p)) bad(`points "${rawPoints}" for item ${itemId} is not a number`);
-      else if (!Number.isInteger(p)) bad(`points ${p} for item ${itemId} must be a whole number`);
-      else if (p < 0 || p > item.points) bad(`points ${p} for item ${itemId} must be between 0 and ${item.points}`);
+      if (!Number.isFinite(p)) bad('points', `"${rawPoints}" for item ${itemId} is not a number`);
+      else if (!Number.isInteger(p)) bad('points', `${p} for item ${itemId} must be a whole number`);
+      else if (p < 0 || p > item.points) bad('points', `${p} for item ${itemId} must be between 0 and ${item.points}`);
       else pending.items[itemId] = { points: p };
     } else if (cap) {
       const v = rawPoints.toLowerCase();
       if (['yes', 'y', '1', 'true', 'x'].includes(v)) pending.caps.add(cap.id);
-      else if (!['', 'no', 'n', '0', 'false'].includes(v)) bad(`cap ${cap.id}: write yes or no (got "${rawPoints}")`);
+      else if (!['', 'no', 'n', '0', 'false'].includes(v))
+        bad('points', `cap ${cap.id}: write yes or no (got "${rawPoints}")`);
     } else {
-      bad(`item_id "${itemId}" is not a rubric item or cap of unit ${unitId}`);
+      bad('item_id', `"${itemId}" is not a rubric item or cap of unit ${unitId}`);
     }
   }
   const grades: GradeRecord[] = [];
@@ -220,7 +252,8 @@ export function importGradingSheet(
     const missing = target.items.filter((i) => !p.items[i.id]).map((i) => i.id);
     if (missing.length) {
       errors.push({
-        line: Math.min(...p.lines),
+        index: p.rowOf[missing[0]] ?? p.first,
+        column: 'points',
         message: `answer ${p.answerId}, unit ${p.unitId}: no points for ${missing.join(', ')} (fill every item of a unit, or none)`,
       });
       continue;
@@ -240,19 +273,20 @@ export function importGradingSheet(
       total: applied.total,
       maxPoints: unit.points,
       note: [`imported from ${basename(file)}`, ...applied.notes].join('; '),
+      ...(p.comments.length ? { comment: p.comments.join(' / ') } : {}),
       at,
     });
   }
   if (errors.length) {
-    errors.sort((a, b) => a.line - b.line);
+    errors.sort((a, b) => a.index - b.index);
     const list = errors
       .slice(0, 5)
-      .map((e) => `line ${e.line}: ${e.message}`)
+      .map((e) => `${rowName(e.index)}, ${columnName(e.column)}: ${e.message}`)
       .join('; ');
     throw new HeldoutError(
       `${errors.length} bad row(s), nothing imported: ${list}${errors.length > 5 ? `; and ${errors.length - 5} more` : ''}`,
       {
-        where: `${shown}:${errors[0].line}`,
+        where: shown,
         hint: otherRuns.size
           ? `this sheet was exported from another run; export one from ${displayPath(ctx.runDir)} with \`heldout grades export\``
           : 'fix the rows and import again',
@@ -265,6 +299,13 @@ export function importGradingSheet(
     grades: grades.length,
     written: appendGrades(ctx.runDir, grades, { ignoreNote: true }),
   };
+}
+
+/** Spreadsheet column letters: 0 → A, 25 → Z, 26 → AA. */
+export function columnLetter(index: number): string {
+  let s = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) s = String.fromCharCode(65 + ((n - 1) % 26)) + s;
+  return s;
 }
 
 /** Both the blind ids and the plain response ids map to response ids. */

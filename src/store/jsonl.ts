@@ -111,8 +111,12 @@ export class JsonlWriter {
   }
 
   append(record: unknown): void {
+    // One write() of the whole line on an O_APPEND descriptor: concurrent writers (two graders' servers) each land
+    // whole lines, never interleaved bytes. A short write (a full disk) is an error, not a silently torn record.
+    const line = Buffer.from(`${JSON.stringify(record)}\n`);
     try {
-      writeSync(this.fd, `${JSON.stringify(record)}\n`);
+      const written = writeSync(this.fd, line);
+      if (written !== line.length) throw new Error(`short write to ${this.file}: ${written} of ${line.length} bytes`);
       if (this.durable) fsyncSync(this.fd);
     } catch (err) {
       // A failed write (a full disk) names no file: add it, so the user is told where.

@@ -39,7 +39,8 @@ export type ResponseRecord = z.infer<typeof responseRecordSchema>;
 
 export const responseId = (model: string, questionId: string, sample: number) => `${model}|${questionId}|${sample}`;
 
-export const graderKinds = ['auto', 'judge', 'human'] as const;
+/** `adjudicated`: a person's final grade where other graders disagreed (it names them in `adjudicates`). */
+export const graderKinds = ['auto', 'judge', 'human', 'adjudicated'] as const;
 export type GraderKind = (typeof graderKinds)[number];
 
 /**
@@ -91,6 +92,12 @@ export const gradeRecordSchema = z.object({
   /** Why it is ungraded, or the raw judge output kept for audit. */
   note: z.string().optional(),
   raw: z.string().optional(),
+  /** A person's comment on the answer (for an adjudicated grade: the reason for it). */
+  comment: z.string().optional(),
+  /** The grader flagged the answer for discussion. */
+  flagged: z.boolean().optional(),
+  /** Adjudicated grades: the ids of the graders whose disagreement this grade settles. */
+  adjudicates: z.array(z.string()).optional(),
   at: z.string(),
   /** The run the grade belongs to (`<manifest id>@<startedAt>`), and the answer it marks (`sha256:<16 hex>`). */
   runId: z.string().optional(),

@@ -1,0 +1,107 @@
+import type { Html } from '../../report/html.js';
+import type { GradeRecord } from '../../store/records.js';
+
+/**
+ * What the grading server and its page exchange. This module has no Node imports: the browser bundle uses it too.
+ */
+
+export type DeskMode = 'grade' | 'adjudicate';
+export const deskFilters = ['all', 'todo', 'undetermined', 'disagreements', 'review', 'flagged'] as const;
+export type DeskFilter = (typeof deskFilters)[number];
+
+/** One row of the queue the page keeps: enough to navigate and filter without fetching every unit. */
+export interface QueueEntry {
+  /** Position in this grader's order. */
+  i: number;
+  /** "Q2 (a)" */
+  label: string;
+  /** This grader's state: 0 not graded, 1 graded, 2 graded and flagged. */
+  s: 0 | 1 | 2;
+  /** The checker could not decide. */
+  u: boolean;
+  /** Graders disagree on the total. */
+  d: boolean;
+}
+
+export interface SessionView {
+  grader: string;
+  mode: DeskMode;
+  review: boolean;
+  blind: boolean;
+  seed: number;
+  exam: { id: string; title: string };
+  notes?: Html;
+  filter: DeskFilter;
+  filters: readonly DeskFilter[];
+  /** Where this grader stopped: the first unit (in the filter) they have not graded. */
+  start: number;
+  queue: QueueEntry[];
+}
+
+export interface GraderView {
+  id: string;
+  kind: string;
+  status: string;
+  total: number;
+  maxPoints: number;
+  items: Record<string, { points: number; reason?: string }>;
+  caps: string[];
+  comment?: string;
+  note?: string;
+}
+
+export interface UnitView {
+  i: number;
+  key: string;
+  label: string;
+  answerId: string;
+  /** Only when not blind. */
+  model?: string;
+  sample?: number;
+  maxPoints: number;
+  question: Html;
+  part?: Html;
+  reference?: Html;
+  notes?: Html;
+  answer: Html;
+  answerNote?: string;
+  items: { id: string; points: number; criterion: Html; requires?: string[] }[];
+  caps: { id: string; max: number; criterion: Html; unless?: string[] }[];
+  mine?: GraderView & { flagged: boolean; at: string };
+  /** The checker's and judges' verdicts: after this grader decided, or in review mode. */
+  revealed?: {
+    beforeDecision: boolean;
+    checker?: GraderView & { verdict?: GradeRecord['verdict'] };
+    judges: GraderView[];
+  };
+  /** Adjudication: every grade that takes part in the disagreement. */
+  graders?: GraderView[];
+}
+
+export function matches(e: QueueEntry, filter: DeskFilter): boolean {
+  switch (filter) {
+    case 'all':
+      return true;
+    case 'todo':
+      return e.s === 0;
+    case 'undetermined':
+      return e.u;
+    case 'disagreements':
+      return e.d;
+    case 'review':
+      return e.s === 0 && (e.u || e.d);
+    case 'flagged':
+      return e.s === 2;
+  }
+}
+
+/** The server's answer to a save: the grade as recorded, and the machine verdicts now that the grader decided. */
+export interface SaveReply {
+  ok: true;
+  /** False when the grade repeats this grader's current one (nothing appended). */
+  written: boolean;
+  total: number;
+  maxPoints: number;
+  at: string;
+  revealed?: UnitView['revealed'];
+}
