@@ -76,7 +76,11 @@ describe('grading sheets', () => {
       'reference',
       'marking_notes',
       'answer',
+      'run_id',
+      'answer_hash',
     ]);
+    // The binding columns are on every row: each is checked on import.
+    for (const r of rows) expect([r.run_id !== '', /^sha256:/.test(r.answer_hash)]).toEqual([true, true]);
     // The paper's notes once, at the top.
     expect(rows[0].marking_notes).toMatch(/^For the whole paper: Follow-through applies\./);
     expect(text.split('Follow-through applies').length - 1).toBe(1);

@@ -299,9 +299,10 @@ export class GradingDesk {
       ...(adjudicating ? { adjudicates: settles } : {}),
       at: (this.opts.now ?? (() => new Date().toISOString()))(),
     };
-    if (sameGrade(this.mine(t), record)) return { record: this.mine(t)!, written: false };
-    this.log.append(record);
-    return { record, written: true };
+    const bound = this.log.bind(record);
+    if (sameGrade(this.mine(t), bound)) return { record: this.mine(t)!, written: false };
+    this.log.append(bound);
+    return { record: bound, written: true };
   }
 }
 

@@ -68,13 +68,21 @@ export class GradeLog {
       this.latestByKey.set(key, parsed.data);
       const unit = `${parsed.data.responseId}\u0000${parsed.data.unitId}`;
       let graders = this.byUnit.get(unit);
-      if (!graders) this.byUnit.set(unit, (graders = new Map()));
+      if (!graders) {
+        graders = new Map();
+        this.byUnit.set(unit, graders);
+      }
       graders.delete(parsed.data.grader.id);
       graders.set(parsed.data.grader.id, parsed.data);
     }
   }
 
   /** Appends and fsyncs one record, then reads it back in file order (with anything others appended before it). */
+  /** The record as it will be written: bound to the run and the answer, as every grader's records are. */
+  bind(record: GradeRecord): GradeRecord {
+    return this.writer.bind(record);
+  }
+
   append(record: GradeRecord): void {
     this.writer.append(record);
     this.refresh();
