@@ -14,7 +14,7 @@ export type UnitState = 'graded' | 'undetermined' | 'ungraded' | 'missing' | 'fa
 
 export interface KindShare {
   kind: GraderKind;
-  /** Points in the score that came from this kind's grades. */
+  /** Points in the score that came from this kind's grades (questions a `choose` rule dropped excluded). */
   points: number;
   /** Rubric points this kind scored (awarded or not) on the model's answers. */
   covered: number;
@@ -52,6 +52,8 @@ export function rubricCoverage(
   responses: ResponseRecord[],
   grades: GradeRecord[],
   precedence: GraderKind[] = DEFAULT_PRECEDENCE,
+  /** Whether a question counts towards the model's total (false for one a `choose` rule dropped). */
+  counts: (model: string, questionId: string) => boolean = () => true,
 ): ModelCoverage[] {
   const unitOf = new Map(units.map((u) => [u.id, u]));
   const rubricPoints = units.reduce((s, u) => s + u.points, 0);
@@ -82,7 +84,8 @@ export function rubricCoverage(
         states[unitState(r, gs, precedence)]++;
         if (r.error || r.text === undefined || !r.text.trim()) continue;
         const pick = pickUnitGrade(gs, precedence);
-        if (pick.kind) points.set(pick.kind, (points.get(pick.kind) ?? 0) + Math.min(pick.points, unit.points));
+        if (pick.kind && counts(model, unit.questionId))
+          points.set(pick.kind, (points.get(pick.kind) ?? 0) + Math.min(pick.points, unit.points));
         for (const kind of graderKinds) {
           // Two graders of one kind (two people) do not cover a unit twice: the most either scored counts.
           const best = Math.max(

@@ -28,6 +28,35 @@ export function bootstrapTotalCi(
   return [at(0.025), at(0.975)];
 }
 
+/**
+ * 95% percentile bootstrap of Σ values / Σ weights over questions resampled with replacement (a score in percent
+ * of the points at stake: questions are worth different points); undefined below MIN_POINTS.
+ */
+export function bootstrapRatioCi(
+  values: number[],
+  weights: number[],
+  opts: { resamples?: number; seed?: number } = {},
+): [number, number] | undefined {
+  const n = values.length;
+  if (n < MIN_POINTS || weights.length !== n) return undefined;
+  const rnd = seededRandom(opts.seed ?? 1);
+  const resamples = opts.resamples ?? 2000;
+  const ratios = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let s = 0;
+    let w = 0;
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(rnd() * n);
+      s += values[j];
+      w += weights[j];
+    }
+    ratios[b] = w > 0 ? s / w : 0;
+  }
+  ratios.sort();
+  const at = (q: number) => ratios[Math.min(resamples - 1, Math.max(0, Math.floor(q * (resamples - 1))))];
+  return [at(0.025), at(0.975)];
+}
+
 export interface PairedTest {
   /** Σ (a − b): the difference of the totals. */
   diff: number;
@@ -44,13 +73,13 @@ export interface PairedTest {
 
 /**
  * Paired sign-flip permutation test on per-question differences: under "no difference" each question's
- * difference is as likely to have either sign. Exact for up to 16 differing questions, else `resamples`
+ * difference is as likely to have either sign. Exact for up to `exactUpTo` (16) differing questions, else `resamples`
  * random flips (p = (1 + hits) / (1 + resamples), never 0). Undefined below MIN_POINTS questions.
  */
 export function pairedPermutationTest(
   a: number[],
   b: number[],
-  opts: { resamples?: number; seed?: number } = {},
+  opts: { resamples?: number; seed?: number; exactUpTo?: number } = {},
 ): PairedTest | undefined {
   if (a.length !== b.length) throw new Error('paired test: the two models need the same questions');
   const n = a.length;
@@ -64,7 +93,7 @@ export function pairedPermutationTest(
   if (nz.length === 0) {
     p = 1;
     exact = true;
-  } else if (nz.length <= 16) {
+  } else if (nz.length <= Math.min(20, opts.exactUpTo ?? 16)) {
     exact = true;
     let hits = 0;
     const patterns = 1 << nz.length;

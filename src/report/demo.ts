@@ -149,6 +149,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     check,
     checkFile: check ? join(runDir, 'contamination.json') : undefined,
     checkNote,
+    fictional: [
+      `The public benchmark scores (${displayPath(scoresFile)}) are fictional example scores for the example answer sheets, which are not models.`,
+    ],
     now: opts.now,
   });
   for (const row of model.scoreboard.rows) {

@@ -109,4 +109,6 @@ export interface ReportInputs {
   benchmarksFile?: string;
   toolVersion: string;
   generatedAt: string;
+  /** Notes on data in the report that is fictional or an example (the demo's); shown in the page. */
+  fictional?: string[];
 }

@@ -19,6 +19,8 @@ export interface ReportLoadOptions {
   /** A check result already in memory (the demo), instead of --check. */
   check?: CheckInput;
   checkNote?: string;
+  /** Notes on fictional or example data in the report (the demo's). */
+  fictional?: string[];
   now?: Date;
 }
 
@@ -58,6 +60,7 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     benchItems: check ? await matchedBenchItems(check) : undefined,
     benchmarks: opts.benchmarksFile ? readBenchmarkScores(opts.benchmarksFile) : undefined,
     benchmarksFile: opts.benchmarksFile ? displayPath(opts.benchmarksFile) : undefined,
+    fictional: opts.fictional,
     toolVersion: toolVersion(),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };

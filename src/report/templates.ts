@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
@@ -17,6 +18,12 @@ export function readTemplate(name: string): string {
 export const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; " +
   "connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
+
+/** The CSP of a page with one inline script: only a script with exactly this text (its SHA-256) may run. */
+export function cspWithScript(script: string): string {
+  const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+  return CSP.replace("script-src 'none'", `script-src 'sha256-${hash}'`);
+}
 
 export type Helpers = Record<string, Handlebars.HelperDelegate>;
 
@@ -67,15 +74,25 @@ export interface PageOptions {
   title: string;
   /** Already-rendered body markup. */
   body: Html;
+  /** One trusted inline script (ours, never user text), allowed by its hash in the CSP. */
+  script?: string;
 }
 
 /** The page shell shared by the report and the rubric preview: CSP first, inline CSS, no script. */
 export function renderPage(opts: PageOptions): string {
   const css = readTemplate('report.css');
   if (/<\//.test(css)) throw new Error('report.css must not contain "</"');
+  if (opts.script !== undefined && /<\/|<!--/.test(opts.script))
+    throw new Error('an inline script must not contain "</" or "<!--"');
   const hb = Handlebars.create();
-  const page = hb.compile(readTemplate('page.hbs'), { strict: true });
-  return page({ title: opts.title, csp: CSP, css: new hb.SafeString(css), body: new hb.SafeString(opts.body) });
+  const page = hb.compile(readTemplate('page.hbs'), { strict: true, knownHelpersOnly: false });
+  return page({
+    title: opts.title,
+    csp: opts.script === undefined ? CSP : cspWithScript(opts.script),
+    css: new hb.SafeString(css),
+    body: new hb.SafeString(opts.body),
+    script: opts.script === undefined ? '' : new hb.SafeString(opts.script),
+  });
 }
 
 export { escapeHtml, trusted };
