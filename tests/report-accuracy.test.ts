@@ -110,6 +110,17 @@ describe('rubric coverage per grader kind', () => {
   });
 });
 
+/** Every sign pattern, for checking the fast exact test. */
+function bruteForceP(d: number[]): number {
+  const obs = Math.abs(d.reduce((s, x) => s + x, 0)) - 1e-9;
+  let hits = 0;
+  for (let mask = 0; mask < 1 << d.length; mask++) {
+    const s = d.reduce((acc, x, i) => acc + (mask & (1 << i) ? -x : x), 0);
+    if (Math.abs(s) >= obs) hits++;
+  }
+  return hits / (1 << d.length);
+}
+
 describe('uncertainty over questions', () => {
   it('draws no interval and no test below the minimum number of questions', () => {
     const few = Array.from({ length: MIN_POINTS - 1 }, () => 1);
@@ -136,13 +147,26 @@ describe('uncertainty over questions', () => {
     expect(noise.diff).toBe(1);
     expect(noise.p).toBeGreaterThan(0.5);
     expect(pairedPermutationTest(a, a)!.p).toBe(1);
-    // Many differing questions: Monte Carlo, never exactly 0.
+    // 40 differing questions: still exact (2 of 2^40 patterns), by the sums' distribution.
     const many = pairedPermutationTest(
       Array.from({ length: 40 }, () => 1),
       Array.from({ length: 40 }, () => 0),
     )!;
-    expect(many.exact).toBe(false);
-    expect(many.p).toBeGreaterThan(0);
-    expect(many.p).toBeLessThan(0.001);
+    expect(many.exact).toBe(true);
+    expect(many.p).toBeCloseTo(2 / 2 ** 40, 15);
+    // Half points and thirds (means over 3 samples) are exact too; irrational differences fall back to Monte Carlo.
+    const thirds = pairedPermutationTest([1 / 3, 2 / 3, 0.5, 1, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 0, 2])!;
+    expect(thirds.exact).toBe(true);
+    // By hand: the sum is 7/6 of Σ|d| = 43/6; the patterns at least as extreme are found by brute force below.
+    expect(thirds.p).toBeCloseTo(bruteForceP([1 / 3, 2 / 3, 0.5, 1, 1, 1, 1, -1]), 12);
+    const odd = pairedPermutationTest(
+      Array.from({ length: 10 }, (_, i) => Math.SQRT2 * (i % 3)),
+      Array.from({ length: 10 }, () => 0),
+    )!;
+    expect(odd.exact).toBe(false);
+    expect(odd.p).toBeGreaterThan(0);
+    expect(Math.abs(odd.p - bruteForceP(Array.from({ length: 10 }, (_, i) => Math.SQRT2 * (i % 3))))).toBeLessThan(
+      0.01,
+    );
   });
 });

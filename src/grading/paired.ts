@@ -65,21 +65,57 @@ export interface PairedTest {
   differing: number;
   /** Two-sided p-value of "no difference" (sign-flip permutation over questions). */
   p: number;
-  /** Exact enumeration (up to 2^16 sign patterns) or Monte Carlo. */
+  /** Exact (differences on a grid) or Monte Carlo. */
   exact: boolean;
   /** 95% bootstrap interval of the difference of totals. */
   ci?: [number, number];
 }
 
+/** Grid steps tried for the exact test: point differences are usually whole, halves, or means over a few samples. */
+const GRID = [1, 2, 3, 4, 5, 6, 8, 10, 12, 20, 24, 60, 120];
+const MAX_GRID_SUM = 200_000;
+
+/**
+ * Exact two-sided p of the sign-flip test when the differences lie on a grid 1/k: the distribution of Σ ±dᵢ by
+ * dynamic programming over the sums (n · Σ|dᵢ|·k steps). Undefined when they do not (then Monte Carlo).
+ */
+function exactSignFlipP(nz: number[], observed: number): number | undefined {
+  for (const k of GRID) {
+    const ints = nz.map((x) => Math.abs(x) * k);
+    if (!ints.every((v) => Math.abs(v - Math.round(v)) < 1e-6)) continue;
+    const steps = ints.map(Math.round);
+    const total = steps.reduce((s, v) => s + v, 0);
+    if (total > MAX_GRID_SUM) return undefined;
+    let dist = new Float64Array(2 * total + 1);
+    dist[total] = 1;
+    for (const a of steps) {
+      const next = new Float64Array(dist.length);
+      for (let t = 0; t < dist.length; t++) {
+        const v = dist[t];
+        if (v === 0) continue;
+        next[t + a] += v / 2;
+        next[t - a] += v / 2;
+      }
+      dist = next;
+    }
+    const obs = Math.round(Math.abs(observed) * k);
+    let p = 0;
+    for (let t = 0; t < dist.length; t++) if (Math.abs(t - total) >= obs) p += dist[t];
+    return Math.min(1, p);
+  }
+  return undefined;
+}
+
 /**
  * Paired sign-flip permutation test on per-question differences: under "no difference" each question's
- * difference is as likely to have either sign. Exact for up to `exactUpTo` (16) differing questions, else `resamples`
- * random flips (p = (1 + hits) / (1 + resamples), never 0). Undefined below MIN_POINTS questions.
+ * difference is as likely to have either sign. Exact when the differences lie on a grid (whole points, halves,
+ * means over a few samples: almost always), else `resamples` random flips (p = (1 + hits) / (1 + resamples),
+ * never 0). Undefined below MIN_POINTS questions. `ci: false` skips the bootstrap interval of the difference.
  */
 export function pairedPermutationTest(
   a: number[],
   b: number[],
-  opts: { resamples?: number; seed?: number; exactUpTo?: number } = {},
+  opts: { resamples?: number; seed?: number; ci?: boolean } = {},
 ): PairedTest | undefined {
   if (a.length !== b.length) throw new Error('paired test: the two models need the same questions');
   const n = a.length;
@@ -87,24 +123,13 @@ export function pairedPermutationTest(
   const d = a.map((x, i) => x - b[i]);
   const nz = d.filter((x) => Math.abs(x) > 1e-9);
   const diff = d.reduce((s, x) => s + x, 0);
-  const observed = Math.abs(diff) - 1e-9;
-  let p: number;
-  let exact: boolean;
-  if (nz.length === 0) {
-    p = 1;
-    exact = true;
-  } else if (nz.length <= Math.min(20, opts.exactUpTo ?? 16)) {
-    exact = true;
-    let hits = 0;
-    const patterns = 1 << nz.length;
-    for (let mask = 0; mask < patterns; mask++) {
-      let s = 0;
-      for (let i = 0; i < nz.length; i++) s += mask & (1 << i) ? -nz[i] : nz[i];
-      if (Math.abs(s) >= observed) hits++;
-    }
-    p = hits / patterns;
-  } else {
+  let p: number | undefined;
+  let exact = true;
+  if (nz.length === 0) p = 1;
+  else p = exactSignFlipP(nz, diff);
+  if (p === undefined) {
     exact = false;
+    const observed = Math.abs(diff) - 1e-9;
     const rnd = seededRandom(opts.seed ?? 1);
     const resamples = opts.resamples ?? 10_000;
     let hits = 0;
@@ -115,5 +140,12 @@ export function pairedPermutationTest(
     }
     p = (1 + hits) / (1 + resamples);
   }
-  return { diff, n, differing: nz.length, p, exact, ci: bootstrapTotalCi(d, opts) };
+  return {
+    diff,
+    n,
+    differing: nz.length,
+    p,
+    exact,
+    ci: opts.ci === false ? undefined : bootstrapTotalCi(d, opts),
+  };
 }

@@ -34,12 +34,15 @@ export type Helpers = Record<string, Handlebars.HelperDelegate>;
 export function createEngine(math: MathRenderer, extra: Helpers = {}): typeof Handlebars {
   const hb = Handlebars.create();
   const safe = (h: Html) => new hb.SafeString(h);
+  // Per engine (one page): exam and rubric text only; model answers are rendered each time.
+  const mdCache = new Map<string, Html>();
+  const inlineCache = new Map<string, Html>();
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   hb.registerHelper({
-    /** Exam and rubric text: soft line wraps. */
-    md: (text: unknown) => safe(renderMarkdown(str(text), math, { breaks: false })),
+    /** Exam and rubric text: soft line wraps. The same question and criteria recur under every answer: cached. */
+    md: (text: unknown) => safe(cached(mdCache, str(text), (t) => renderMarkdown(t, math, { breaks: false }))),
     /** One line (criteria, titles): no paragraphs. */
-    mdInline: (text: unknown) => safe(renderInline(str(text), math, { breaks: false })),
+    mdInline: (text: unknown) => safe(cached(inlineCache, str(text), (t) => renderInline(t, math, { breaks: false }))),
     /** Model answers: every newline is a line break. */
     mdAnswer: (text: unknown) => safe(renderMarkdown(str(text), math, { breaks: true })),
     /** Plain text with invisible characters made visible. */
@@ -63,6 +66,15 @@ export function createEngine(math: MathRenderer, extra: Helpers = {}): typeof Ha
     ...extra,
   });
   return hb;
+}
+
+function cached(cache: Map<string, Html>, key: string, render: (t: string) => Html): Html {
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = render(key);
+    cache.set(key, hit);
+  }
+  return hit;
 }
 
 function formatNumber(v: number, digits: unknown): string {
