@@ -31,6 +31,8 @@ export const ExitCode = {
   Contaminated: 2,
   /** A bug in heldout. */
   Internal: 3,
+  /** `heldout score --fail-under`: a model scored below the threshold. */
+  BelowThreshold: 4,
   /** Interrupted (Ctrl-C); work so far is saved. */
   Interrupted: 130,
 } as const;

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
@@ -77,6 +77,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const { runExam } = await import('../run/runner.js');
   const models = DEMO_SHEETS.map((s) => `replay:examples/answers/${s}.jsonl`);
   const run = await runExam({ examDir, models, out: runDir, cwd: root, noCache: true, env: {} });
+  recordAbsoluteExamDir(runDir, examDir, cwd, root);
   const answered = run.perModel.map((m) => `${modelLabel(m.model)} ${m.answered}`);
   log(
     `run      ${displayPath(runDir)}: ${run.counts.answered} answers from ${models.length} example sheets (${answered.join(', ')}), ${run.counts.missing} missing`,
@@ -104,7 +105,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`grade    human: ${DEMO_HUMAN_GRADES} not found; skipped`);
   }
 
-  const { benchCacheDir, howToGetBenchmarks, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
+  const { benchCacheDir, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
     '../contamination/benchmarks.js'
   );
   const specs = offlineBenchmarks(env, benchCacheDir(env as NodeJS.ProcessEnv), KNOWN_BENCHMARKS);
@@ -135,8 +136,12 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
         `${result.summary.answers?.contaminated ?? 0} of ${result.summary.answers?.total ?? 0} answers reproduce a benchmark solution`,
     );
   } else {
-    checkNote = `No benchmark was available offline, so the exam was not checked: ${howToGetBenchmarks()}, then run \`heldout demo\` again.`;
-    log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}`);
+    // The demo takes its benchmarks from the cache: the hint says how to fill it, not `--bench` (demo has none).
+    checkNote =
+      'No benchmark was available offline, so the exam was not checked. Cache one with: heldout bench pull gsm8k (or, from a local copy: heldout bench pull gsm8k --from path/to/gsm8k), then run heldout demo again.';
+    log(
+      'check    skipped: no benchmark cached; cache one with `heldout bench pull gsm8k` (or, from a local copy, `heldout bench pull gsm8k --from path/to/gsm8k`), then run `heldout demo` again',
+    );
   }
 
   const { writeFileAtomic } = await import('../store/write-file.js');
@@ -169,3 +174,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
 const fmtRatio = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%`);
 const fmtNum = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+
+/**
+ * The run records its exam relative to where it ran (the package root, for the replay paths). Run from anywhere
+ * else, `heldout score runs/demo` and the other hinted commands would not find it: record the absolute path.
+ */
+function recordAbsoluteExamDir(runDir: string, examDir: string, cwd: string, root: string): void {
+  if (resolve(cwd) === resolve(root)) return;
+  const file = join(runDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  manifest.exam = { ...manifest.exam, dir: examDir };
+  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+}

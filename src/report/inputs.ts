@@ -94,6 +94,9 @@ export interface ReportInputs {
   /** Hash of the exam as loaded now; compared with the one the run recorded. */
   examHash?: string;
   runId: string;
+  /** The run and exam directories as the user can type them (for hints). */
+  runDir?: string;
+  examDir?: string;
   manifest?: Record<string, unknown>;
   responses: ResponseRecord[];
   grades: GradeRecord[];

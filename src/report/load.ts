@@ -49,6 +49,8 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     rubric: ctx.rubric.rubric,
     examHash: examHash(exam),
     runId: typeof ctx.manifest.id === 'string' ? ctx.manifest.id : basename(ctx.runDir),
+    runDir: displayPath(ctx.runDir),
+    examDir: displayPath(ctx.exam.dir),
     manifest: ctx.manifest as Record<string, unknown>,
     responses: ctx.responses,
     grades,

@@ -728,7 +728,9 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     title: SECTION_TITLES[key],
     number: i + 1,
   }));
-  const runDirHint = `runs/${inputs.runId}`;
+  // Hints name commands that work as typed: the run and exam as this report found them, quoted when needed.
+  const runDirHint = shellArg(inputs.runDir ?? `runs/${inputs.runId}`);
+  const examDirHint = shellArg(inputs.examDir ?? `exams/${exam.id}`);
   return {
     title: `${exam.title} — results`,
     examId: exam.id,
@@ -753,7 +755,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         ? undefined
         : {
             message: 'No scores yet: grade the answers, then score them.',
-            command: `heldout grade ${runDirHint} && heldout score ${runDirHint}`,
+            command: `heldout grade ${runDirHint} --auto && heldout score ${runDirHint}`,
           },
     },
     questions: {
@@ -765,7 +767,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       rows: heatRows,
       empty: heatRows.length
         ? undefined
-        : { message: 'No per-question scores yet.', command: `heldout grade ${runDirHint}` },
+        : { message: 'No per-question scores yet.', command: `heldout grade ${runDirHint} --auto` },
     },
     answers: {
       questions: questionViews,
@@ -773,7 +775,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       truncated,
       empty: allAnswers.length
         ? undefined
-        : { message: 'This run has no answers yet.', command: `heldout run ${exam.id} --model <spec>` },
+        : { message: 'This run has no answers yet: finish it.', command: `heldout run --resume ${runDirHint}` },
     },
     graders: {
       summaries: [...summaries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id)),
@@ -782,8 +784,9 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       empty: summaries.size
         ? undefined
         : {
-            message: 'No grades yet.',
-            command: `heldout grade ${runDirHint} (add --judge <spec> for a model judge; heldout grades import for human grades)`,
+            message:
+              'No grades yet. Check final answers automatically (or grade with a model judge: --judge <spec>; or import human grades: heldout grades import).',
+            command: `heldout grade ${runDirHint} --auto`,
           },
     },
     contamination: {
@@ -799,8 +802,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         ? undefined
         : {
             message:
-              'No contamination check was given. Fetch a benchmark, check the exam against it, and pass the result with --check.',
-            command: `heldout bench pull gsm8k && heldout check exams/${exam.id} --bench gsm8k --json > contamination.json && heldout report ${runDirHint} --check contamination.json`,
+              'No contamination check was given. Cache a benchmark (heldout bench pull gsm8k), check the exam and the answers against it, and pass the result with --check.',
+            command: `heldout check ${examDirHint} --bench gsm8k --run ${runDirHint} --out contamination.json && heldout report ${runDirHint} --check contamination.json`,
           },
     },
     benchmarks: {
@@ -951,4 +954,9 @@ function benchmarkCaveat(scatters: ScatterView[], fictional: string[]): string |
   const fict = fictional.find((f) => /benchmark scores/.test(f));
   if (scatters.length && fict) notes.push(fict);
   return notes.length ? notes.join(' ') : undefined;
+}
+
+/** A path as a shell argument: bare when it is safe, else single-quoted. */
+export function shellArg(p: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(p) ? p : `'${p.replace(/'/g, "'\\''")}'`;
 }
