@@ -105,9 +105,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`grade    human: ${DEMO_HUMAN_GRADES} not found; skipped`);
   }
 
-  const { benchCacheDir, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
-    '../contamination/benchmarks.js'
-  );
+  const { benchCacheDir, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import('../contamination/benchmarks.js');
   const specs = offlineBenchmarks(env, benchCacheDir(env as NodeJS.ProcessEnv), KNOWN_BENCHMARKS);
   let check: CheckInput | undefined;
   let checkNote: string | undefined;
