@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { examUnits } from '../exam/model.js';
 import { autoOutcome } from '../grading/accuracy.js';
 import { type UnitState, unitState } from '../grading/coverage.js';
-import { pairedPermutationTest } from '../grading/paired.js';
+import { MIN_POINTS, pairedPermutationTest } from '../grading/paired.js';
 import { DEFAULT_PRECEDENCE, pickUnitGrade } from '../grading/score.js';
 import { latestGrades } from '../grading/store.js';
 import type { GradeRecord } from '../store/records.js';
@@ -80,6 +80,8 @@ export interface CompareResult {
   /** Per other run (index 1…): the unit answers whose verdict changed from the baseline. */
   changed: { run: string; against: string; units: ChangedUnit[]; compared: number }[];
   warnings: string[];
+  /** Why no paired test is drawn (too few questions). */
+  testNote?: string;
 }
 
 function unitVerdicts(inputs: ReportInputs): Map<string, UnitVerdict & { maxPoints: number; questionId: string }> {
@@ -220,6 +222,10 @@ export function compareRuns(runs: { inputs: ReportInputs; dir: string }[]): Comp
     questions,
     changed,
     warnings,
+    testNote:
+      questionList.length < MIN_POINTS
+        ? `${questionList.length} questions: no paired test is drawn (it needs at least ${MIN_POINTS}).`
+        : undefined,
   };
 }
 
