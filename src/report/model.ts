@@ -846,12 +846,12 @@ export const EXAMPLE_HUMAN_GRADER = 'example-human';
 function fictionalData(inputs: ReportInputs, models: ModelRef[]): string[] {
   const out = [...(inputs.fictional ?? [])];
   const sheets = models.filter((m) => /^replay:(.*[\\/])?examples[\\/]answers[\\/]/.test(m.spec));
-  if (sheets.length && !out.some((f) => /answer sheets/.test(f))) {
+  if (sheets.length && !out.some((f) => /^The answers of /.test(f))) {
     out.push(
       `The answers of ${sheets.map((m) => m.label).join(', ')} are example answer sheets written by hand (examples/answers/), not model outputs.`,
     );
   }
-  if (inputs.grades.some((g) => g.grader.id === EXAMPLE_HUMAN_GRADER) && !out.some((f) => /human grades/.test(f))) {
+  if (inputs.grades.some((g) => g.grader.id === EXAMPLE_HUMAN_GRADER) && !out.some((f) => /^The human grades /.test(f))) {
     out.push(`The human grades by "${EXAMPLE_HUMAN_GRADER}" are fictional example grades (examples/human-grades.csv).`);
   }
   if (
