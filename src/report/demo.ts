@@ -15,7 +15,7 @@ export const DEMO_HUMAN_GRADES = 'examples/human-grades.csv';
 export const DEMO_HUMAN = 'example-human';
 
 /** Fictional public scores for the three example sheets (they are not models): enough to draw the analysis. */
-export const DEMO_BENCHMARK_SCORES = 'model,gsm8k,math\nstrong,0.93,0.71\nweak,0.62,0.30\nadversarial,0.90,0.66\n';
+export const DEMO_BENCHMARK_SCORES_FILE = 'examples/benchmark-scores.csv';
 
 export interface DemoOptions {
   /** Where runs/demo goes (default: the working directory). */
@@ -144,7 +144,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
   const { writeFileAtomic } = await import('../store/write-file.js');
   const scoresFile = join(runDir, 'benchmark-scores.csv');
-  writeFileAtomic(scoresFile, DEMO_BENCHMARK_SCORES);
+  writeFileAtomic(scoresFile, readFileSync(join(root, DEMO_BENCHMARK_SCORES_FILE), 'utf8'));
   const { writeReport } = await import('./report-file.js');
   const { file, model } = await writeReport(runDir, join(runDir, 'report.html'), {
     ...ctxOpts,
