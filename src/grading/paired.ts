@@ -39,16 +39,23 @@ export function bootstrapRatioCi(
 ): [number, number] | undefined {
   const n = values.length;
   if (n < MIN_POINTS || weights.length !== n) return undefined;
-  const rnd = seededRandom(opts.seed ?? 1);
   const resamples = opts.resamples ?? 2000;
   const ratios = new Float64Array(resamples);
+  const v = Float64Array.from(values);
+  const wt = Float64Array.from(weights);
+  // mulberry32 (as seededRandom), inlined: this loop runs once per model in every report.
+  let state = (opts.seed ?? 1) >>> 0;
   for (let b = 0; b < resamples; b++) {
     let s = 0;
     let w = 0;
     for (let i = 0; i < n; i++) {
-      const j = Math.floor(rnd() * n);
-      s += values[j];
-      w += weights[j];
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const j = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+      s += v[j];
+      w += wt[j];
     }
     ratios[b] = w > 0 ? s / w : 0;
   }
