@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ExitCode, HeldoutError } from '../errors.js';
 import { z } from 'zod';
+import { ExitCode, HeldoutError } from '../errors.js';
 import { addOptions, collect, type OptionDefs } from './options.js';
 import { paint, printJson, table } from './output.js';
 

@@ -1,8 +1,8 @@
 import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
 import { autoOutcome } from '../grading/accuracy.js';
-import { MIN_POINTS } from '../grading/paired.js';
 import { type UnitState, unitState } from '../grading/coverage.js';
+import { MIN_POINTS } from '../grading/paired.js';
 import { DEFAULT_PRECEDENCE } from '../grading/score.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { anchorId, truncateForDisplay } from './html.js';
@@ -18,8 +18,8 @@ import type {
   ScoreModelInput,
 } from './inputs.js';
 import { redactParams, runFacts } from './run-facts.js';
+import { type AccuracyView, ALPHA, type Comparison, type Provenance, scoreboardExtras } from './scoreboard.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
-import { ALPHA, type AccuracyView, type Comparison, type Provenance, scoreboardExtras } from './scoreboard.js';
 import { type OverfitAnalysis, type OverfitPoint, overfitAnalysis } from './stats.js';
 
 /** Answers longer than this are cut for display (never for grading); the report says how much was left out. */
@@ -851,7 +851,10 @@ function fictionalData(inputs: ReportInputs, models: ModelRef[]): string[] {
       `The answers of ${sheets.map((m) => m.label).join(', ')} are example answer sheets written by hand (examples/answers/), not model outputs.`,
     );
   }
-  if (inputs.grades.some((g) => g.grader.id === EXAMPLE_HUMAN_GRADER) && !out.some((f) => /^The human grades /.test(f))) {
+  if (
+    inputs.grades.some((g) => g.grader.id === EXAMPLE_HUMAN_GRADER) &&
+    !out.some((f) => /^The human grades /.test(f))
+  ) {
     out.push(`The human grades by "${EXAMPLE_HUMAN_GRADER}" are fictional example grades (examples/human-grades.csv).`);
   }
   if (

@@ -20,7 +20,7 @@
   };
   document.addEventListener('click', (ev) => {
     const t = ev.target;
-    const a = t && t.closest ? t.closest('a[href^="#"]') : null;
+    const a = t?.closest?.('a[href^="#"]');
     if (a) {
       // Open first, so the browser's own scroll to the fragment finds the target visible.
       try {
@@ -28,7 +28,7 @@
       } catch {}
       return;
     }
-    const b = t && t.closest ? t.closest('button[data-fold]') : null;
+    const b = t?.closest?.('button[data-fold]');
     if (!b) return;
     const scope = document.getElementById(b.getAttribute('data-in')) || document;
     const open = b.getAttribute('data-fold') === 'open';
