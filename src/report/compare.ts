@@ -8,6 +8,7 @@ import { latestGrades } from '../grading/store.js';
 import type { GradeRecord } from '../store/records.js';
 import type { ReportInputs } from './inputs.js';
 import { modelLabel } from './model.js';
+import { isSecretKey } from './run-facts.js';
 import { countedQuestionPoints } from './scoreboard.js';
 
 /**
@@ -134,7 +135,7 @@ function runSummary(inputs: ReportInputs, dir: string): RunSummary {
     examHash: inputs.examHash,
     models: [...new Set(inputs.responses.map((r) => r.model))],
     graders: [...graders].map(([id, kind]) => ({ id, kind })).sort((a, b) => a.id.localeCompare(b.id)),
-    params: Object.fromEntries(Object.entries(params).filter(([k]) => !/key|token|secret|auth|passw/i.test(k))),
+    params: Object.fromEntries(Object.entries(params).filter(([k]) => !isSecretKey(k))),
     startedAt: typeof m.startedAt === 'string' ? m.startedAt : undefined,
   };
 }

@@ -1,11 +1,15 @@
 import type { ReportInputs } from './inputs.js';
 
 /** Keys whose values are never shown: a run file should hold no secret, and the report double-checks. */
+// `maxTokens` is a parameter, not a token.
 const SECRET_KEY =
-  /(api[-_]?key|apikey|^key$|[-_]key$|token|secret|passw|authori[sz]ation|credential|cookie|bearer|session|private)/i;
+  /(api[-_]?key|apikey|^key$|[-_]key$|(?<!max[-_]?)token|secret|passw|authori[sz]ation|credential|cookie|bearer|session|private)/i;
 /** Values that look like credentials whatever their key (OpenAI/Anthropic/xAI keys, bearer headers, JWTs). */
 const SECRET_VALUE =
   /(\bsk-[A-Za-z0-9_-]{12,}|\bxai-[A-Za-z0-9]{12,}|Bearer\s+\S{8,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})/;
+
+/** Whether a parameter's name looks like it holds a secret. */
+export const isSecretKey = (key: string) => SECRET_KEY.test(key);
 
 export interface Fact {
   key: string;
