@@ -31,7 +31,7 @@ describe.skipIf(!CHROMIUM)('report navigation in a real browser (Chromium)', () 
   }, 120_000);
   afterAll(async () => {
     await session?.close();
-  });
+  }, 120_000);
 
   it('folded, the demo report is at most about 3 screens tall and a 30-model report at most about 6', async () => {
     const demo = await openFile(session.browser, demoReport);
@@ -56,7 +56,7 @@ describe.skipIf(!CHROMIUM)('report navigation in a real browser (Chromium)', () 
     expect(ranks.slice(8, 11).map((r) => r[0])).toEqual(['9', '10', '11']);
     expect(new Set(ranks.map((r) => r[1]))).toEqual(new Set([1]));
     await many.page.context().close();
-  });
+  }, 120_000);
 
   it('every answer is reachable from the heatmap: each cell opens its fold and shows the answers', async () => {
     const { page, consoleErrors, pageErrors } = await openFile(session.browser, manyReport);
@@ -95,7 +95,7 @@ describe.skipIf(!CHROMIUM)('report navigation in a real browser (Chromium)', () 
     expect(consoleErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
     await page.context().close();
-  });
+  }, 120_000);
 
   it('a link to an answer inside closed folds opens them (hashchange), and the TOC reaches closed sections', async () => {
     const { page } = await openFile(session.browser, demoReport);
@@ -108,7 +108,7 @@ describe.skipIf(!CHROMIUM)('report navigation in a real browser (Chromium)', () 
     await page.click('nav.toc a[href="#by-model"]');
     expect(await page.evaluate(`document.getElementById('by-model').open`)).toBe(true);
     await page.context().close();
-  });
+  }, 120_000);
 
   it('the CSP lets the hashed navigation script run and blocks a script injected into the page', async () => {
     const html = readFileSync(demoReport, 'utf8');
@@ -128,5 +128,5 @@ describe.skipIf(!CHROMIUM)('report navigation in a real browser (Chromium)', () 
     await page.click('button[data-fold="open"]');
     expect(await page.evaluate(`[...document.querySelectorAll('#answers details')].every((d) => d.open)`)).toBe(true);
     await page.context().close();
-  });
+  }, 120_000);
 });

@@ -17,7 +17,7 @@ function normalise(model: ReportModel, cwd: string): unknown {
       if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(value)) return '<date>';
       return value.split(cwd).join('<cwd>').split(ROOT.replace(/\/$/, '')).join('<root>');
     }
-    if (/(^ms$|Ms$|wallMs|durationMs)/.test(key) && typeof value === 'number') return 0;
+    if (/(^ms$|Ms$|wallMs|durationMs|Seconds$)/.test(key) && typeof value === 'number') return 0;
     return value;
   });
   const out = JSON.parse(text);
