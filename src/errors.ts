@@ -31,8 +31,10 @@ export const ExitCode = {
   Contaminated: 2,
   /** A bug in heldout. */
   Internal: 3,
-  /** The work ran but some of it could not be done: `grade --judge` left some units ungraded. */
+  /** The work ran but some of it fell short: `grade --judge` left some units ungraded, or `score --fail-under` found a
+   * model below the threshold. */
   Incomplete: 4,
+  BelowThreshold: 4,
   /** Interrupted (Ctrl-C); work so far is saved. */
   Interrupted: 130,
 } as const;

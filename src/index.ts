@@ -86,6 +86,7 @@ export { examOutline } from './exam/outline.js';
 export { rubricSkeleton, writeRubricSkeleton } from './exam/rubric-skeleton.js';
 export * from './exam/schema.js';
 export { parseSource, type SourceDoc } from './exam/source.js';
+export { type FinalAnswerAccuracy, finalAnswerAccuracy, passAtK } from './grading/accuracy.js';
 export {
   type AgreementReport,
   type AgreementStats,
@@ -97,6 +98,7 @@ export {
 } from './grading/agreement.js';
 export { AUTO_GRADER, type AutoSummary, gradeAuto, gradeRunAuto } from './grading/auto.js';
 export { loadRunContext, type RunContext, readRunResponses } from './grading/context.js';
+export { type ModelCoverage, rubricCoverage, unitState } from './grading/coverage.js';
 export { answersEqual, type Comparison } from './grading/equivalence.js';
 export {
   type AnswerReading,
@@ -111,6 +113,7 @@ export { gradeRunHuman, type HumanPrompts, humanGradingLoop, linePrompts } from 
 export { judgeMessages, judgeTask, parseJudgeOutput, type Reduce, reduceJudgeGrades } from './grading/judge.js';
 export { gradeRunWithJudges, judgeTasks } from './grading/judge-run.js';
 export { latexToMathjs } from './grading/latex.js';
+export { bootstrapRatioCi, bootstrapTotalCi, MIN_POINTS, pairedPermutationTest } from './grading/paired.js';
 export { type AppliedMarks, applyRubric, type RawMarks } from './grading/rubric-apply.js';
 export { DEFAULT_PRECEDENCE, type ModelScore, type ScoreReport, scoreExam } from './grading/score.js';
 export { scoreRun } from './grading/score-run.js';
@@ -134,6 +137,9 @@ export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate 
 export { analyseProbes, type MemorisationFindings } from './probe/analyse.js';
 export { type ProbeRecord, probeRecordSchema, readProbeManifest, readProbeRecords } from './probe/records.js';
 export { type ProbeOptions, type ProbeResult, runProbes } from './probe/run-probe.js';
+
+export { type CompareResult, compareMarkdown, compareRuns } from './report/compare.js';
+export { renderCompare } from './report/compare-render.js';
 export { type DemoOptions, type DemoResult, runDemo } from './report/demo.js';
 export type { ReportInputs } from './report/inputs.js';
 export { loadReportInputs, readBenchmarkScores, readCheckFile } from './report/load.js';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +30,8 @@ describe('report view model (tiny-run fixture)', () => {
   });
 
   it('links every heatmap cell to an answer anchor that exists', () => {
-    const anchors = new Set(model.answers.questions.flatMap((q) => q.answers.map((a) => a.anchor)));
+    // Cells link to the fold of that model's answers to the question (every sample inside it).
+    const anchors = new Set(model.answers.questions.flatMap((q) => q.folds.map((f) => f.anchor)));
     const cells = model.questions.rows.flatMap((r) => r.cells);
     expect(cells).toHaveLength(6 * 3);
     for (const c of cells) expect(anchors.has(c.href!.slice(1))).toBe(true);
@@ -122,18 +124,27 @@ describe('report view model (tiny-run fixture)', () => {
       benchmarks: undefined,
     });
     expect(bare.scoreboard.empty?.command).toMatch(/heldout grade .* heldout score/);
-    expect(bare.contamination.empty?.command).toMatch(/heldout bench pull gsm8k/);
+    expect(bare.contamination.empty?.message).toMatch(/heldout bench pull gsm8k/);
+    expect(bare.contamination.empty?.command).toMatch(
+      /heldout check .* --out contamination\.json && heldout report .* --check contamination\.json/,
+    );
     expect(bare.benchmarks.empty?.command).toMatch(/--benchmarks-file/);
     expect(bare.graders.empty?.command).toMatch(/heldout grade/);
   });
 });
 
 describe('report HTML', () => {
-  it('is one self-contained page with every section, a no-network CSP and no script', async () => {
+  it('is one self-contained page with every section, a no-network CSP and only the hashed navigation script', async () => {
     const html = await renderReport(buildReportModel(tinyInputs()));
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);
     for (const title of Object.values(SECTION_TITLES)) expect(html).toContain(`<h2>${title}</h2>`);
-    expect(html).not.toMatch(/<script|<link|<iframe|<img|<svg onload|@import|url\(http/i);
+    expect(html).not.toMatch(/<link|<iframe|<img|<svg onload|@import|url\(http/i);
+    // One script: ours, allowed by its hash and nothing else.
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+    expect(scripts).toHaveLength(1);
+    const hash = createHash('sha256').update(scripts[0]).digest('base64');
+    expect(html).toContain(`script-src 'sha256-${hash}'`);
+    expect(html.match(/<script/g)).toHaveLength(1);
     expect(html).not.toMatch(/<[a-z][^>]*\son[a-z]+=/i);
     expect(html).toContain('&lt;script&gt;window.__pwned=1&lt;/script&gt;');
     expect(html).toContain('{{constructor}} {{#each this}}{{this}}{{/each}}');

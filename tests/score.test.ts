@@ -180,10 +180,10 @@ describe('undetermined units, coverage and final-answer accuracy', () => {
     ]);
     gradeRunAuto(dir);
     const a = scoreRun(dir).models[0].accuracy!;
-    expect(a.undetermined).toBe(1);
-    expect(a.correct + a.incorrect + a.undetermined).toBe(a.checked);
+    expect(a.samples).toBe(3);
+    expect(a.perSample.undetermined).toBeGreaterThanOrEqual(1);
     // Unit 1: 6, 5, 6 → the vote says 6 (correct); pass@3 is 1 for it.
-    expect(a.majority).toBeGreaterThan(0);
+    expect(a.majority.correct).toBeGreaterThan(0);
     expect(a.passAtK?.k).toBe(3);
   });
 });

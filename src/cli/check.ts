@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ExitCode, HeldoutError } from '../errors.js';
-import { addOptions, collect, type OptionDefs, resolveOptions } from './options.js';
+import { addOptions, collect, type OptionDefs } from './options.js';
 import { printJson, table } from './output.js';
 
 const RULES = ['gpt3-13gram', 'palm-8gram-70', 'gpt4-50char'] as const;
@@ -95,6 +95,18 @@ export const checkOptionDefs = {
       "also count each item's 13-word windows in a huge corpus via the infini-gram API (e.g. v4_piletrain_llama)",
     schema: z.string().optional(),
   },
+  maxContaminated: {
+    flags: '--max-contaminated <n>',
+    description:
+      'exit 2 only when more than n texts are flagged (exam items, answers with --run, infini-gram hits); default 0',
+    schema: z.number().int().min(0).optional(),
+    config: true,
+  },
+  config: {
+    flags: '--config <file>',
+    description: 'config file (default: ./heldout.config.yaml if present); its check: section sets defaults',
+    schema: z.string().optional(),
+  },
   infiniGramEndpoint: {
     flags: '--infini-gram-endpoint <url>',
     description: 'infini-gram API endpoint',
@@ -117,7 +129,8 @@ export function registerCheckCommands(program: Command): void {
   check.addHelpText(
     'after',
     `
-Exit codes: 0 clean, 2 contaminated under some rule (CI can gate on it), 1 bad input.
+Exit codes: 0 clean (or within --max-contaminated), 2 contaminated under some rule (CI can gate on it), 1 bad input.
+--max-contaminated can also be set in heldout.config.yaml under check: (maxContaminated: 0).
 
 Examples:
   heldout check exams/heldout-finals-2026-11 --bench gsm8k=../shared/benchmarks/gsm8k --bench math=../shared/benchmarks/math
@@ -126,7 +139,8 @@ Examples:
   heldout check exams/heldout-finals-2026-11 --bench gsm8k --run runs/demo`,
   );
   check.action(async (examArg: string | undefined, _o: unknown, cmd: Command) => {
-    const o = resolveOptions(cmd, checkOptionDefs);
+    const { resolveWithConfig } = await import('./config-section.js');
+    const o = await resolveWithConfig(cmd, checkOptionDefs, 'check', cmd.opts().config as string | undefined);
     const benches = (cmd.opts().bench as string[] | undefined) ?? [];
     const { defaultBenchmarkSpecs, howToGetBenchmarks, loadBenchmarkSources } = await import(
       '../contamination/benchmarks.js'
@@ -220,11 +234,11 @@ Examples:
         cacheDir: o.cache ? '.heldout-cache/infini-gram' : undefined,
       });
       Object.assign(result, { infiniGram: infini });
-      if (infini.items.some((i) => i.found > 0)) {
-        result.contaminated = true;
-        result.exitCode = ExitCode.Contaminated;
-      }
+      if (infini.items.some((i) => i.found > 0)) result.contaminated = true;
     }
+    const { contaminationGate } = await import('../contamination/max-contaminated.js');
+    const gate = contaminationGate(result as Parameters<typeof contaminationGate>[0], o.maxContaminated);
+    result.exitCode = gate.exitCode;
     if (o.out) {
       const { writeFileAtomic } = await import('../store/write-file.js');
       writeFileAtomic(o.out, `${JSON.stringify(result, null, 2)}\n`, { flag: '--out', example: 'contamination.json' });
@@ -239,6 +253,11 @@ Examples:
           `\ninfini-gram ${infini.index}: occurrences of each item's ${infini.n}-word windows\n${table(rows, ['item', 'asked', 'found', 'max count'])}\n`,
         );
       }
+    }
+    if (o.maxContaminated !== undefined && format !== 'json') {
+      process.stderr.write(
+        `${gate.flagged} flagged, ${gate.exitCode === ExitCode.Ok ? 'within' : 'over'} --max-contaminated ${o.maxContaminated}\n`,
+      );
     }
     process.exitCode = result.exitCode;
   });

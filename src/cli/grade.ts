@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { z } from 'zod';
 import { ExitCode, HeldoutError } from '../errors.js';
-import { collect } from './options.js';
+import { addOptions, collect, type OptionDefs } from './options.js';
 import { paint, printJson, table } from './output.js';
 
 interface RunOpts {
@@ -12,6 +13,20 @@ const runOptions = (cmd: Command) =>
   cmd
     .option('--exam <dir>', 'exam directory (default: the one recorded in the run manifest)')
     .option('--rubric <file>', 'rubric file (default: rubrics/<exam-id>.yaml or <exam-dir>/rubric.yaml)');
+
+const scoreOptionDefs = {
+  failUnder: {
+    flags: '--fail-under <percent>',
+    description: 'exit with code 4 when a model scores below this percent (for CI)',
+    schema: z.number().min(0).max(100).optional(),
+    config: true,
+  },
+  config: {
+    flags: '--config <file>',
+    description: 'config file (default: ./heldout.config.yaml if present); its score: section sets defaults',
+    schema: z.string().optional(),
+  },
+} satisfies OptionDefs;
 
 export function registerGradeCommands(program: Command): void {
   runOptions(
@@ -173,53 +188,81 @@ export function registerGradeCommands(program: Command): void {
       );
     });
 
-  runOptions(
-    program
-      .command('score')
-      .description('score a run: per question, part (with choose rules), exam and model')
-      .argument('<run-dir>', 'run directory')
-      .option('--json', 'print machine-readable JSON (same as --format json)')
-      .option('--format <format>', 'text, md or json', 'text')
-      .option('--precedence <kinds>', 'which grade counts when several exist', 'adjudicated,human,judge,auto')
-      .option(
-        '--undetermined <policy>',
-        'units the checker could not decide: zero (count 0, shown apart), exclude (leave out of the maximum), fail',
-        'zero',
-      )
-      .option('--seed <n>', 'seed for the bootstrap interval', '1'),
-  ).action(
-    async (
-      runDir: string,
-      opts: RunOpts & { json?: boolean; format: string; precedence: string; undetermined: string; seed: string },
-    ) => {
-      const { scoreRun } = await import('../grading/score-run.js');
-      const { parsePrecedence, undeterminedPolicies } = await import('../grading/score.js');
-      const { scoreMarkdown, scoreNotes, scoreRows, SCORE_COLUMNS } = await import('../grading/score-text.js');
-      let precedence: ReturnType<typeof parsePrecedence>;
-      try {
-        precedence = parsePrecedence(opts.precedence);
-      } catch (err) {
-        throw new HeldoutError(`--precedence: ${(err as Error).message}`, {
-          hint: 'e.g. --precedence adjudicated,human,judge,auto',
-        });
-      }
-      const undetermined = undeterminedPolicies.find((p) => p === opts.undetermined);
-      if (!undetermined)
-        throw new HeldoutError(`--undetermined must be zero, exclude or fail (got "${opts.undetermined}")`);
-      const format = opts.json ? 'json' : opts.format;
-      if (!['text', 'md', 'json'].includes(format))
-        throw new HeldoutError(`--format must be text, md or json (got "${format}")`);
-      const report = scoreRun(runDir, { ...opts, precedence, undetermined, seed: positiveInt(opts.seed, '--seed') });
-      if (format === 'json') return printJson(report);
-      if (format === 'md') return void process.stdout.write(scoreMarkdown(report));
-      process.stdout.write(
-        `${report.exam.title} (${report.exam.id}): ${report.exam.maxPoints} points; grades: ${precedence.join(' > ')}\n\n`,
-      );
-      process.stdout.write(`${table(scoreRows(report), SCORE_COLUMNS)}\n`);
-      const notes = scoreNotes(report);
-      if (notes.length) process.stdout.write(paint.yellow(`\n${notes.join('\n')}\n`));
-    },
-  );
+  addOptions(
+    runOptions(
+      program
+        .command('score')
+        .description('score a run: per question, part (with choose rules), exam and model')
+        .argument('<run-dir>', 'run directory')
+        .option('--json', 'print machine-readable JSON (same as --format json)')
+        .option('--format <format>', 'text, md or json', 'text')
+        .option('--precedence <kinds>', 'which grade counts when several exist', 'adjudicated,human,judge,auto')
+        .option(
+          '--undetermined <policy>',
+          'units the checker could not decide: zero (count 0, shown apart), exclude (leave out of the maximum), fail',
+          'zero',
+        )
+        .option('--seed <n>', 'seed for the bootstrap interval', '1'),
+    ),
+    scoreOptionDefs,
+  )
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 4 a model scored below --fail-under (also score: failUnder: in heldout.config.yaml), 1 bad input
+(or undetermined units with --undetermined fail).
+
+Examples:
+  heldout score runs/demo
+  heldout score runs/demo --undetermined exclude
+  heldout score runs/demo --fail-under 60 --format md`,
+    )
+    .action(
+      async (
+        runDir: string,
+        opts: RunOpts & { json?: boolean; format: string; precedence: string; undetermined: string; seed: string },
+        cmd: Command,
+      ) => {
+        const { resolveWithConfig } = await import('./config-section.js');
+        const gate = await resolveWithConfig(cmd, scoreOptionDefs, 'score', cmd.opts().config as string | undefined);
+        const { scoreRun } = await import('../grading/score-run.js');
+        const { parsePrecedence, undeterminedPolicies } = await import('../grading/score.js');
+        const { scoreMarkdown, scoreNotes, scoreRows, SCORE_COLUMNS } = await import('../grading/score-text.js');
+        let precedence: ReturnType<typeof parsePrecedence>;
+        try {
+          precedence = parsePrecedence(opts.precedence);
+        } catch (err) {
+          throw new HeldoutError(`--precedence: ${(err as Error).message}`, {
+            hint: 'e.g. --precedence adjudicated,human,judge,auto',
+          });
+        }
+        const undetermined = undeterminedPolicies.find((p) => p === opts.undetermined);
+        if (!undetermined)
+          throw new HeldoutError(`--undetermined must be zero, exclude or fail (got "${opts.undetermined}")`);
+        const format = opts.json ? 'json' : opts.format;
+        if (!['text', 'md', 'json'].includes(format))
+          throw new HeldoutError(`--format must be text, md or json (got "${format}")`);
+        const report = scoreRun(runDir, { ...opts, precedence, undetermined, seed: positiveInt(opts.seed, '--seed') });
+        if (gate.failUnder !== undefined) {
+          const { modelsBelow } = await import('../grading/fail-under.js');
+          const below = modelsBelow(report, gate.failUnder);
+          process.exitCode = below.length ? ExitCode.BelowThreshold : ExitCode.Ok;
+          process.stderr.write(
+            below.length
+              ? `heldout: below the threshold: ${below.map((b) => `${b.model} ${b.percent}%`).join(', ')} < ${gate.failUnder}% (--fail-under)\n`
+              : `every model scored at least ${gate.failUnder}% (--fail-under)\n`,
+          );
+        }
+        if (format === 'json') return printJson(report);
+        if (format === 'md') return void process.stdout.write(scoreMarkdown(report));
+        process.stdout.write(
+          `${report.exam.title} (${report.exam.id}): ${report.exam.maxPoints} points; grades: ${precedence.join(' > ')}\n\n`,
+        );
+        process.stdout.write(`${table(scoreRows(report), SCORE_COLUMNS)}\n`);
+        const notes = scoreNotes(report);
+        if (notes.length) process.stdout.write(paint.yellow(`\n${notes.join('\n')}\n`));
+      },
+    );
 
   program
     .command('agreement')

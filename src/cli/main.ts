@@ -3,6 +3,7 @@ import { ExitCode, isHeldoutError } from '../errors.js';
 import { toolVersion } from '../version.js';
 import { registerBenchCommands } from './bench.js';
 import { registerCheckCommands } from './check.js';
+import { registerCompareCommands } from './compare.js';
 import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
 import { registerGradeCommands } from './grade.js';
@@ -27,6 +28,7 @@ const registrars: ((program: Command) => void)[] = [
   registerDemoCommands,
   registerScanCommands,
   registerProbeCommands,
+  registerCompareCommands,
 ];
 
 export function buildProgram(): Command {

@@ -1,6 +1,7 @@
 import type { Answer } from '../exam/schema.js';
 import type { GradeRecord, ResponseRecord, Verdict } from '../store/records.js';
 import { answerForms, keyIsNone, statesNone } from './answer-forms.js';
+import { checkablePart } from './checkable.js';
 import {
   gradableUnits,
   loadRunContext,
@@ -9,7 +10,6 @@ import {
   rubricFor,
   unitLabelPath,
 } from './context.js';
-import { checkablePart } from './coverage.js';
 import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
 import { applyRubric } from './rubric-apply.js';

@@ -16,9 +16,16 @@ export function pointsCell(m: ModelScore): string {
 
 export function accuracyCell(m: ModelScore): string {
   const a = m.accuracy;
-  if (!a) return '';
-  const parts = [`${pct(a.perSample)} of ${a.correct + a.incorrect}`];
-  if (a.majority !== undefined) parts.push(`maj ${pct(a.majority)}`);
+  if (!a || a.perSample.accuracy === null) return '';
+  // A range when some answers are undetermined: what it is now, and what it would be if they were all right.
+  const range = (r: { accuracy: number | null; upper: number | null }) =>
+    r.accuracy === null
+      ? '—'
+      : r.upper !== null && r.upper > r.accuracy
+        ? `${pct(r.accuracy)}–${pct(r.upper)}`
+        : pct(r.accuracy);
+  const parts = [`${range(a.perSample)} of ${a.perSample.total}`];
+  if (a.samples > 1) parts.push(`maj ${range(a.majority)}`);
   if (a.passAtK) parts.push(`pass@${a.passAtK.k} ${pct(a.passAtK.value)}`);
   return parts.join(', ');
 }

@@ -4,7 +4,7 @@ import type { Exam, RubricTarget } from '../exam/schema.js';
 import { seededRandom } from '../random.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
 import { type FinalAnswerAccuracy, finalAnswerAccuracy } from './accuracy.js';
-import { autoPoints, type ModelCoverage, type RubricCoverage, rubricCoverage } from './coverage.js';
+import { autoPoints, type CheckerReach, checkerReach } from './checkable.js';
 import { latestGrades } from './store.js';
 
 export type UndeterminedPolicy = 'zero' | 'exclude' | 'fail';
@@ -67,9 +67,19 @@ export interface ModelScore {
   ci95?: [number, number];
   ungraded: UngradedCounts;
   /** How much of the marks the graders behind these points could award (auto awards only `auto` items). */
-  coverage: ModelCoverage;
+  coverage: ScoreCoverage;
   /** Final-answer accuracy from the checker's verdicts, apart from rubric points. */
   accuracy?: FinalAnswerAccuracy;
+}
+
+/** Which marks the graders behind a model's points could award. */
+export interface ScoreCoverage {
+  /** The marks the graders behind the points could award, over the counted questions (mean over samples). */
+  coveredMax: number;
+  /** Marks left out of the maximum (`--undetermined exclude`). */
+  excludedMax?: number;
+  /** True when the graders could award every mark of the (decided) maximum. */
+  complete: boolean;
 }
 
 export interface ScoreReport {
@@ -78,7 +88,7 @@ export interface ScoreReport {
   /** What `--undetermined` did with units the checker could not decide. */
   undetermined: UndeterminedPolicy;
   /** Rubric points each grader kind can award, over every unit (auto: the `auto` items only). */
-  rubric?: RubricCoverage;
+  rubric?: CheckerReach;
   models: ModelScore[];
 }
 
@@ -290,8 +300,8 @@ export function scoreExam(
         complete: coveredMax >= decidedMax,
       },
     };
-    const accuracy = finalAnswerAccuracy(mine, current);
-    if (accuracy) score.accuracy = accuracy;
+    const [accuracy] = finalAnswerAccuracy(mine, current);
+    if (accuracy?.units) score.accuracy = accuracy;
     if (totals.length >= 2)
       score.ci95 = bootstrapMeanCi(totals, opts.bootstrap ?? 2000, opts.seed ?? 1).map(round) as [number, number];
     return score;
@@ -310,7 +320,7 @@ export function scoreExam(
     exam: { id: exam.id, title: exam.title, maxPoints },
     precedence,
     undetermined: policy,
-    ...(opts.marking ? { rubric: rubricCoverage(units, opts.marking) } : {}),
+    ...(opts.marking ? { rubric: checkerReach(units, opts.marking) } : {}),
     models: out,
   };
 }

@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../exam/source.js';
@@ -19,7 +19,7 @@ export const DEMO_HUMAN = 'example-human';
  * Fictional public scores for the example sheets (they are not models): enough to draw the analysis. The memoriser
  * "scores" high on GSM8K and MATH because it reproduces their solutions.
  */
-export const DEMO_BENCHMARK_SCORES = 'model,gsm8k,math\nstrong,0.93,0.71\nweak,0.62,0.30\nadversarial,0.90,0.66\n';
+export const DEMO_BENCHMARK_SCORES_FILE = 'examples/benchmark-scores.csv';
 export const MEMORISER_SCORES = 'memoriser,0.97,0.85\n';
 
 export interface DemoOptions {
@@ -100,6 +100,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     models.push(`${leaks.MEMORISER_LABEL}=replay:${sheet}`);
   }
   const run = await runExam({ examDir, models, out: runDir, cwd: root, noCache: true, env: {} });
+  recordAbsoluteExamDir(runDir, examDir, cwd, root);
   const answered = run.perModel.map((m) => `${modelLabel(m.model)} ${m.answered}`);
   log(
     `run      ${displayPath(runDir)}: ${run.counts.answered} answers from ${models.length} example sheets (${answered.join(', ')}), ${run.counts.missing} missing${plantFrom ? `; "${leaks.MEMORISER_LABEL}" answers ${leaks.MEMORISED_ANSWERS.length} questions with benchmark solutions (${leaks.MEMORISED_ANSWERS.map((m) => m.itemId).join(', ')}, built from the pack)` : ''}`,
@@ -196,13 +197,21 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       );
     }
   } else {
-    checkNote = `No benchmark was available offline, so the exam was not checked: ${howToGetBenchmarks()}, then run \`heldout demo\` again.`;
-    log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}`);
+    // The demo takes its benchmarks from the cache: the hint says how to fill it, not `--bench` (demo has none).
+    checkNote =
+      'No benchmark was available offline, so the exam was not checked. Cache one with: heldout bench pull gsm8k (or, from a local copy: heldout bench pull gsm8k --from path/to/gsm8k), then run heldout demo again.';
+    log(
+      'check    skipped: no benchmark cached; cache one with `heldout bench pull gsm8k` (or, from a local copy, `heldout bench pull gsm8k --from path/to/gsm8k`), then run `heldout demo` again',
+    );
   }
 
   const { writeFileAtomic } = await import('../store/write-file.js');
   const scoresFile = join(runDir, 'benchmark-scores.csv');
-  writeFileAtomic(scoresFile, DEMO_BENCHMARK_SCORES + (plantFrom ? MEMORISER_SCORES : ''));
+  writeFileAtomic(
+    scoresFile,
+    readFileSync(join(root, DEMO_BENCHMARK_SCORES_FILE), 'utf8').replace(/\n*$/, '\n') +
+      (plantFrom ? MEMORISER_SCORES : ''),
+  );
   const { writeReport } = await import('./report-file.js');
   const { file, model } = await writeReport(runDir, join(runDir, 'report.html'), {
     ...ctxOpts,
@@ -211,6 +220,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     checkFile: check ? join(runDir, 'contamination.json') : undefined,
     checkNote,
     alsoChecked,
+    fictional: [
+      `The public benchmark scores (${displayPath(scoresFile)}) are fictional example scores for the example answer sheets, which are not models.`,
+    ],
     now: opts.now,
   });
   for (const row of model.scoreboard.rows) {
@@ -228,3 +240,15 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 
 const fmtRatio = (v: number | null) => (v === null ? '–' : `${Math.round(v * 100)}%`);
 const fmtNum = (v: number | null) => (v === null ? '–' : v.toFixed(2));
+
+/**
+ * The run records its exam relative to where it ran (the package root, for the replay paths). Run from anywhere
+ * else, `heldout score runs/demo` and the other hinted commands would not find it: record the absolute path.
+ */
+function recordAbsoluteExamDir(runDir: string, examDir: string, cwd: string, root: string): void {
+  if (resolve(cwd) === resolve(root)) return;
+  const file = join(runDir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8'));
+  manifest.exam = { ...manifest.exam, dir: examDir };
+  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+}

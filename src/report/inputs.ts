@@ -95,6 +95,9 @@ export interface ReportInputs {
   /** Hash of the exam as loaded now; compared with the one the run recorded. */
   examHash?: string;
   runId: string;
+  /** The run and exam directories as the user can type them (for hints). */
+  runDir?: string;
+  examDir?: string;
   manifest?: Record<string, unknown>;
   responses: ResponseRecord[];
   grades: GradeRecord[];
@@ -117,4 +120,6 @@ export interface ReportInputs {
   memorisation?: MemorisationFindings;
   toolVersion: string;
   generatedAt: string;
+  /** Notes on data in the report that is fictional or an example (the demo's); shown in the page. */
+  fictional?: string[];
 }

@@ -26,6 +26,8 @@ export interface ReportLoadOptions {
   checkNote?: string;
   /** Other exams checked beside the run's (the demo's leaky exam). */
   alsoChecked?: AlsoCheckedInput[];
+  /** Notes on fictional or example data in the report (the demo's). */
+  fictional?: string[];
   now?: Date;
 }
 
@@ -58,6 +60,8 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     rubric: ctx.rubric.rubric,
     examHash: examHash(exam),
     runId: typeof ctx.manifest.id === 'string' ? ctx.manifest.id : basename(ctx.runDir),
+    runDir: displayPath(ctx.runDir),
+    examDir: displayPath(ctx.exam.dir),
     manifest: ctx.manifest as Record<string, unknown>,
     responses: ctx.responses,
     grades,
@@ -73,6 +77,7 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     reference: referenceFile ? readReferenceCsv(referenceFile) : undefined,
     referenceFile: referenceFile ? displayPath(referenceFile) : undefined,
     memorisation: loadMemorisation(ctx.runDir),
+    fictional: opts.fictional,
     toolVersion: toolVersion(),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };

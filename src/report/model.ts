@@ -1,5 +1,9 @@
 import { examQuestions, examUnits, partMaxPoints, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
+import { autoOutcome } from '../grading/accuracy.js';
+import { type UnitState, unitState } from '../grading/coverage.js';
+import { MIN_POINTS } from '../grading/paired.js';
+import { DEFAULT_PRECEDENCE } from '../grading/score.js';
 import { latestGrades } from '../grading/store.js';
 import { splitModelLabel } from '../models/spec.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
@@ -26,6 +30,7 @@ import type {
 import { MEMORISATION_TITLE, type MemorisationView, memorisationView } from './memorisation.js';
 import { type ReferenceFieldView, referenceField } from './reference-field.js';
 import { redactParams, runFacts } from './run-facts.js';
+import { type AccuracyView, ALPHA, type Comparison, type Provenance, scoreboardExtras } from './scoreboard.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
 import { type OverfitAnalysis, type OverfitPoint, overfitAnalysis } from './stats.js';
 
@@ -67,7 +72,32 @@ export interface ScoreboardRow {
   percent: number;
   samples: number;
   ci?: { low: number; high: number };
+  /** Percent interval from resampling questions (needs MIN_POINTS questions). */
+  questionCi?: { low: number; high: number };
   parts: { id: string; points: number; maxPoints: number; percent: number }[];
+  /** Whose grades the points are, how much of the rubric each grader kind scored, and units without a grade. */
+  provenance?: Provenance;
+  accuracy?: AccuracyView;
+  /** The paired test against the next model down. */
+  vsNext?: { label: string } & Comparison;
+}
+
+export interface MatrixCell {
+  diff: number;
+  p: number;
+  ahead: boolean;
+  behind: boolean;
+}
+
+/** The answers of one model to one question (all its samples), folded under the question. */
+export interface AnswerFold {
+  anchor: string;
+  model: ModelRef;
+  answers: AnswerView[];
+  points?: number;
+  maxPoints: number;
+  /** Short state tags for the fold's summary line: undetermined, not graded, failed, disagree. */
+  tags: { text: string; tone: 'warn' | 'bad' | 'muted' | 'info' }[];
 }
 
 export interface HeatCell {
@@ -91,6 +121,20 @@ export interface AnswerUnit {
   unitId: string;
   label: string;
   maxPoints: number;
+  /** graded, undetermined (the checker could not decide), ungraded (a grader failed), missing, failed, unanswered. */
+  state: UnitState;
+  /** What the automatic checker read and compared, when it ran. */
+  verdict?: {
+    outcome: string;
+    extracted?: string;
+    key?: string;
+    rule?: string;
+    source?: string;
+    confidence?: number;
+    reason?: string;
+  };
+  /** The exam's answer key for this unit, as text. */
+  key?: string;
   graders: { id: string; kind: string; total?: number; status: string; note?: string; caps: string[] }[];
   items: { id: string; points: number; criterion: string; auto: boolean; awards: GraderAward[]; disagree: boolean }[];
   disagree: boolean;
@@ -125,6 +169,7 @@ export interface QuestionView {
   subparts: { label: string; text: string; points: number }[];
   reference?: string;
   answers: AnswerView[];
+  folds: AnswerFold[];
 }
 
 export interface GraderSummary {
@@ -134,6 +179,8 @@ export interface GraderSummary {
   ungraded: number;
   points: number;
   maxPoints: number;
+  /** The demo's fictional example grader. */
+  example?: boolean;
 }
 
 export interface PairView {
@@ -184,7 +231,20 @@ export interface ReportModel {
     parts: { id: string; title: string; maxPoints: number }[];
     empty?: Empty;
     anySamples: boolean;
+    /** Every pair of models (scoreboard order): A's points minus B's, and the paired test's p-value. */
+    matrix: { models: ModelRef[]; rows: { model: ModelRef; cells: (MatrixCell | null)[] }[] };
+    precedence: string;
+    questionsCount: number;
+    caveat?: string;
   };
+  /** One fold per model listing its answers, question by question. */
+  byModel: {
+    model: ModelRef;
+    anchor: string;
+    entries: { label: string; href: string; points?: number; maxPoints: number; state: string }[];
+  }[];
+  /** Data in this page that is fictional or an example (shown in the masthead and next to the data). */
+  fictional: string[];
   questions: {
     columns: { id: string; label: string; maxPoints: number }[];
     rows: { model: ModelRef; cells: HeatCell[]; percent?: number }[];
@@ -225,6 +285,8 @@ export interface ReportModel {
     field?: ReferenceFieldView;
     /** Why there is no field: the exam ships no reference, or it is too small to fit. */
     fieldNote?: string;
+    /** Shown under the section when a fit rests on too few models to mean much. */
+    caveat?: string;
   };
   /** Only when the run directory has probe results (`heldout probe`). */
   memorisation?: MemorisationView;
@@ -274,7 +336,16 @@ function gradesByUnitOf(grades: GradeRecord[]): Map<string, GradeRecord[]> {
   return byUnit;
 }
 
+/** An answer key as a reader would write it. */
+export function keyText(answer: Unit['answer']): string | undefined {
+  if (!answer) return undefined;
+  const v = answer.value;
+  if (!Array.isArray(v)) return String(v);
+  return answer.kind === 'tuple' ? `(${v.join(', ')})` : `{${v.join(', ')}}`;
+}
+
 function answerUnits(
+  response: ResponseRecord,
   unitIds: string[],
   units: Map<string, Unit>,
   marking: Record<string, RubricTarget>,
@@ -285,6 +356,8 @@ function answerUnits(
     const target = marking[unitId];
     const gs = grades(unitId);
     const graded = gs.filter((g) => g.status === 'graded');
+    const autoGrade = gs.find((g) => g.grader.kind === 'auto');
+    const v = autoGrade?.verdict;
     const items = (target?.items ?? []).map((item) => {
       const awards: GraderAward[] = graded.map((g) => {
         const a = g.items[item.id];
@@ -321,6 +394,22 @@ function answerUnits(
       unitId,
       label: unit ? unit.labels.join(' ') : unitId,
       maxPoints: unit?.points ?? gs[0]?.maxPoints ?? 0,
+      state: unitState(response, gs, DEFAULT_PRECEDENCE),
+      verdict: v
+        ? {
+            outcome: v.outcome,
+            extracted:
+              v.extracted !== undefined ? truncateForDisplay(v.extracted, REASON_DISPLAY_CHARS).text : undefined,
+            key: v.key,
+            rule: v.rule,
+            source: v.source,
+            confidence: v.confidence,
+            reason: v.reason ? truncateForDisplay(v.reason, REASON_DISPLAY_CHARS).text : undefined,
+          }
+        : autoGrade?.raw !== undefined
+          ? { outcome: autoOutcome(autoGrade), extracted: truncateForDisplay(autoGrade.raw, REASON_DISPLAY_CHARS).text }
+          : undefined,
+      key: keyText(unit?.answer),
       graders: gs.map((g) => ({
         id: g.grader.id,
         kind: g.grader.kind,
@@ -502,6 +591,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
 
   // Scoreboard.
   const parts = exam.parts.map((p) => ({ id: p.id, title: p.title, maxPoints: partMaxPoints(p) }));
+  const unitList = [...units.values()];
+  const extras = scoreboardExtras(scored, unitList, inputs.rubric?.marking ?? {}, inputs.responses, inputs.grades);
   const rows: ScoreboardRow[] = scored.map((m, i) => ({
     rank: i + 1,
     model: modelOf.get(m.model)!,
@@ -510,6 +601,16 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     percent: m.percent,
     samples: m.samples ?? 1,
     ci: ciOf(m),
+    questionCi: extras.questionCi.get(m.model),
+    provenance: extras.provenance.get(m.model),
+    accuracy: extras.accuracy.get(m.model),
+    vsNext:
+      i + 1 < scored.length
+        ? (() => {
+            const c = extras.compare(m.model, scored[i + 1].model);
+            return c ? { label: modelOf.get(scored[i + 1].model)!.label, ...c } : undefined;
+          })()
+        : undefined,
     parts: parts.map((p) => {
       const got = m.parts.find((x) => x.id === p.id);
       const max = got?.maxPoints ?? p.maxPoints;
@@ -538,10 +639,10 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       const model = modelOf.get(r.model)!;
       const anchor = anchorId('a', String(model.index), r.questionId, String(r.sample));
       const key = `${model.index}\u0000${question.id}`;
-      if (!firstAnchor.has(key)) firstAnchor.set(key, anchor);
+      if (!firstAnchor.has(key)) firstAnchor.set(key, anchorId('a', String(model.index), question.id));
       const shown = r.text !== undefined ? truncateForDisplay(r.text, ANSWER_DISPLAY_CHARS) : undefined;
       if (shown?.truncatedFrom) truncated++;
-      const us = answerUnits(r.unitIds, units, marking, (u) => gradesByUnit.get(`${r.id}\u0000${u}`) ?? []);
+      const us = answerUnits(r, r.unitIds, units, marking, (u) => gradesByUnit.get(`${r.id}\u0000${u}`) ?? []);
       const finals = us.map((u) => u.graders.filter((g) => g.total !== undefined).at(-1)?.total);
       return {
         anchor,
@@ -561,6 +662,20 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         reproduces: [],
       };
     });
+    const folds: AnswerFold[] = [];
+    for (const a of answers) {
+      const last = folds.at(-1);
+      if (last && last.model === a.model) last.answers.push(a);
+      else
+        folds.push({
+          anchor: anchorId('a', String(a.model.index), question.id),
+          model: a.model,
+          answers: [a],
+          maxPoints: 0,
+          tags: [],
+        });
+    }
+    for (const f of folds) foldSummary(f);
     return {
       id: question.id,
       anchor: anchorId('q', question.id),
@@ -573,6 +688,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         .map((u) => ({ label: u.labels.slice(1).join(' '), text: u.text, points: u.points })),
       reference: question.reference ?? (question.subparts?.length ? subpartReferences(question.id, units) : undefined),
       answers,
+      folds,
     };
   });
   const allAnswers = questionViews.flatMap((q) => q.answers);
@@ -611,6 +727,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         ungraded: 0,
         points: 0,
         maxPoints: 0,
+        example: g.grader.id === EXAMPLE_HUMAN_GRADER,
       };
       if (g.status === 'graded') {
         s.units++;
@@ -651,7 +768,9 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     title: key === 'memorisation' ? MEMORISATION_TITLE : SECTION_TITLES[key],
     number: i + 1,
   }));
-  const runDirHint = `runs/${inputs.runId}`;
+  // Hints name commands that work as typed: the run and exam as this report found them, quoted when needed.
+  const runDirHint = shellArg(inputs.runDir ?? `runs/${inputs.runId}`);
+  const examDirHint = shellArg(inputs.examDir ?? `exams/${exam.id}`);
   return {
     title: `${exam.title} — results`,
     examId: exam.id,
@@ -665,11 +784,18 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       rows,
       parts,
       anySamples: rows.some((r) => r.samples > 1),
+      matrix: pairMatrix(
+        rows.map((r) => r.model),
+        extras.compare,
+      ),
+      precedence: DEFAULT_PRECEDENCE.join(' > '),
+      questionsCount: extras.questions,
+      caveat: extras.caveat,
       empty: rows.length
         ? undefined
         : {
             message: 'No scores yet: grade the answers, then score them.',
-            command: `heldout grade ${runDirHint} && heldout score ${runDirHint}`,
+            command: `heldout grade ${runDirHint} --auto && heldout score ${runDirHint}`,
           },
     },
     questions: {
@@ -681,7 +807,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       rows: heatRows,
       empty: heatRows.length
         ? undefined
-        : { message: 'No per-question scores yet.', command: `heldout grade ${runDirHint}` },
+        : { message: 'No per-question scores yet.', command: `heldout grade ${runDirHint} --auto` },
     },
     answers: {
       questions: questionViews,
@@ -689,7 +815,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       truncated,
       empty: allAnswers.length
         ? undefined
-        : { message: 'This run has no answers yet.', command: `heldout run ${exam.id} --model <spec>` },
+        : { message: 'This run has no answers yet: finish it.', command: `heldout run --resume ${runDirHint}` },
     },
     graders: {
       summaries: [...summaries.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.id.localeCompare(b.id)),
@@ -698,8 +824,9 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
       empty: summaries.size
         ? undefined
         : {
-            message: 'No grades yet.',
-            command: `heldout grade ${runDirHint} (add --judge <spec> for a model judge; heldout grades import for human grades)`,
+            message:
+              'No grades yet. Check final answers automatically (or grade with a model judge: --judge <spec>; or import human grades: heldout grades import).',
+            command: `heldout grade ${runDirHint} --auto`,
           },
     },
     contamination: {
@@ -717,13 +844,14 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         ? undefined
         : {
             message:
-              'No contamination check was given. Fetch a benchmark, check the exam against it, and pass the result with --check.',
-            command: `heldout bench pull gsm8k && heldout check exams/${exam.id} --bench gsm8k --json > contamination.json && heldout report ${runDirHint} --check contamination.json`,
+              'No contamination check was given. Cache a benchmark (heldout bench pull gsm8k), check the exam and the answers against it, and pass the result with --check.',
+            command: `heldout check ${examDirHint} --bench gsm8k --run ${runDirHint} --out contamination.json && heldout report ${runDirHint} --check contamination.json`,
           },
     },
     benchmarks: {
       ...benchmarks,
       ...field,
+      caveat: benchmarkCaveat(benchmarks.scatters, fictionalData(inputs, models)),
       empty:
         benchmarks.scatters.length || field.field
           ? undefined
@@ -737,9 +865,51 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
                 command: `heldout report ${runDirHint} --benchmarks-file scores.csv`,
               },
     },
+    byModel: models.map((model) => ({
+      model,
+      anchor: anchorId('m', String(model.index)),
+      entries: questionViews.flatMap((q) =>
+        q.folds
+          .filter((f) => f.model === model)
+          .map((f) => ({
+            label: q.label,
+            href: `#${f.anchor}`,
+            points: f.points,
+            maxPoints: f.maxPoints,
+            state: f.tags.map((t) => t.text).join(', '),
+          })),
+      ),
+    })),
+    fictional: fictionalData(inputs, models),
     memorisation: inputs.memorisation ? memorisationView(inputs.memorisation, modelLabel) : undefined,
     run: runFacts(inputs, models),
   };
+}
+
+/** The example data that ships with heldout is fictional: say so wherever it is shown. */
+export const EXAMPLE_HUMAN_GRADER = 'example-human';
+function fictionalData(inputs: ReportInputs, models: ModelRef[]): string[] {
+  const out = [...(inputs.fictional ?? [])];
+  const sheets = models.filter((m) => /^replay:(.*[\\/])?examples[\\/]answers[\\/]/.test(m.spec));
+  if (sheets.length && !out.some((f) => /^The answers of /.test(f))) {
+    out.push(
+      `The answers of ${sheets.map((m) => m.label).join(', ')} are example answer sheets written by hand (examples/answers/), not model outputs.`,
+    );
+  }
+  if (
+    inputs.grades.some((g) => g.grader.id === EXAMPLE_HUMAN_GRADER) &&
+    !out.some((f) => /^The human grades /.test(f))
+  ) {
+    out.push(`The human grades by "${EXAMPLE_HUMAN_GRADER}" are fictional example grades (examples/human-grades.csv).`);
+  }
+  if (
+    inputs.benchmarksFile &&
+    /(^|[\\/])examples[\\/]benchmark-scores\.csv$/.test(inputs.benchmarksFile) &&
+    !out.some((f) => /benchmark scores/.test(f))
+  ) {
+    out.push(`The public benchmark scores in ${inputs.benchmarksFile} are fictional example scores.`);
+  }
+  return out;
 }
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
@@ -823,3 +993,56 @@ function answerFlags(
 }
 
 export { redactParams };
+
+/** Points of a fold: the mean over its samples (when every sample is graded); tags for its summary line. */
+function foldSummary(f: AnswerFold): void {
+  const pts = f.answers.map((a) => a.points);
+  f.maxPoints = f.answers[0]?.maxPoints ?? 0;
+  f.points = pts.every((p) => p !== undefined) ? pts.reduce((s, p) => s + p!, 0) / pts.length : undefined;
+  const states = f.answers.flatMap((a) => a.units.map((u) => u.state));
+  const count = (s: string) => states.filter((x) => x === s).length;
+  if (f.answers.some((a) => a.error) || count('failed')) f.tags.push({ text: 'failed', tone: 'bad' });
+  if (count('undetermined')) f.tags.push({ text: `${count('undetermined')} undetermined`, tone: 'warn' });
+  const notGraded = count('missing') + count('ungraded');
+  if (notGraded) f.tags.push({ text: `${notGraded} not graded`, tone: 'warn' });
+  if (count('unanswered') === states.length && states.length) f.tags.push({ text: 'no answer', tone: 'muted' });
+  if (f.answers.some((a) => a.disagree)) f.tags.push({ text: 'graders disagree', tone: 'warn' });
+  if (f.answers.some((a) => a.reproduces.length)) f.tags.push({ text: 'reproduces a benchmark', tone: 'bad' });
+  if (f.answers.length > 1) f.tags.push({ text: `${f.answers.length} samples`, tone: 'muted' });
+}
+
+function pairMatrix(
+  models: ModelRef[],
+  compare: (a: string, b: string) => Comparison | undefined,
+): ReportModel['scoreboard']['matrix'] {
+  // The test is symmetric: compute each pair once and mirror it.
+  const cells = models.map(() => models.map((): MatrixCell | null => null));
+  for (let i = 0; i < models.length; i++) {
+    for (let j = i + 1; j < models.length; j++) {
+      const c = compare(models[i].spec, models[j].spec);
+      if (!c) continue;
+      const sig = c.p < ALPHA;
+      cells[i][j] = { diff: c.diff, p: c.p, ahead: sig && c.diff > 0, behind: sig && c.diff < 0 };
+      cells[j][i] = { diff: -c.diff, p: c.p, ahead: sig && c.diff < 0, behind: sig && c.diff > 0 };
+    }
+  }
+  return { models, rows: models.map((model, i) => ({ model, cells: cells[i] })) };
+}
+
+function benchmarkCaveat(scatters: ScatterView[], fictional: string[]): string | undefined {
+  const few = scatters.filter((s) => s.points.length < MIN_POINTS);
+  const notes: string[] = [];
+  if (few.length) {
+    notes.push(
+      `Caveat: the ${few.map((s) => s.metricLabel).join(' and ')} fit${few.length > 1 ? 's rest' : ' rests'} on ${few.map((s) => s.points.length).join(' and ')} models; with fewer than ${MIN_POINTS}, R², the line and the flags are illustrations, not evidence.`,
+    );
+  }
+  const fict = fictional.find((f) => /benchmark scores/.test(f));
+  if (scatters.length && fict) notes.push(fict);
+  return notes.length ? notes.join(' ') : undefined;
+}
+
+/** A path as a shell argument: bare when it is safe, else single-quoted. */
+export function shellArg(p: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(p) ? p : `'${p.replace(/'/g, "'\\''")}'`;
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
@@ -18,6 +19,12 @@ export const CSP =
   "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; script-src 'none'; " +
   "connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'";
 
+/** The CSP of a page with one inline script: only a script with exactly this text (its SHA-256) may run. */
+export function cspWithScript(script: string): string {
+  const hash = createHash('sha256').update(script, 'utf8').digest('base64');
+  return CSP.replace("script-src 'none'", `script-src 'sha256-${hash}'`);
+}
+
 export type Helpers = Record<string, Handlebars.HelperDelegate>;
 
 /**
@@ -27,12 +34,15 @@ export type Helpers = Record<string, Handlebars.HelperDelegate>;
 export function createEngine(math: MathRenderer, extra: Helpers = {}): typeof Handlebars {
   const hb = Handlebars.create();
   const safe = (h: Html) => new hb.SafeString(h);
+  // Per engine (one page): exam and rubric text only; model answers are rendered each time.
+  const mdCache = new Map<string, Html>();
+  const inlineCache = new Map<string, Html>();
   const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
   hb.registerHelper({
-    /** Exam and rubric text: soft line wraps. */
-    md: (text: unknown) => safe(renderMarkdown(str(text), math, { breaks: false })),
+    /** Exam and rubric text: soft line wraps. The same question and criteria recur under every answer: cached. */
+    md: (text: unknown) => safe(cached(mdCache, str(text), (t) => renderMarkdown(t, math, { breaks: false }))),
     /** One line (criteria, titles): no paragraphs. */
-    mdInline: (text: unknown) => safe(renderInline(str(text), math, { breaks: false })),
+    mdInline: (text: unknown) => safe(cached(inlineCache, str(text), (t) => renderInline(t, math, { breaks: false }))),
     /** Model answers: every newline is a line break. */
     mdAnswer: (text: unknown) => safe(renderMarkdown(str(text), math, { breaks: true })),
     /** Plain text with invisible characters made visible. */
@@ -58,6 +68,15 @@ export function createEngine(math: MathRenderer, extra: Helpers = {}): typeof Ha
   return hb;
 }
 
+function cached(cache: Map<string, Html>, key: string, render: (t: string) => Html): Html {
+  let hit = cache.get(key);
+  if (hit === undefined) {
+    hit = render(key);
+    cache.set(key, hit);
+  }
+  return hit;
+}
+
 function formatNumber(v: number, digits: unknown): string {
   if (typeof digits === 'number') return v.toFixed(digits);
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 100) / 100);
@@ -67,15 +86,25 @@ export interface PageOptions {
   title: string;
   /** Already-rendered body markup. */
   body: Html;
+  /** One trusted inline script (ours, never user text), allowed by its hash in the CSP. */
+  script?: string;
 }
 
 /** The page shell shared by the report and the rubric preview: CSP first, inline CSS, no script. */
 export function renderPage(opts: PageOptions): string {
   const css = readTemplate('report.css');
   if (/<\//.test(css)) throw new Error('report.css must not contain "</"');
+  if (opts.script !== undefined && /<\/|<!--/.test(opts.script))
+    throw new Error('an inline script must not contain "</" or "<!--"');
   const hb = Handlebars.create();
-  const page = hb.compile(readTemplate('page.hbs'), { strict: true });
-  return page({ title: opts.title, csp: CSP, css: new hb.SafeString(css), body: new hb.SafeString(opts.body) });
+  const page = hb.compile(readTemplate('page.hbs'), { strict: true, knownHelpersOnly: false });
+  return page({
+    title: opts.title,
+    csp: opts.script === undefined ? CSP : cspWithScript(opts.script),
+    css: new hb.SafeString(css),
+    body: new hb.SafeString(opts.body),
+    script: opts.script === undefined ? '' : new hb.SafeString(opts.script),
+  });
 }
 
 export { escapeHtml, trusted };

@@ -1,0 +1,1 @@
+export function writeManyModelRun(dir: string, opts?: { models?: number; seed?: number }): Promise<string>;
