@@ -110,7 +110,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const { gradeRunAuto } = await import('../grading/run-grading.js');
   const auto = gradeRunAuto(runDir, ctxOpts);
   log(
-    `grade    auto: ${auto.graded} unit answers checked, ${auto.correct} correct final answers, ${auto.skipped} units without an automatic check`,
+    `grade    auto: ${auto.graded} unit answers checked: ${auto.correct} correct, ${auto.incorrect} incorrect, ${auto.undetermined} undetermined (await review); ${auto.skipped} units without an automatic check`,
   );
 
   const humanFile = join(root, DEMO_HUMAN_GRADES);
