@@ -128,9 +128,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`grade    human: ${DEMO_HUMAN_GRADES} not found; skipped`);
   }
 
-  const { benchCacheDir, howToGetBenchmarks, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
-    '../contamination/benchmarks.js'
-  );
+  const { benchCacheDir, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import('../contamination/benchmarks.js');
   const benchDir = benchCacheDir(env as NodeJS.ProcessEnv);
   const specs = offlineBenchmarks(env, benchDir, KNOWN_BENCHMARKS, (n) =>
     packDir ? packHas(n as (typeof KNOWN_BENCHMARKS)[number], packDir) : false,
