@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { HeldoutError } from '../errors.js';
+import { singleQuoteLongScalars } from './long-scalars.js';
 
 /** A parsed YAML or JSON document that can say where any path in it came from. */
 export interface SourceDoc {
@@ -33,7 +34,7 @@ export function readText(file: string, what = 'file'): string {
 export function parseSource(text: string, file: string): SourceDoc {
   const shown = displayPath(file);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(singleQuoteLongScalars(text), { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return `${shown}:${line}:${col}`;
