@@ -68,7 +68,10 @@ export class GradeLog {
       this.latestByKey.set(key, parsed.data);
       const unit = `${parsed.data.responseId}\u0000${parsed.data.unitId}`;
       let graders = this.byUnit.get(unit);
-      if (!graders) this.byUnit.set(unit, (graders = new Map()));
+      if (!graders) {
+        graders = new Map();
+        this.byUnit.set(unit, graders);
+      }
       graders.delete(parsed.data.grader.id);
       graders.set(parsed.data.grader.id, parsed.data);
     }
