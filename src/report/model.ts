@@ -713,8 +713,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         ? undefined
         : {
             message:
-              'No contamination check was given. Fetch a benchmark, check the exam against it, and pass the result with --check.',
-            command: `heldout bench pull gsm8k && heldout check exams/${exam.id} --bench gsm8k --json > contamination.json && heldout report ${runDirHint} --check contamination.json`,
+              'No contamination check was given. Check the exam and the answers (against GSM8K, MATH, MMLU and HumanEval from the offline pack, or what you pulled) and pass the result with --check.',
+            command: `heldout check exams/${exam.id} --run ${runDirHint} --out contamination.json && heldout report ${runDirHint} --check contamination.json`,
           },
     },
     benchmarks: {
