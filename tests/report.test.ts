@@ -124,9 +124,9 @@ describe('report view model (tiny-run fixture)', () => {
       benchmarks: undefined,
     });
     expect(bare.scoreboard.empty?.command).toMatch(/heldout grade .* heldout score/);
-    expect(bare.contamination.empty?.message).toMatch(/heldout bench pull gsm8k/);
+    // No pull needed: check uses the offline pack.
     expect(bare.contamination.empty?.command).toMatch(
-      /heldout check .* --out contamination\.json && heldout report .* --check contamination\.json/,
+      /heldout check \S+ --run \S+ --out contamination\.json && heldout report .* --check contamination\.json/,
     );
     expect(bare.benchmarks.empty?.command).toMatch(/--benchmarks-file/);
     expect(bare.graders.empty?.command).toMatch(/heldout grade/);

@@ -128,7 +128,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`grade    human: ${DEMO_HUMAN_GRADES} not found; skipped`);
   }
 
-  const { benchCacheDir, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+  const { benchCacheDir, howToGetBenchmarks, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
+    '../contamination/benchmarks.js'
+  );
   const benchDir = benchCacheDir(env as NodeJS.ProcessEnv);
   const specs = offlineBenchmarks(env, benchDir, KNOWN_BENCHMARKS, (n) =>
     packDir ? packHas(n as (typeof KNOWN_BENCHMARKS)[number], packDir) : false,
@@ -195,12 +197,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       );
     }
   } else {
-    // The demo takes its benchmarks from the cache: the hint says how to fill it, not `--bench` (demo has none).
-    checkNote =
-      'No benchmark was available offline, so the exam was not checked. Cache one with: heldout bench pull gsm8k (or, from a local copy: heldout bench pull gsm8k --from path/to/gsm8k), then run heldout demo again.';
-    log(
-      'check    skipped: no benchmark cached; cache one with `heldout bench pull gsm8k` (or, from a local copy, `heldout bench pull gsm8k --from path/to/gsm8k`), then run `heldout demo` again',
-    );
+    checkNote = `No benchmark was available offline (nothing pulled, and no offline pack: HELDOUT_PACK_DIR is "none" or the pack is missing), so the exam was not checked: ${howToGetBenchmarks()}, then run \`heldout demo\` again.`;
+    log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}`);
   }
 
   const { writeFileAtomic } = await import('../store/write-file.js');

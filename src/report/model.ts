@@ -844,8 +844,8 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
         ? undefined
         : {
             message:
-              'No contamination check was given. Cache a benchmark (heldout bench pull gsm8k), check the exam and the answers against it, and pass the result with --check.',
-            command: `heldout check ${examDirHint} --bench gsm8k --run ${runDirHint} --out contamination.json && heldout report ${runDirHint} --check contamination.json`,
+              'No contamination check was given. Check the exam and the answers (against GSM8K, MATH, MMLU and HumanEval from the offline pack, or what you pulled) and pass the result with --check.',
+            command: `heldout check ${examDirHint} --run ${runDirHint} --out contamination.json && heldout report ${runDirHint} --check contamination.json`,
           },
     },
     benchmarks: {
