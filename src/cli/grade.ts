@@ -140,9 +140,13 @@ export function registerGradeCommands(program: Command): void {
       .option('--json', 'print machine-readable JSON (same as --format json)')
       .option('--format <format>', 'text, md or json', 'text')
       .option('--precedence <kinds>', 'which grade counts when several exist', 'human,judge,auto')
-      .option('--seed <n>', 'seed for the bootstrap interval', '1'),
+      .option('--seed <n>', 'seed for the bootstrap interval', '1')
+      .option('--allow-stale', 'count grades made under an earlier version of a unit (flagged) instead of refusing'),
   ).action(
-    async (runDir: string, opts: RunOpts & { json?: boolean; format: string; precedence: string; seed: string }) => {
+    async (
+      runDir: string,
+      opts: RunOpts & { json?: boolean; format: string; precedence: string; seed: string; allowStale?: boolean },
+    ) => {
       const { scoreRun } = await import('../grading/score-run.js');
       const { parsePrecedence, scoreMarkdown } = await import('../grading/score.js');
       let precedence: ReturnType<typeof parsePrecedence>;
@@ -158,7 +162,8 @@ export function registerGradeCommands(program: Command): void {
         throw new HeldoutError(`--format must be text, md or json (got "${format}")`);
       const report = scoreRun(runDir, { ...opts, precedence, seed: positiveInt(opts.seed, '--seed') });
       if (format === 'json') return printJson(report);
-      if (format === 'md') return void process.stdout.write(scoreMarkdown(report));
+      const { scoreVersionsText } = await import('../grading/score-versions-text.js');
+      if (format === 'md') return void process.stdout.write(`${scoreMarkdown(report)}\n${scoreVersionsText(report)}`);
       process.stdout.write(
         `${report.exam.title} (${report.exam.id}): ${report.exam.maxPoints} points; grades: ${precedence.join(' > ')}\n\n`,
       );
@@ -176,6 +181,7 @@ export function registerGradeCommands(program: Command): void {
           ['model', 'points', 'percent', 'samples', '95% CI', 'ungraded units', 'failed'],
         )}\n`,
       );
+      process.stdout.write(`\n${scoreVersionsText(report)}`);
       const gaps = report.models.reduce((s, m) => s + m.ungraded.ungraded + m.ungraded.missing, 0);
       if (gaps > 0) {
         process.stdout.write(

@@ -6,6 +6,7 @@ import { registerCheckCommands } from './check.js';
 import { registerDemoCommands } from './demo.js';
 import { registerExamCommands } from './exam.js';
 import { registerGradeCommands } from './grade.js';
+import { registerRegradeCommands } from './regrade.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
@@ -22,6 +23,7 @@ const registrars: ((program: Command) => void)[] = [
   registerReportCommands,
   registerDemoCommands,
   registerScanCommands,
+  registerRegradeCommands,
 ];
 
 export function buildProgram(): Command {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../exam/model.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from '../store/records.js';
+import { stampGrade } from './versions.js';
 
 /**
  * `runs/<id>/grades.jsonl`: append-only. A newer record by the same grader for the same response and unit
@@ -28,10 +29,14 @@ export function latestGrades(records: GradeRecord[]): GradeRecord[] {
   return [...latest.values()];
 }
 
-/** True when `next` says the same as `prev` (so re-running a grader appends nothing). */
+/**
+ * True when `next` says the same as `prev` (so re-running a grader appends nothing). A `next` that carries no
+ * version yet (it is stamped when written) is compared on its marks alone.
+ */
 export function sameGrade(prev: GradeRecord | undefined, next: GradeRecord): boolean {
   if (!prev) return false;
-  const strip = (g: GradeRecord) => canonicalJson({ ...g, at: undefined });
+  const strip = (g: GradeRecord) =>
+    canonicalJson({ ...g, at: undefined, ...(next.version === undefined ? { version: undefined } : {}) });
   return strip(prev) === strip(next);
 }
 
@@ -68,13 +73,15 @@ export function gradeHistory(records: GradeRecord[]): GradeChange[] {
 /** Appends grades, fsyncing each one: a human grader's Ctrl-C must lose nothing. */
 export class GradeWriter {
   private writer: JsonlWriter;
+  private runDir: string;
   constructor(runDir: string, durable = true) {
+    this.runDir = runDir;
     // Repair a torn last line from a killed grader before appending after it.
     readGrades(runDir, { repair: true });
     this.writer = new JsonlWriter(gradesFile(runDir), durable);
   }
   append(g: GradeRecord): void {
-    this.writer.append(gradeRecordSchema.parse(g));
+    this.writer.append(gradeRecordSchema.parse(stampGrade(this.runDir, g)));
   }
   close(): void {
     this.writer.close();
@@ -88,7 +95,8 @@ export function appendGrades(runDir: string, grades: GradeRecord[]): number {
   const writer = new GradeWriter(runDir, false);
   let written = 0;
   try {
-    for (const g of grades) {
+    for (const unstamped of grades) {
+      const g = stampGrade(runDir, unstamped);
       if (sameGrade(current.get(gradeKey(g)), g)) continue;
       writer.append(g);
       written++;

@@ -1,4 +1,5 @@
 import type { Exam, Rubric } from '../exam/schema.js';
+import type { ScoreVersions } from '../grading/score-run.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 
 /**
@@ -109,4 +110,6 @@ export interface ReportInputs {
   benchmarksFile?: string;
   toolVersion: string;
   generatedAt: string;
+  /** Exam and rubric versions now, and those each model's counted grades were made under. */
+  versions?: ScoreVersions;
 }

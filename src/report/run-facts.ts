@@ -33,7 +33,8 @@ export function redactParams(value: unknown, prefix = '', depth = 0): Fact[] {
     .flatMap(([k, v]) => redactParams(v, prefix ? `${prefix}.${k}` : k, depth + 1));
 }
 
-const TOP_LEVEL_SKIP = new Set(['models', 'params', 'parameters', 'exam']);
+// `versions` (per-unit hashes) is summarised in its own rows rather than listed hash by hash.
+const TOP_LEVEL_SKIP = new Set(['models', 'params', 'parameters', 'exam', 'versions']);
 
 export function runFacts(inputs: ReportInputs, models: { spec: string; label: string; index: number }[]) {
   const m = inputs.manifest ?? {};
@@ -43,8 +44,12 @@ export function runFacts(inputs: ReportInputs, models: { spec: string; label: st
     const rs = inputs.responses.filter((r) => r.model === model.spec);
     const tokensIn = rs.reduce((s, r) => s + (r.usage?.inputTokens ?? 0), 0);
     const tokensOut = rs.reduce((s, r) => s + (r.usage?.outputTokens ?? 0), 0);
+    const made = inputs.versions?.perModel[model.spec] ?? [];
     return {
       model,
+      gradedUnder: made
+        .map((v) => `exam ${v.exam ?? 'unrecorded'}, rubric ${v.rubric ?? 'unrecorded'} (${v.grades} grades)`)
+        .join('; '),
       responses: rs.length,
       errors: rs.filter((r) => r.error).length,
       samples: rs.length ? Math.max(...rs.map((r) => r.sample)) + 1 : 0,
@@ -70,5 +75,8 @@ export function runFacts(inputs: ReportInputs, models: { spec: string; label: st
     facts,
     grades: inputs.grades.length,
     responses: inputs.responses.length,
+    examVersion: inputs.versions?.exam,
+    rubricVersion: inputs.versions?.rubric,
+    staleUnits: [...new Set((inputs.versions?.stale ?? []).map((s) => s.unitId))].join(', '),
   };
 }

@@ -1,9 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { loadExam } from '../exam/load.js';
+import { findRubricFile, loadExam, loadRubric } from '../exam/load.js';
 import { examHash, examUnits } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
+import { type ContentVersions, contentVersions, unitVersionsJson } from '../exam/versions.js';
 import type { HeldoutConfig } from '../models/config.js';
 import {
   type Completion,
@@ -157,6 +158,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     );
   }
   if (!runDir) runDir = resolve(cwd, 'runs', `${exam.id}-${stamp(now)}`);
+  const versions = runContentVersions(loaded);
 
   const params: RunParams = manifest ? manifest.params : { ...DEFAULT_PARAMS, ...stripUndefined(opts.params ?? {}) };
   const specs = [...new Set([...(manifest?.models.map((m) => m.spec) ?? []), ...(opts.models ?? [])])];
@@ -253,6 +255,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
           column: pointsColumn,
           grader,
           samples: params.samples,
+          versions,
           warn: (message) => emit({ type: 'warning', message }),
         }),
       );
@@ -296,6 +299,11 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       mode: c.mode,
     })),
     params,
+    versions: {
+      exam: versions.exam,
+      ...(versions.rubric ? { rubric: versions.rubric } : {}),
+      units: unitVersionsJson(versions),
+    },
     toolVersion: toolVersion(),
     startedAt: manifest?.startedAt ?? startedAt,
     finishedAt: undefined,
@@ -341,6 +349,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       questionId: it.prompt.questionId,
       unitIds: it.prompt.unitIds,
       sample: it.sample,
+      versions: unitVersionsJson(versions, it.prompt.unitIds),
     };
     const seed = params.seed === undefined ? undefined : params.seed + it.sample;
     const recordParams = stripUndefined({ temperature: params.temperature, maxTokens: params.maxTokens, seed });
@@ -489,6 +498,22 @@ function summarise(
   }
   if (caller.prices) s.cost = cost;
   return s;
+}
+
+/**
+ * The versions of each unit as asked. The rubric is optional at run time (it may not be written yet, or not valid
+ * yet): then the run records the question and key versions only.
+ */
+function runContentVersions(loaded: ReturnType<typeof loadExam>): ContentVersions {
+  let rubric: ReturnType<typeof loadRubric>['rubric'] | undefined;
+  if (findRubricFile(loaded.dir, loaded.exam.id)) {
+    try {
+      rubric = loadRubric(loaded).rubric;
+    } catch {
+      rubric = undefined;
+    }
+  }
+  return contentVersions(loaded.exam, rubric);
 }
 
 /** The manifest stores the exam dir relative to where the run started; try there, then relative to the runs/ parent. */

@@ -10,6 +10,13 @@ export const usageSchema = z.object({
   outputTokens: z.number().int().min(0).optional(),
 });
 
+/** Short content hashes of one unit: the question as asked, its answer key, its rubric entry (src/exam/versions.ts). */
+export const unitVersionSchema = z.object({
+  question: z.string(),
+  key: z.string(),
+  rubric: z.string().optional(),
+});
+
 /** One line of `responses.jsonl`: one (model, question, sample). */
 export const responseRecordSchema = z.object({
   /** Stable key: `<model>|<questionId>|<sample>`. */
@@ -34,6 +41,8 @@ export const responseRecordSchema = z.object({
   /** Completion mode (base models): the raw k-shot prompt as sent, instead of `messages`. */
   prompt: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** Per unit answered: the content versions of its question and answer key (and rubric, if any) when asked. */
+  versions: z.record(z.string(), unitVersionSchema).optional(),
 });
 export type ResponseRecord = z.infer<typeof responseRecordSchema>;
 
@@ -66,6 +75,14 @@ export const verdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
+/** The exam and rubric a grade was made under, and the unit's own versions: `heldout regrade` compares them. */
+export const gradeVersionSchema = z.object({
+  exam: z.string(),
+  rubric: z.string().optional(),
+  unit: unitVersionSchema,
+});
+export type GradeVersion = z.infer<typeof gradeVersionSchema>;
+
 /** Grade statuses: `undetermined` is the checker's "could not decide", `ungraded` a grader that failed. */
 export const gradeStatuses = ['graded', 'ungraded', 'undetermined'] as const;
 export type GradeStatus = (typeof gradeStatuses)[number];
@@ -92,5 +109,7 @@ export const gradeRecordSchema = z.object({
   note: z.string().optional(),
   raw: z.string().optional(),
   at: z.string(),
+  /** The content versions this grade was made under (absent in grades written before versions existed). */
+  version: gradeVersionSchema.optional(),
 });
 export type GradeRecord = z.infer<typeof gradeRecordSchema>;
