@@ -8,8 +8,9 @@ import { gradeRunWithJudges } from '../src/grading/judge-run.js';
 import { regradeRun, regradeText } from '../src/grading/regrade.js';
 import { scoreRun } from '../src/grading/score-run.js';
 import { appendGrades, latestGrades, readGrades } from '../src/grading/store.js';
+import { runExam } from '../src/run/runner.js';
 import type { GradeRecord } from '../src/store/records.js';
-import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
+import { CHOOSE_EXAM, TINY_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCliAsync, tempDir } from './helpers/cli.js';
 import { type ModelServer, promptOf, type RecordedRequest, startModelServer } from './helpers/model-server.js';
 
@@ -101,6 +102,23 @@ describe('versions', () => {
     const byUnit = (u: string) => grades.find((g) => g.unitId === u)!.version!.unit;
     expect(byUnit('2a').question).not.toBe(byUnit('2b').question);
     expect(scoreRun(dir).models.map((m) => m.points)).toEqual([9, 9]);
+  });
+});
+
+describe('runs record versions', () => {
+  it('the manifest and each response record the versions of the units asked', async () => {
+    const sheet = join(tempDir(), 'answers.jsonl');
+    writeFileSync(sheet, `${JSON.stringify({ id: '1', answer: '\\boxed{6}' })}\n`);
+    const out = join(tempDir(), 'run');
+    await runExam({ examDir: TINY_EXAM, models: [`replay:${sheet}`], out });
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const ctx = loadRunContext(out);
+    expect(manifest.versions.exam).toBe(ctx.versions.exam);
+    expect(manifest.versions.rubric).toBe(ctx.versions.rubric);
+    expect(manifest.versions.units['2a']).toEqual(ctx.versions.units.get('2a'));
+    const r2 = ctx.responses.find((r) => r.questionId === '2')!;
+    expect(Object.keys(r2.versions ?? {})).toEqual(r2.unitIds);
+    expect(r2.versions?.[r2.unitIds[0]]).toEqual(ctx.versions.units.get(r2.unitIds[0]));
   });
 });
 
