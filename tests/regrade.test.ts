@@ -248,5 +248,5 @@ describe('CLI', () => {
     const score = await runCliAsync(['score', dir, '--allow-stale']);
     expect(score.stdout).toMatch(/Exam version [0-9a-f]{16}, rubric version [0-9a-f]{16} \(now\)/);
     expect(score.stdout).toMatch(/STALE: 1 counted grade/);
-  });
+  }, 180_000);
 });

@@ -1,6 +1,17 @@
 import type { Command } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, HeldoutError } from '../errors.js';
+import { collect } from './options.js';
 import { printJson, printLint } from './output.js';
+
+/** "0.8", "80%" or "80" → 0.8. */
+function parseShare(raw: string): number {
+  const text = raw.trim();
+  const n = Number(text.replace(/%$/, ''));
+  const share = text.endsWith('%') || n > 1 ? n / 100 : n;
+  if (!Number.isFinite(share) || share < 0 || share > 1 || text === '')
+    throw new HeldoutError(`--min-agreement must be a share between 0 and 1, or a percentage (got "${raw}")`);
+  return share;
+}
 
 export function registerRubricCommands(program: Command): void {
   const rubric = program.command('rubric').description('lint, create and preview marking rubrics');
@@ -19,6 +30,42 @@ export function registerRubricCommands(program: Command): void {
       if (opts.json) printJson(res);
       else printLint([res]);
       process.exitCode = res.errors > 0 ? ExitCode.UserError : ExitCode.Ok;
+    });
+
+  rubric
+    .command('test')
+    .description(
+      "grade the rubric's examples with the automatic checker and each judge, and report per-item agreement with the expected points",
+    )
+    .argument('<exam-dir>', 'exam directory')
+    .option('--rubric <file>', 'rubric file (default: rubrics/<exam-id>.yaml or <exam-dir>/rubric.yaml)')
+    .option('--judge <spec>', 'also test a model judge (repeat for several)', collect)
+    .option(
+      '--min-agreement <share>',
+      'exit 1 when a grader agrees on fewer items than this (0–1 or a percentage)',
+      '0.8',
+    )
+    .option('--base-url <url>', 'judges: an OpenAI-compatible server')
+    .option('--concurrency <n>', 'judge calls in flight per provider')
+    .option('--no-cache', 'do not reuse cached judge answers')
+    .option('--json', 'print machine-readable results')
+    .action(async (dir: string, opts: Record<string, unknown>) => {
+      const { loadExam, loadRubric } = await import('../exam/load.js');
+      const { testRubric, rubricTestText } = await import('../grading/rubric-test.js');
+      const min = parseShare(String(opts.minAgreement));
+      const concurrency = opts.concurrency === undefined ? undefined : Number(opts.concurrency);
+      if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1))
+        throw new HeldoutError(`--concurrency must be a whole number ≥ 1 (got "${opts.concurrency}")`);
+      const loaded = loadExam(dir);
+      const res = await testRubric(loaded, loadRubric(loaded, opts.rubric as string | undefined), {
+        judges: opts.judge as string[] | undefined,
+        concurrency,
+        noCache: opts.cache === false,
+        openOptions: opts.baseUrl ? { baseUrl: String(opts.baseUrl) } : undefined,
+      });
+      if (opts.json) printJson({ ...res, minAgreement: min });
+      else process.stdout.write(rubricTestText(res, min));
+      process.exitCode = res.graders.some((g) => g.agreement < min) ? ExitCode.UserError : ExitCode.Ok;
     });
 
   rubric

@@ -136,11 +136,30 @@ export const rubricItemSchema = z
   .strict();
 export type RubricItem = z.infer<typeof rubricItemSchema>;
 
+/**
+ * A sample answer with the points its author expects per item: `heldout rubric test` grades it with the checker and
+ * the judges and reports where they disagree with the author. Examples never change a grade.
+ */
+export const rubricExampleSchema = z
+  .object({
+    /** A short name, e.g. "right number, wrong method". */
+    name: z.string().optional(),
+    answer: z.string().trim().min(1, 'must not be empty'),
+    /** Expected points per rubric item id (every item of the unit). */
+    points: z.record(z.string(), z.number().min(0, 'must not be negative')),
+    /** Caps (without `unless`) the author expects a grader to apply. */
+    caps: z.array(idSchema).optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type RubricExample = z.infer<typeof rubricExampleSchema>;
+
 export const rubricTargetSchema = z
   .object({
     notes: z.string().optional(),
     items: z.array(rubricItemSchema).min(1, 'list at least one rubric item'),
     caps: z.array(capSchema).optional(),
+    examples: z.array(rubricExampleSchema).optional(),
   })
   .strict();
 export type RubricTarget = z.infer<typeof rubricTargetSchema>;
