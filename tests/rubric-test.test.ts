@@ -10,9 +10,9 @@ const exam = loadExam(FIXTURE);
 const rubric = loadRubric(exam);
 
 /** What the author expects for an answer, looked up by the answer text the judge was sent. */
-function expectedFor(prompt: string): Record<string, number> {
+function expectedFor(prompt: string): { points: Record<string, number>; caps?: string[] } {
   for (const target of Object.values(rubric.rubric.marking))
-    for (const ex of target.examples ?? []) if (prompt.includes(`\n${ex.answer}\nEND ANSWER`)) return ex.points;
+    for (const ex of target.examples ?? []) if (prompt.includes(`\n${ex.answer}\nEND ANSWER`)) return ex;
   throw new Error('unknown example');
 }
 
@@ -23,10 +23,10 @@ const reply = (req: RecordedRequest) => {
   const expected = expectedFor(prompt);
   const items = [...prompt.matchAll(/- item "([^"]+)", 0 to (\d+) points/g)].map(([, id, max]) => ({
     id,
-    points: id === overAward ? Number(max) : expected[id],
+    points: id === overAward ? Number(max) : expected.points[id],
     reason: id === overAward ? 'the reasoning is implied by the correct probability' : 'as the criterion says',
   }));
-  return JSON.stringify({ items, caps: [] });
+  return JSON.stringify({ items, caps: expected.caps ?? [] });
 };
 
 let server: ModelServer;
@@ -62,8 +62,8 @@ describe('rubric test', () => {
       }),
     ]);
     expect(judge.under).toEqual([]);
-    // 2 + 2 + 2 + 1 + 2 + 2 item comparisons, one of them wrong.
-    expect(judge).toMatchObject({ compared: 11, agreed: 10 });
+    // 2 + 2 + 2 + 1 + 2 + 2 item comparisons and the cap 2b.cap in the two examples of 2b; one of them wrong.
+    expect(judge).toMatchObject({ compared: 13, agreed: 12 });
 
     const auto = r.graders.find((g) => g.grader === 'auto')!;
     expect(auto.over).toEqual([
@@ -72,11 +72,31 @@ describe('rubric test', () => {
     expect(auto).toMatchObject({ compared: 6, agreed: 5 });
 
     const text = rubricTestText(r, 0.95);
-    expect(text).toContain('judge:openai:strict-judge: 90.9% (10/11); over-awards 1, under-awards 0  BELOW 95%');
+    expect(text).toContain('judge:openai:strict-judge: 92.3% (12/13); over-awards 1, under-awards 0  BELOW 95%');
     expect(text).toContain('over-awards 2b.1 (unit 2b) in 1 example(s):');
     expect(text).toContain(
       'example 2 "decimal, no reasoning": expected 0, gave 1 — the reasoning is implied by the correct probability',
     );
+  });
+
+  it('a judge that leaves out a cap the author expects is too generous there', async () => {
+    const noCaps = await startModelServer({
+      script: (req) => ({ kind: 'ok', text: JSON.stringify({ ...JSON.parse(reply(req)), caps: [] }) }),
+    });
+    overAward = undefined;
+    try {
+      const r = await testRubric(exam, rubric, {
+        judges: ['openai:capless'],
+        openOptions: { ...openOptions(), baseUrl: noCaps.openaiBaseUrl },
+      });
+      const judge = r.graders.find((g) => g.grader === 'judge:openai:capless')!;
+      expect(judge.over).toEqual([
+        expect.objectContaining({ unitId: '2b', itemId: '2b.cap', exampleName: 'decimal, no reasoning' }),
+      ]);
+      expect(judge).toMatchObject({ compared: 13, agreed: 12 });
+    } finally {
+      await noCaps.close();
+    }
   });
 
   it('an invalid judge reply counts against the judge, never as agreement', async () => {
@@ -87,7 +107,7 @@ describe('rubric test', () => {
         openOptions: { ...openOptions(), baseUrl: bad.openaiBaseUrl },
       });
       const judge = r.graders.find((g) => g.grader === 'judge:openai:broken')!;
-      expect(judge).toMatchObject({ compared: 11, agreed: 0, agreement: 0 });
+      expect(judge).toMatchObject({ compared: 13, agreed: 0, agreement: 0 });
       expect(judge.ungraded).toHaveLength(6);
     } finally {
       await bad.close();

@@ -36,7 +36,7 @@ export interface ItemDisagreement {
 
 export interface GraderResult {
   grader: string;
-  /** Item comparisons made and how many matched the author exactly. */
+  /** Item (and decided cap) comparisons made and how many matched the author exactly; a cap counts as 1 or 0. */
   compared: number;
   agreed: number;
   agreement: number;
@@ -93,7 +93,7 @@ function compare(grader: string, graded: { c: Case; grade: GradeRecord | undefin
   const result: GraderResult = { grader, compared: 0, agreed: 0, agreement: 1, ungraded: [], over: [], under: [] };
   for (const { c, grade, items } of graded) {
     if (!grade || grade.status !== 'graded') {
-      result.compared += items.length;
+      result.compared += items.length + (grader === 'auto' ? 0 : (c.target.caps ?? []).filter((x) => !x.unless).length);
       result.ungraded.push({ unitId: c.unit.id, example: c.index + 1, note: grade?.note });
       continue;
     }
@@ -116,6 +116,26 @@ function compare(grader: string, graded: { c: Case; grade: GradeRecord | undefin
         ...(given?.reason || grade.note ? { reason: given?.reason ?? grade.note } : {}),
       };
       (awarded > expected ? result.over : result.under).push(d);
+    }
+    // Caps a grader decides: not applying an expected cap is generous (over), applying an unexpected one strict.
+    if (grader === 'auto') continue;
+    for (const cap of (c.target.caps ?? []).filter((x) => !x.unless)) {
+      const expected = (c.example.caps ?? []).includes(cap.id);
+      const applied = (grade.caps ?? []).includes(cap.id);
+      result.compared++;
+      if (expected === applied) {
+        result.agreed++;
+        continue;
+      }
+      (expected ? result.over : result.under).push({
+        unitId: c.unit.id,
+        itemId: cap.id,
+        example: c.index + 1,
+        ...(c.example.name ? { exampleName: c.example.name } : {}),
+        expected: expected ? 1 : 0,
+        awarded: applied ? 1 : 0,
+        reason: expected ? 'did not apply the cap' : 'applied the cap',
+      });
     }
   }
   result.agreement = result.compared ? result.agreed / result.compared : 1;
