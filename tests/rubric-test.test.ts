@@ -135,3 +135,36 @@ describe('rubric test', () => {
     expect(bad.stderr).toContain('--min-agreement must be a share between 0 and 1');
   }, 180_000);
 });
+
+describe('the shipped exam', () => {
+  const finals = loadExam(join(ROOT, 'exams/heldout-finals-2026-11'));
+  const finalsRubric = loadRubric(finals);
+
+  it('has at least 3 examples per question, with a wrong answer holding a right number and a right answer in an unusual form', () => {
+    for (const part of finals.exam.parts) {
+      for (const q of part.questions) {
+        const units = Object.entries(finalsRubric.rubric.marking).filter(
+          ([id]) => id === q.id || (q.subparts ?? []).some((s) => s.id === id),
+        );
+        const names = units.flatMap(([, t]) => (t.examples ?? []).map((e) => e.name ?? ''));
+        expect(names.length, `question ${q.id}`).toBeGreaterThanOrEqual(3);
+        expect(
+          names.some((n) => /right (numbers?|letter)/.test(n) && !/^right answer/.test(n)),
+          `question ${q.id}`,
+        ).toBe(true);
+        expect(
+          names.some((n) => /unusual form/.test(n)),
+          `question ${q.id}`,
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('rubric test shows that the checker cannot see a right number reached by a wrong method', async () => {
+    const r = await testRubric(finals, finalsRubric);
+    expect(r.examples).toBeGreaterThanOrEqual(54);
+    const auto = r.graders.find((g) => g.grader === 'auto')!;
+    const over = auto.over.filter((d) => d.exampleName === 'right number from a wrong method').map((d) => d.itemId);
+    expect(over).toEqual(expect.arrayContaining(['6.3', '7.2', '9a.1', '18d.3']));
+  });
+});
