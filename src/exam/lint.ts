@@ -34,13 +34,21 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Lints an exam document: schema, points arithmetic, ids, `choose` rules and language. */
 export function lintExam(doc: SourceDoc): LintResult {
-  const { data: exam, problems } = validateAll(examSchema, doc, 'exam');
+  // An unfilled `released` (as `exam import` leaves it) is one clear error; the rest of the exam is still checked.
+  const released = releasedProblem(doc.value);
+  const checked =
+    released && doc.value && typeof doc.value === 'object'
+      ? { ...doc, value: { ...(doc.value as object), released: '1970-01-01' } }
+      : doc;
+  const { data: exam, problems } = validateAll(examSchema, checked, 'exam');
   const findings: LintFinding[] = problems.map((p) => ({
     severity: 'error',
     rule: 'schema',
     where: p.where,
     message: p.message,
   }));
+  if (released)
+    findings.unshift({ severity: 'error', rule: 'released', where: doc.locate(['released']), message: released });
   if (!exam) return result(doc.file, findings);
   const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
     findings.push({ severity, rule, where: doc.locate(path), message });
@@ -394,4 +402,17 @@ function exampleFindings(target: string, entry: RubricTarget, unitPoints: number
       );
   });
   return findings;
+}
+
+/** Why `released` is not a usable date, or undefined when it is one. */
+function releasedProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const r = (value as { released?: unknown }).released;
+  if (r instanceof Date) return undefined;
+  if (typeof r === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(r)) return undefined;
+  const what =
+    r === undefined || r === null || r === '' || /TODO/i.test(String(r))
+      ? 'is not filled in'
+      : `is ${JSON.stringify(r)}`;
+  return `\`released\` ${what}: write the date the exam was first made public (YYYY-MM-DD). It is what makes the exam held out (models trained before it cannot have seen it), so only its author can fill it in`;
 }

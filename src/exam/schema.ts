@@ -96,7 +96,14 @@ export const examSchema = z
     released: z
       .union([z.string(), z.date()])
       .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))
-      .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a YYYY-MM-DD date')),
+      .pipe(
+        z
+          .string()
+          .regex(
+            /^\d{4}-\d{2}-\d{2}$/,
+            'must be the date the exam was first made public, as YYYY-MM-DD: it is what makes the exam held out',
+          ),
+      ),
     source: z.string().optional(),
     licence: z.string().optional(),
     instructions: z.string().optional(),
