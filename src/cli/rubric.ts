@@ -91,9 +91,41 @@ export function registerRubricCommands(program: Command): void {
     .argument('<exam-dir>', 'exam directory')
     .option('--rubric <file>', 'rubric file (default: rubrics/<exam-id>.yaml or <exam-dir>/rubric.yaml)')
     .option('-o, --out <file>', 'where to write', 'rubric.html')
-    .action(async (dir: string, opts: { rubric?: string; out: string }) => {
+    .option('--watch', 'serve the preview on 127.0.0.1 and reload it on every save of the exam or rubric')
+    .option('--port <n>', 'with --watch: the port (default: a free one)')
+    .action(async (dir: string, opts: { rubric?: string; out: string; watch?: boolean; port?: string }) => {
+      if (opts.watch) return watchPreview(dir, opts);
       const { writeRubricPreview } = await import('../report/rubric-preview-file.js');
       const file = await writeRubricPreview(dir, opts);
       process.stdout.write(`${file}\n`);
     });
+}
+
+async function watchPreview(dir: string, opts: { rubric?: string; port?: string }): Promise<void> {
+  const port = opts.port === undefined ? 0 : Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new HeldoutError(`--port must be a port number (got "${opts.port}")`);
+  const { startRubricPreviewServer } = await import('../report/rubric-preview-live.js');
+  const server = await startRubricPreviewServer({
+    examDir: dir,
+    rubric: opts.rubric,
+    port,
+    onRebuild: (page) =>
+      process.stderr.write(
+        `heldout: ${new Date().toISOString().slice(11, 19)} rebuilt${page.ok ? '' : ' (a file does not parse: the page says where)'}\n`,
+      ),
+  });
+  process.stdout.write(`${server.url}\n`);
+  process.stderr.write(
+    "heldout: open the address above (it holds this session's token); watching for saves, Ctrl-C to stop\n",
+  );
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void server.close().then(done);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }

@@ -12,7 +12,28 @@ export interface LintFinding {
   rule: string;
   where: string;
   message: string;
+  /** The question or sub-part id the finding concerns, when it concerns one (the live preview shows it there). */
+  target?: string;
 }
+
+/** The id of the question or sub-part a path into an exam document points into (the deepest one). */
+function examTarget(value: unknown, path: PropertyKey[]): string | undefined {
+  let node: unknown = value;
+  let found: string | undefined;
+  for (const key of path) {
+    if (!node || typeof node !== 'object') break;
+    node = (node as Record<PropertyKey, unknown>)[key as string];
+    const id = (node as { id?: unknown } | undefined)?.id;
+    const isQuestion =
+      node && typeof node === 'object' && 'text' in node && (typeof id === 'string' || typeof id === 'number');
+    if (isQuestion) found = String(id);
+  }
+  return found;
+}
+
+/** Rubric paths are `marking.<unit id>…`. */
+const rubricTarget = (path: PropertyKey[]) =>
+  path[0] === 'marking' && typeof path[1] === 'string' ? path[1] : undefined;
 
 export interface LintResult {
   file: string;
@@ -50,8 +71,10 @@ export function lintExam(doc: SourceDoc): LintResult {
   if (released)
     findings.unshift({ severity: 'error', rule: 'released', where: doc.locate(['released']), message: released });
   if (!exam) return result(doc.file, findings);
-  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
-    findings.push({ severity, rule, where: doc.locate(path), message });
+  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) => {
+    const target = examTarget(doc.value, path);
+    findings.push({ severity, rule, where: doc.locate(path), message, ...(target ? { target } : {}) });
+  };
 
   const seen = new Map<string, string>();
   const claim = (id: string, path: PropertyKey[], what: string) => {
@@ -177,8 +200,10 @@ export function lintRubric(loaded: LoadedExam, doc: SourceDoc): LintResult {
 
 function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding[] {
   const findings: LintFinding[] = [];
-  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
-    findings.push({ severity, rule, where: doc.locate(path), message });
+  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) => {
+    const target = rubricTarget(path);
+    findings.push({ severity, rule, where: doc.locate(path), message, ...(target ? { target } : {}) });
+  };
 
   if (rubric.exam !== exam.id) {
     add('error', 'rubric-exam', ['exam'], `this rubric is for exam "${rubric.exam}", not "${exam.id}"`);
@@ -333,8 +358,10 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
     }
   }
   for (const unit of units.values()) {
-    if (!rubric.marking[unit.id])
+    if (!rubric.marking[unit.id]) {
       add('error', 'rubric-coverage', ['marking'], `no rubric items for "${unit.id}" (${unit.points} points)`);
+      findings[findings.length - 1].target = unit.id;
+    }
   }
   return findings;
 }
@@ -353,7 +380,7 @@ function markingInExamOrder(rubric: Rubric, unitOrder: string[]): [string, Rubri
 function exampleFindings(target: string, entry: RubricTarget, unitPoints: number, doc: SourceDoc): LintFinding[] {
   const findings: LintFinding[] = [];
   const add = (severity: Severity, path: PropertyKey[], message: string) =>
-    findings.push({ severity, rule: 'rubric-example', where: doc.locate(path), message });
+    findings.push({ severity, rule: 'rubric-example', where: doc.locate(path), message, target });
   const items = new Map(entry.items.map((i) => [i.id, i]));
   const caps = new Map((entry.caps ?? []).map((c) => [c.id, c]));
   (entry.examples ?? []).forEach((ex, ei) => {
