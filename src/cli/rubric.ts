@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ExitCode, HeldoutError } from '../errors.js';
 import { collect } from './options.js';
-import { printJson, printLint } from './output.js';
+import { paint, printJson, printLint } from './output.js';
 
 /** "0.8", "80%" or "80" → 0.8. */
 function parseShare(raw: string): number {
@@ -74,13 +74,26 @@ export function registerRubricCommands(program: Command): void {
     .argument('<exam-dir>', 'exam directory')
     .option('--out <file>', 'where to write (default: rubrics/<exam-id>.yaml next to exams/)')
     .option('--force', 'overwrite an existing rubric')
-    .action(async (dir: string, opts: { out?: string; force?: boolean }) => {
+    .option('--from <guide>', 'propose items from a marking guide (plain text or Markdown: points and what earns them)')
+    .action(async (dir: string, opts: { out?: string; force?: boolean; from?: string }) => {
       const { loadExam } = await import('../exam/load.js');
       const { writeRubricSkeleton } = await import('../exam/rubric-skeleton.js');
-      const file = writeRubricSkeleton(loadExam(dir), opts);
+      const res = writeRubricSkeleton(loadExam(dir), opts);
+      const g = res.fromGuide;
+      if (!g) {
+        process.stdout.write(
+          `wrote ${res.file}; write the criteria, split items by step, then run \`heldout rubric lint ${dir}\`\n`,
+        );
+        return;
+      }
       process.stdout.write(
-        `wrote ${file}; write the criteria, split items by step, then run \`heldout rubric lint ${dir}\`\n`,
+        `wrote ${res.file}: ${g.filled.length} unit(s) from the guide, ${g.todo.length} left as TODO${g.todo.length ? ` (${g.todo.join(', ')})` : ''}\n`,
       );
+      for (const m of g.mismatched)
+        process.stdout.write(paint.yellow(`${m.unit}: the guide gives ${m.guide} point(s), the exam ${m.exam}\n`));
+      for (const u of g.unplaced)
+        process.stdout.write(paint.yellow(`${opts.from}:${u.line}: not used (${u.reason}): ${u.text}\n`));
+      process.stdout.write(`edit the proposed items, then run \`heldout rubric lint ${dir}\`\n`);
     });
 
   rubric
