@@ -1,7 +1,9 @@
+import { dirname, resolve } from 'node:path';
+import { figureProblem } from './figures.js';
 import { detectLanguage } from './language.js';
 import type { LoadedExam } from './load.js';
 import { examUnits } from './model.js';
-import { type Exam, examSchema, type Rubric, type RubricTarget, rubricSchema } from './schema.js';
+import { type Exam, examSchema, type Figure, type Rubric, type RubricTarget, rubricSchema } from './schema.js';
 import type { SourceDoc } from './source.js';
 import { validateAll } from './source.js';
 
@@ -160,6 +162,23 @@ export function lintExam(doc: SourceDoc): LintResult {
           `part "${part.id}" has ${part.points} points but its questions add up to ${sum}`,
         );
     }
+  });
+
+  // Figures: files beside the exam, of a kind a browser and a model can read.
+  const examDir = dirname(resolve(doc.file));
+  const walkFigures = (node: { figures?: Figure[]; subparts?: unknown[] }, path: PropertyKey[]): void => {
+    (node.figures ?? []).forEach((f, fi) => {
+      const problem = figureProblem(examDir, f);
+      if (problem) add('error', 'figure', [...path, 'figures', fi, 'file'], problem);
+    });
+    (node.subparts ?? []).forEach((c, ci) => {
+      walkFigures(c as typeof node, [...path, 'subparts', ci]);
+    });
+  };
+  exam.parts.forEach((part, pi) => {
+    part.questions.forEach((q, qi) => {
+      walkFigures(q, ['parts', pi, 'questions', qi]);
+    });
   });
 
   if (exam.points !== undefined) {

@@ -31,6 +31,15 @@ export const answerSchema = z
   .strict();
 export type Answer = z.infer<typeof answerSchema>;
 
+/** A diagram beside the exam file (PNG, SVG or JPEG), with the alt text that describes it to a reader who cannot see it. */
+export const figureSchema = z
+  .object({
+    file: z.string().trim().min(1, 'must not be empty'),
+    alt: z.string().trim().min(1, 'must describe the figure (it is what a model without image input reads)'),
+  })
+  .strict();
+export type Figure = z.infer<typeof figureSchema>;
+
 export interface SubPart {
   id: string;
   label?: string;
@@ -38,6 +47,7 @@ export interface SubPart {
   points: number;
   reference?: string;
   answer?: Answer;
+  figures?: Figure[];
   subparts?: SubPart[];
 }
 
@@ -50,6 +60,7 @@ export const subPartSchema: z.ZodType<SubPart> = z.lazy(() =>
       points: pointsSchema,
       reference: z.string().optional(),
       answer: answerSchema.optional(),
+      figures: z.array(figureSchema).min(1).optional(),
       subparts: z.array(subPartSchema).min(1).optional(),
     })
     .strict(),
@@ -63,6 +74,7 @@ export const questionSchema = z
     points: pointsSchema,
     reference: z.string().optional(),
     answer: answerSchema.optional(),
+    figures: z.array(figureSchema).min(1).optional(),
     subparts: z.array(subPartSchema).min(1).optional(),
     /** Shown to graders, never to the model. */
     notes: z.string().optional(),

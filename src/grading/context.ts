@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
+import { figureBytesHasher } from '../exam/figures.js';
 import { type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exam/load.js';
 import { examUnits, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
@@ -102,7 +103,7 @@ export function loadRunContext(runDir: string, opts: RunContextOptions = {}): Ru
     })();
   const rubric = loadRubric(exam, rubricPath);
   const units = new Map(examUnits(exam.exam).map((u) => [u.id, u]));
-  const versions = contentVersions(exam.exam, rubric.rubric);
+  const versions = contentVersions(exam.exam, rubric.rubric, figureBytesHasher(exam.exam, exam.dir));
   rememberRunVersions(dir, versions);
   return { runDir: dir, manifest, exam, rubric, units, responses: readRunResponses(dir), versions };
 }

@@ -15,6 +15,7 @@ export async function writeRubricPreview(examDir: string, opts: { rubric?: strin
     toolVersion: toolVersion(),
     rubricFile: displayPath(rubric.file),
     findings,
+    examDir: loaded.dir,
   });
   return displayPath(writeFileAtomic(opts.out, await renderRubricPreview(model)));
 }

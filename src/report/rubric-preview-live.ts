@@ -1,11 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type FSWatcher, watch } from 'node:fs';
+import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { isHeldoutError } from '../errors.js';
 import { lintExam, lintRubric } from '../exam/lint.js';
 import { findExamFile, findRubricFile, loadExam, loadExamDoc, loadRubric, loadRubricDoc } from '../exam/load.js';
+import type { Exam, Question, SubPart } from '../exam/schema.js';
 import { displayPath } from '../exam/source.js';
 import { toolVersion } from '../version.js';
 import { escapeHtml } from './html.js';
@@ -35,6 +36,11 @@ export async function buildLivePreview(examDir: string, rubricPath?: string): Pr
     files.push(findExamFile(examDir));
     const examLint = lintExam(loadExamDoc(examDir));
     const loaded = loadExam(examDir);
+    // A redrawn figure rebuilds the page too.
+    for (const f of figureFiles(loaded.exam)) {
+      const path = resolve(loaded.dir, f);
+      if (existsSync(path) && path.startsWith(resolve(loaded.dir))) files.push(path);
+    }
     const rubricFile = rubricPath ? resolve(rubricPath) : findRubricFile(loaded.dir, loaded.exam.id);
     if (rubricFile) files.push(rubricFile);
     let rubric: ReturnType<typeof loadRubric> | undefined;
@@ -51,6 +57,7 @@ export async function buildLivePreview(examDir: string, rubricPath?: string): Pr
       toolVersion: toolVersion(),
       ...(rubricFile ? { rubricFile: displayPath(rubricFile) } : {}),
       findings,
+      examDir: loaded.dir,
     });
     return { html: await renderRubricPreview(model), files, ok: true };
   } catch (err) {
@@ -227,4 +234,14 @@ export async function startRubricPreviewServer(opts: PreviewServerOptions): Prom
       await new Promise<void>((ok) => server.close(() => ok()));
     },
   };
+}
+
+function figureFiles(exam: Exam): string[] {
+  const out: string[] = [];
+  const walk = (n: Question | SubPart) => {
+    for (const f of n.figures ?? []) out.push(f.file);
+    for (const c of n.subparts ?? []) walk(c);
+  };
+  for (const p of exam.parts) for (const q of p.questions) walk(q);
+  return out;
 }

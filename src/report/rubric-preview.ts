@@ -1,3 +1,4 @@
+import { figureDataUri } from '../exam/figures.js';
 import { partMaxPoints } from '../exam/model.js';
 import type { Answer, Exam, Question, Rubric, RubricTarget, SubPart } from '../exam/schema.js';
 import { anchorId } from './html.js';
@@ -20,6 +21,8 @@ export interface PreviewNode {
   marking?: PreviewMarking;
   /** Lint findings about this question or sub-part, shown beside it. */
   findings: PreviewFinding[];
+  /** Figures as data: URIs (undefined src: the file is missing or unusable; lint says why). */
+  figures: { file: string; alt: string; src?: string }[];
 }
 
 export interface PreviewFinding {
@@ -97,7 +100,13 @@ function marking(target: RubricTarget | undefined, points: number): PreviewMarki
 export function buildRubricPreviewModel(
   exam: Exam,
   rubric: Rubric | undefined,
-  meta: { toolVersion: string; rubricFile?: string; findings?: (PreviewFinding & { target?: string })[] },
+  meta: {
+    toolVersion: string;
+    rubricFile?: string;
+    findings?: (PreviewFinding & { target?: string })[];
+    /** Where figure files are read from. */
+    examDir?: string;
+  },
 ): RubricPreviewModel {
   const all = meta.findings ?? [];
   const plain = (f: PreviewFinding) => ({ severity: f.severity, where: f.where, message: f.message, rule: f.rule });
@@ -119,6 +128,11 @@ export function buildRubricPreviewModel(
       notes: 'notes' in n ? n.notes : undefined,
       children,
       findings: all.filter((f) => f.target === n.id).map(plain),
+      figures: (n.figures ?? []).map((f) => ({
+        file: f.file,
+        alt: f.alt,
+        src: meta.examDir ? figureDataUri(meta.examDir, f) : undefined,
+      })),
     };
     placed.add(n.id);
     if (!children.length) {

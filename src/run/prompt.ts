@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { HeldoutError } from '../errors.js';
+import { figureText } from '../exam/figures.js';
 import { examQuestions, examUnits, questionPromptText } from '../exam/model.js';
 import type { Exam, Part, Question, SubPart } from '../exam/schema.js';
 import type { ChatMessage } from '../models/index.js';
@@ -133,10 +134,14 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
     }
     for (const u of qUnits) {
       const path = pathTo(q, u.id) ?? [];
-      const lines = [q.text.trim()];
+      // Figures are described by their alt text (numbered along the way down to this sub-part).
+      const lines = [[q.text.trim(), ...figureText(q.figures)].join('\n\n')];
+      let figureNo = (q.figures ?? []).length + 1;
       path.forEach((s, depth) => {
+        const described = figureText(s.figures, figureNo);
+        figureNo += described.length;
         lines.push(
-          `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})`,
+          `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})${described.length ? `\n${described.join('\n')}` : ''}`,
         );
       });
       asked.push({

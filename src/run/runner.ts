@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
+import { figureBytesHasher } from '../exam/figures.js';
 import { findRubricFile, loadExam, loadRubric } from '../exam/load.js';
 import { examHash, examUnits } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
@@ -513,7 +514,7 @@ function runContentVersions(loaded: ReturnType<typeof loadExam>): ContentVersion
       rubric = undefined;
     }
   }
-  return contentVersions(loaded.exam, rubric);
+  return contentVersions(loaded.exam, rubric, figureBytesHasher(loaded.exam, loaded.dir));
 }
 
 /** The manifest stores the exam dir relative to where the run started; try there, then relative to the runs/ parent. */
