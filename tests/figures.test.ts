@@ -7,8 +7,11 @@ import { loadExam, loadExamDoc, loadRubric } from '../src/exam/load.js';
 import { contentVersions } from '../src/exam/versions.js';
 import { writeRubricPreview } from '../src/report/rubric-preview-file.js';
 import { buildPromptItems } from '../src/run/prompt.js';
+import { runExam } from '../src/run/runner.js';
+import { loadRunResponses } from '../src/run/store.js';
 import { type BrowserSession, chromiumPath, launchChromium, openFile } from './helpers/browser.js';
 import { ROOT, tempDir } from './helpers/cli.js';
+import { startModelServer } from './helpers/model-server.js';
 
 const CHROMIUM = chromiumPath();
 const FIXTURE = join(ROOT, 'tests/fixtures/rubric-test');
@@ -116,4 +119,65 @@ describe.skipIf(!CHROMIUM)('figures in the rubric preview, in Chromium', () => {
     expect(requests.filter((r) => !r.startsWith('file:') && !r.startsWith('data:'))).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
+});
+
+describe('figures sent to models', () => {
+  it('as image inputs through the official SDKs to models that take images, as alt text to the others', async () => {
+    const server = await startModelServer();
+    try {
+      const dir = examWithFigures();
+      const out = join(tempDir(), 'run');
+      const config = {
+        models: {
+          vision: { spec: 'openai:gpt-4o', baseUrl: server.openaiBaseUrl },
+          claude: { spec: 'anthropic:claude-test', baseUrl: server.anthropicBaseUrl },
+          'text-only': { spec: 'openai:text-model', baseUrl: server.openaiBaseUrl },
+        },
+        raw: {},
+      };
+      await runExam({
+        examDir: dir,
+        models: ['vision', 'claude', 'text-only'],
+        out,
+        config,
+        noCache: true,
+        env: { OPENAI_API_KEY: 'k', ANTHROPIC_API_KEY: 'k' },
+      });
+      const q2 = server.requests.filter((r) => JSON.stringify(r.body).includes('A bag holds'));
+      const byModel = (m: string) => q2.find((r) => r.body?.model === m)!.body!;
+      const userOf = (body: Record<string, unknown>) =>
+        (body.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user').at(-1)!.content;
+
+      // OpenAI: a text part, then the PNG as an image_url data: URL; the SVG stays as its alt text.
+      const openai = userOf(byModel('gpt-4o')) as { type: string; text?: string; image_url?: { url: string } }[];
+      expect(openai.map((p) => p.type)).toEqual(['text', 'image_url']);
+      expect(openai[1].image_url!.url).toBe(`data:image/png;base64,${PNG.toString('base64')}`);
+      expect(openai[0].text).toContain('[Figure 1: see image 1]');
+      expect(openai[0].text).toContain('[Figure 2: A right triangle.]');
+
+      // Anthropic: a base64 image block before the text.
+      const anthropic = userOf(byModel('claude-test')) as { type: string; source?: Record<string, string> }[];
+      expect(anthropic.map((p) => p.type)).toEqual(['image', 'text']);
+      expect(anthropic[0].source).toEqual({ type: 'base64', media_type: 'image/png', data: PNG.toString('base64') });
+
+      // A model without image input reads the alt text.
+      const text = userOf(byModel('text-model'));
+      expect(typeof text).toBe('string');
+      expect(text).toContain('[Figure 1: A bag with 3 red and 5 blue marbles.]');
+
+      // The run records what each model was given.
+      const rs = loadRunResponses(out).filter((r) => r.questionId === '2');
+      expect(rs.find((r) => r.model === 'vision')!.figures).toEqual([
+        { file: 'figures/bag.png', sent: 'image' },
+        { file: 'figures/triangle.svg', sent: 'alt-text', reason: 'SVG is not an image input type' },
+      ]);
+      expect(rs.find((r) => r.model === 'text-only')!.figures).toEqual([
+        { file: 'figures/bag.png', sent: 'alt-text', reason: 'the model does not take image inputs' },
+        { file: 'figures/triangle.svg', sent: 'alt-text', reason: 'the model does not take image inputs' },
+      ]);
+      expect(rs.find((r) => r.model === 'vision')!.messages!.at(-1)!.content).toContain('[Figure 1: see image 1]');
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

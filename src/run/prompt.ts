@@ -19,6 +19,8 @@ export interface PromptItem {
   messages: ChatMessage[];
   /** Completion mode: the raw k-shot prompt. */
   prompt?: string;
+  /** The figures in the question text, as `[Figure n: alt]` (n as numbered there). */
+  figures?: { n: number; file: string; alt: string }[];
 }
 
 export interface PromptOptions {
@@ -124,6 +126,7 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
           unitIds: qUnits.map((u) => u.id),
           pieces: [q.text, ...qUnits.filter((u) => u.id !== q.id).map((u) => u.text)],
           text: questionPromptText(q),
+          ...numberedFigures([q, ...allSubparts(q.subparts)]),
         },
         part,
         number: q.number,
@@ -151,6 +154,7 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
           unitIds: [u.id],
           pieces: [q.text, ...path.map((s) => s.text)],
           text: lines.join('\n\n'),
+          ...numberedFigures([q, ...path]),
         },
         part,
         number: `${q.number}${path.map((s) => ` ${s.label ?? s.id}`).join('')}`,
@@ -194,4 +198,15 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
     messages.push({ role: 'user', content: user });
     return { ...item, messages };
   });
+}
+
+/** Sub-parts depth-first, in the order the question text lists them. */
+function allSubparts(nodes: SubPart[] | undefined): SubPart[] {
+  return (nodes ?? []).flatMap((s) => [s, ...allSubparts(s.subparts)]);
+}
+
+/** Figures of these nodes in order, numbered 1, 2, … as the prompt text numbers them. */
+function numberedFigures(nodes: (Question | SubPart)[]): Pick<PromptItem, 'figures'> {
+  const figures = nodes.flatMap((n) => n.figures ?? []).map((f, i) => ({ n: i + 1, file: f.file, alt: f.alt.trim() }));
+  return figures.length ? { figures } : {};
 }

@@ -18,6 +18,7 @@ import { loadReplaySheet, matchReplay, type ReplayRow } from '../models/replay.j
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
 import { toolVersion } from '../version.js';
+import { messagesWithFigures } from './figure-inputs.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';
 import { importReplayPoints } from './replay-grades.js';
 import {
@@ -354,7 +355,16 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
     };
     const seed = params.seed === undefined ? undefined : params.seed + it.sample;
     const recordParams = stripUndefined({ temperature: params.temperature, maxTokens: params.maxTokens, seed });
-    const audit = it.prompt.prompt !== undefined ? { prompt: it.prompt.prompt } : { messages: it.prompt.messages };
+    // Figures: image inputs for models that take them, alt text for the others (recorded per answer).
+    const shown =
+      it.prompt.prompt === undefined && it.caller.resolved.api !== 'replay'
+        ? messagesWithFigures(it.prompt, loaded.dir, it.caller.images)
+        : { messages: it.prompt.messages, figures: undefined };
+    const audit =
+      it.prompt.prompt !== undefined
+        ? { prompt: it.prompt.prompt }
+        : { messages: shown.messages.map(({ role, content }) => ({ role, content })) };
+    const figureRecord = shown.figures ? { figures: shown.figures } : {};
     const stats = perModel.get(it.caller.spec) ?? {};
     stats.first ??= t0;
     perModel.set(it.caller.spec, stats);
@@ -368,7 +378,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       } else {
         c = await it.caller.call(
           {
-            messages: it.prompt.messages,
+            messages: shown.messages,
             prompt: it.prompt.prompt,
             temperature: params.temperature,
             maxTokens: params.maxTokens,
@@ -388,6 +398,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
           error: { kind: err.kind, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) },
           timing: { startedAt, ms: Date.now() - t0, attempts: err.attempts },
           ...audit,
+          ...figureRecord,
           params: recordParams,
         });
         return;
@@ -403,6 +414,7 @@ export async function runExam(opts: RunExamOptions): Promise<RunResult> {
       timing: { startedAt, ms: Math.round(c.ms), attempts: c.attempts },
       cached: c.cached,
       ...audit,
+      ...figureRecord,
       params: recordParams,
     });
   };

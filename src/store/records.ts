@@ -41,6 +41,10 @@ export const responseRecordSchema = z.object({
   /** Completion mode (base models): the raw k-shot prompt as sent, instead of `messages`. */
   prompt: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** How each figure of the question reached the model: as an image input or as its alt text (and why). */
+  figures: z
+    .array(z.object({ file: z.string(), sent: z.enum(['image', 'alt-text']), reason: z.string().optional() }))
+    .optional(),
   /** Per unit answered: the content versions of its question and answer key (and rubric, if any) when asked. */
   versions: z.record(z.string(), unitVersionSchema).optional(),
 });
