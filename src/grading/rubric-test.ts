@@ -92,7 +92,7 @@ function cases(exam: LoadedExam, rubric: LoadedRubric): { list: Case[]; untested
 function compare(grader: string, graded: { c: Case; grade: GradeRecord | undefined; items: string[] }[]) {
   const result: GraderResult = { grader, compared: 0, agreed: 0, agreement: 1, ungraded: [], over: [], under: [] };
   for (const { c, grade, items } of graded) {
-    if (!grade || grade.status !== 'graded') {
+    if (grade?.status !== 'graded') {
       result.compared += items.length + (grader === 'auto' ? 0 : (c.target.caps ?? []).filter((x) => !x.unless).length);
       result.ungraded.push({ unitId: c.unit.id, example: c.index + 1, note: grade?.note });
       continue;
