@@ -42,15 +42,30 @@ export function registerExamCommands(program: Command): void {
     .option('--language <code>', 'ISO 639-1 language (default: detected)')
     .option('--title <title>', 'exam title')
     .option('--force', 'overwrite an existing exam.yaml')
+    .option('--points-column <column>', "the column holding each question's points")
+    .option('--answer-column <column>', "the column holding each question's final answer (its kind is guessed)")
+    .option('--id-column <column>', "the column holding each question's id (default: 1, 2, 3, …)")
+    .option('--part-column <column>', "the column naming each question's part (parts in order of first appearance)")
     .action(
       async (
         file: string,
-        opts: { field: string; id: string; out?: string; language?: string; title?: string; force?: boolean },
+        opts: {
+          field: string;
+          id: string;
+          out?: string;
+          language?: string;
+          title?: string;
+          force?: boolean;
+          pointsColumn?: string;
+          answerColumn?: string;
+          idColumn?: string;
+          partColumn?: string;
+        },
       ) => {
         const { importExamFile } = await import('../exam/import.js');
         const res = importExamFile(file, opts);
         process.stdout.write(
-          `wrote ${res.file} with ${res.questions} question(s); fill in points and answers, then run \`heldout exam lint ${res.dir}\`\n`,
+          `wrote ${res.file} with ${res.questions} question(s); fill in \`released\`${opts.pointsColumn ? '' : ', points'}${opts.answerColumn ? ' (and check the answers)' : ' and answers'}, then run \`heldout exam lint ${res.dir}\`\n`,
         );
       },
     );

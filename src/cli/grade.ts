@@ -202,7 +202,8 @@ export function registerGradeCommands(program: Command): void {
           'units the checker could not decide: zero (count 0, shown apart), exclude (leave out of the maximum), fail',
           'zero',
         )
-        .option('--seed <n>', 'seed for the bootstrap interval', '1'),
+        .option('--seed <n>', 'seed for the bootstrap interval', '1')
+        .option('--allow-stale', 'count grades made under an earlier version of a unit (flagged) instead of refusing'),
     ),
     scoreOptionDefs,
   )
@@ -220,7 +221,14 @@ Examples:
     .action(
       async (
         runDir: string,
-        opts: RunOpts & { json?: boolean; format: string; precedence: string; undetermined: string; seed: string },
+        opts: RunOpts & {
+          json?: boolean;
+          format: string;
+          precedence: string;
+          undetermined: string;
+          seed: string;
+          allowStale?: boolean;
+        },
         cmd: Command,
       ) => {
         const { resolveWithConfig } = await import('./config-section.js');
@@ -254,11 +262,13 @@ Examples:
           );
         }
         if (format === 'json') return printJson(report);
-        if (format === 'md') return void process.stdout.write(scoreMarkdown(report));
+        const { scoreVersionsText } = await import('../grading/score-versions-text.js');
+        if (format === 'md') return void process.stdout.write(`${scoreMarkdown(report)}\n${scoreVersionsText(report)}`);
         process.stdout.write(
           `${report.exam.title} (${report.exam.id}): ${report.exam.maxPoints} points; grades: ${precedence.join(' > ')}\n\n`,
         );
         process.stdout.write(`${table(scoreRows(report), SCORE_COLUMNS)}\n`);
+        process.stdout.write(`\n${scoreVersionsText(report)}`);
         const notes = scoreNotes(report);
         if (notes.length) process.stdout.write(paint.yellow(`\n${notes.join('\n')}\n`));
       },

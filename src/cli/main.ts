@@ -10,6 +10,7 @@ import { registerGradeCommands } from './grade.js';
 import { registerGradeServeCommands } from './grade-serve.js';
 import { isBrokenPipe, osErrorToUserError } from './os-errors.js';
 import { registerProbeCommands } from './probe.js';
+import { registerRegradeCommands } from './regrade.js';
 import { registerReportCommands } from './report.js';
 import { registerRubricCommands } from './rubric.js';
 import { registerRunCommands } from './run.js';
@@ -29,6 +30,7 @@ const registrars: ((program: Command) => void)[] = [
   registerScanCommands,
   registerProbeCommands,
   registerCompareCommands,
+  registerRegradeCommands,
 ];
 
 export function buildProgram(): Command {

@@ -1,7 +1,9 @@
+import { dirname, resolve } from 'node:path';
+import { figureProblem } from './figures.js';
 import { detectLanguage, languageSample } from './language.js';
 import type { LoadedExam } from './load.js';
 import { examUnits } from './model.js';
-import { type Exam, examSchema, type Rubric, rubricSchema } from './schema.js';
+import { type Exam, examSchema, type Figure, type Rubric, type RubricTarget, rubricSchema } from './schema.js';
 import type { SourceDoc } from './source.js';
 import { validateAll } from './source.js';
 
@@ -12,7 +14,28 @@ export interface LintFinding {
   rule: string;
   where: string;
   message: string;
+  /** The question or sub-part id the finding concerns, when it concerns one (the live preview shows it there). */
+  target?: string;
 }
+
+/** The id of the question or sub-part a path into an exam document points into (the deepest one). */
+function examTarget(value: unknown, path: PropertyKey[]): string | undefined {
+  let node: unknown = value;
+  let found: string | undefined;
+  for (const key of path) {
+    if (!node || typeof node !== 'object') break;
+    node = (node as Record<PropertyKey, unknown>)[key as string];
+    const id = (node as { id?: unknown } | undefined)?.id;
+    const isQuestion =
+      node && typeof node === 'object' && 'text' in node && (typeof id === 'string' || typeof id === 'number');
+    if (isQuestion) found = String(id);
+  }
+  return found;
+}
+
+/** Rubric paths are `marking.<unit id>…`. */
+const rubricTarget = (path: PropertyKey[]) =>
+  path[0] === 'marking' && typeof path[1] === 'string' ? path[1] : undefined;
 
 export interface LintResult {
   file: string;
@@ -37,16 +60,26 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Lints an exam document: schema, points arithmetic, ids, `choose` rules and language. */
 export function lintExam(doc: SourceDoc): LintResult {
-  const { data: exam, problems } = validateAll(examSchema, doc, 'exam');
+  // An unfilled `released` (as `exam import` leaves it) is one clear error; the rest of the exam is still checked.
+  const released = releasedProblem(doc.value);
+  const checked =
+    released && doc.value && typeof doc.value === 'object'
+      ? { ...doc, value: { ...(doc.value as object), released: '1970-01-01' } }
+      : doc;
+  const { data: exam, problems } = validateAll(examSchema, checked, 'exam');
   const findings: LintFinding[] = problems.map((p) => ({
     severity: 'error',
     rule: 'schema',
     where: p.where,
     message: p.message,
   }));
+  if (released)
+    findings.unshift({ severity: 'error', rule: 'released', where: doc.locate(['released']), message: released });
   if (!exam) return result(doc.file, findings);
-  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
-    findings.push({ severity, rule, where: doc.locate(path), message });
+  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) => {
+    const target = examTarget(doc.value, path);
+    findings.push({ severity, rule, where: doc.locate(path), message, ...(target ? { target } : {}) });
+  };
 
   const seen = new Map<string, string>();
   const claim = (id: string, path: PropertyKey[], what: string) => {
@@ -134,6 +167,23 @@ export function lintExam(doc: SourceDoc): LintResult {
     }
   });
 
+  // Figures: files beside the exam, of a kind a browser and a model can read.
+  const examDir = dirname(resolve(doc.file));
+  const walkFigures = (node: { figures?: Figure[]; subparts?: unknown[] }, path: PropertyKey[]): void => {
+    (node.figures ?? []).forEach((f, fi) => {
+      const problem = figureProblem(examDir, f);
+      if (problem) add('error', 'figure', [...path, 'figures', fi, 'file'], problem);
+    });
+    (node.subparts ?? []).forEach((c, ci) => {
+      walkFigures(c as typeof node, [...path, 'subparts', ci]);
+    });
+  };
+  exam.parts.forEach((part, pi) => {
+    part.questions.forEach((q, qi) => {
+      walkFigures(q, ['parts', pi, 'questions', qi]);
+    });
+  });
+
   if (exam.points !== undefined) {
     const sum = exam.parts.reduce((s, p) => s + p.points, 0);
     if (sum !== exam.points)
@@ -182,8 +232,10 @@ export function lintRubric(loaded: LoadedExam, doc: SourceDoc): LintResult {
 
 function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding[] {
   const findings: LintFinding[] = [];
-  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) =>
-    findings.push({ severity, rule, where: doc.locate(path), message });
+  const add = (severity: Severity, rule: string, path: PropertyKey[], message: string) => {
+    const target = rubricTarget(path);
+    findings.push({ severity, rule, where: doc.locate(path), message, ...(target ? { target } : {}) });
+  };
 
   if (rubric.exam !== exam.id) {
     add('error', 'rubric-exam', ['exam'], `this rubric is for exam "${rubric.exam}", not "${exam.id}"`);
@@ -203,9 +255,14 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
     }
 
   const ids = new Map<string, string>();
-  for (const [target, entry] of Object.entries(rubric.marking)) {
+  if (/\bTODO\b/.test(rubric.notes ?? ''))
+    add('error', 'rubric-todo', ['notes'], 'the general notes still say TODO: write the marking principles');
+  // Findings follow the exam's order (JavaScript would put "13" before "2a" in an object's key order).
+  for (const [target, entry] of markingInExamOrder(rubric, [...units.keys()])) {
     const base: PropertyKey[] = ['marking', target];
     const unit = units.get(target);
+    if (/\bTODO\b/.test(entry.notes ?? ''))
+      add('error', 'rubric-todo', [...base, 'notes'], `the notes of "${target}" still say TODO`);
     if (!unit) {
       const msg = parents.has(target)
         ? `"${target}" has sub-parts; put its rubric items under each sub-part instead`
@@ -215,6 +272,13 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
     const localIds = new Set(entry.items.map((i) => i.id));
     entry.items.forEach((item, ii) => {
       const path = [...base, 'items', ii];
+      if (/\bTODO\b/.test(item.criterion))
+        add(
+          'error',
+          'rubric-todo',
+          [...path, 'criterion'],
+          `item "${item.id}" still has \`rubric new\`'s TODO criterion: say what earns its ${item.points} point(s)`,
+        );
       const prev = ids.get(item.id);
       if (prev)
         add('error', 'duplicate-id', [...path, 'id'], `duplicate rubric id "${item.id}"; first used at ${prev}`);
@@ -271,6 +335,22 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
           `rubric items for "${target}" add up to ${sum}, but the exam gives it ${unit.points} points`,
         );
       }
+      if (!unit.answer && entry.items.length && entry.items.every((i) => i.auto)) {
+        add(
+          'error',
+          'rubric-auto',
+          [...base, 'items'],
+          `every item of "${target}" is \`auto\`, but "${target}" has no \`answer\` in the exam, so nothing can award them: add the answer or describe what earns each item`,
+        );
+      } else if (!unit.answer && entry.items.some((i) => i.auto)) {
+        add(
+          'warning',
+          'rubric-auto',
+          [...base, 'items'],
+          `"${target}" has \`auto\` items but no \`answer\` in the exam, so the automatic check cannot award them`,
+        );
+      }
+      findings.push(...exampleFindings(target, entry, unit.points, doc));
       if (unit.answer && !entry.items.some((i) => i.auto)) {
         add(
           'warning',
@@ -282,7 +362,7 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
     }
   }
   // Cycles through `requires` would make every item in the loop unearnable.
-  for (const [target, entry] of Object.entries(rubric.marking)) {
+  for (const [target, entry] of markingInExamOrder(rubric, [...units.keys()])) {
     const reqs = new Map(entry.items.map((i) => [i.id, i.requires ?? []]));
     const state = new Map<string, number>();
     const visit = (id: string, trail: string[]): string[] | undefined => {
@@ -310,8 +390,88 @@ function rubricFindings(exam: Exam, rubric: Rubric, doc: SourceDoc): LintFinding
     }
   }
   for (const unit of units.values()) {
-    if (!rubric.marking[unit.id])
+    if (!rubric.marking[unit.id]) {
       add('error', 'rubric-coverage', ['marking'], `no rubric items for "${unit.id}" (${unit.points} points)`);
+      findings[findings.length - 1].target = unit.id;
+    }
   }
   return findings;
+}
+
+/** The rubric's entries in exam order, then any the exam does not know, in file order. */
+function markingInExamOrder(rubric: Rubric, unitOrder: string[]): [string, RubricTarget][] {
+  const entries = Object.entries(rubric.marking);
+  const rank = new Map(unitOrder.map((id, i) => [id, i]));
+  return entries
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => (rank.get(a.e[0]) ?? 1e9 + a.i) - (rank.get(b.e[0]) ?? 1e9 + b.i))
+    .map((x) => x.e);
+}
+
+/** Examples must name the unit's items and caps, within each item's points, and respect `requires`. */
+function exampleFindings(target: string, entry: RubricTarget, unitPoints: number, doc: SourceDoc): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const add = (severity: Severity, path: PropertyKey[], message: string) =>
+    findings.push({ severity, rule: 'rubric-example', where: doc.locate(path), message, target });
+  const items = new Map(entry.items.map((i) => [i.id, i]));
+  const caps = new Map((entry.caps ?? []).map((c) => [c.id, c]));
+  (entry.examples ?? []).forEach((ex, ei) => {
+    const path: PropertyKey[] = ['marking', target, 'examples', ei];
+    const name = `example ${ei + 1}${ex.name ? ` ("${ex.name}")` : ''} of "${target}"`;
+    for (const [id, pts] of Object.entries(ex.points)) {
+      const item = items.get(id);
+      if (!item) {
+        add('error', [...path, 'points', id], `${name} gives points to "${id}", which is not an item of "${target}"`);
+        continue;
+      }
+      if (pts > item.points)
+        add('error', [...path, 'points', id], `${name} expects ${pts} for "${id}", which is worth only ${item.points}`);
+      for (const req of item.requires ?? []) {
+        if (pts > 0 && (ex.points[req] ?? 0) <= 0)
+          add(
+            'error',
+            [...path, 'points', id],
+            `${name} expects points for "${id}" but none for "${req}", which it requires: the rules would give "${id}" 0`,
+          );
+      }
+    }
+    const missing = entry.items.filter((i) => ex.points[i.id] === undefined).map((i) => i.id);
+    if (missing.length)
+      add(
+        'error',
+        [...path, 'points'],
+        `${name} gives no expected points for ${missing.map((m) => `"${m}"`).join(', ')}`,
+      );
+    for (const [ci, id] of (ex.caps ?? []).entries()) {
+      const cap = caps.get(id);
+      if (!cap) add('error', [...path, 'caps', ci], `${name} names cap "${id}", which is not a cap of "${target}"`);
+      else if (cap.unless)
+        add(
+          'warning',
+          [...path, 'caps', ci],
+          `${name} names cap "${id}", which is applied automatically (it has \`unless\`); no grader decides it`,
+        );
+    }
+    const total = Object.values(ex.points).reduce((a, b) => a + b, 0);
+    if (total > unitPoints && !(ex.caps ?? []).length)
+      add(
+        'error',
+        [...path, 'points'],
+        `${name} expects ${total} points in all, but "${target}" is worth ${unitPoints}`,
+      );
+  });
+  return findings;
+}
+
+/** Why `released` is not a usable date, or undefined when it is one. */
+function releasedProblem(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const r = (value as { released?: unknown }).released;
+  if (r instanceof Date) return undefined;
+  if (typeof r === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(r)) return undefined;
+  const what =
+    r === undefined || r === null || r === '' || /TODO/i.test(String(r))
+      ? 'is not filled in'
+      : `is ${JSON.stringify(r)}`;
+  return `\`released\` ${what}: write the date the exam was first made public (YYYY-MM-DD). It is what makes the exam held out (models trained before it cannot have seen it), so only its author can fill it in`;
 }

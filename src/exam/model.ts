@@ -64,11 +64,16 @@ export function partMaxPoints(part: Part): number {
 
 /** Full text of a question as asked on paper: stem, then each sub-part with its label. */
 export function questionPromptText(question: Question): string {
-  const lines = [question.text.trim()];
+  // Figures are described by their alt text: every model reads the same words, and the prompt records them.
+  let figureNo = 0;
+  const figures = (node: Question | SubPart) =>
+    (node.figures ?? []).map((f) => `[Figure ${++figureNo}: ${f.alt.trim()}]`).join('\n');
+  const lines = [[question.text.trim(), figures(question)].filter(Boolean).join('\n\n')];
   const walk = (nodes: SubPart[] | undefined, depth: number) => {
     for (const s of nodes ?? []) {
+      const described = figures(s);
       lines.push(
-        `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})`,
+        `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})${described ? `\n${described}` : ''}`,
       );
       walk(s.subparts, depth + 1);
     }

@@ -31,6 +31,15 @@ export const answerSchema = z
   .strict();
 export type Answer = z.infer<typeof answerSchema>;
 
+/** A diagram beside the exam file (PNG, SVG or JPEG), with the alt text that describes it to a reader who cannot see it. */
+export const figureSchema = z
+  .object({
+    file: z.string().trim().min(1, 'must not be empty'),
+    alt: z.string().trim().min(1, 'must describe the figure (it is what a model without image input reads)'),
+  })
+  .strict();
+export type Figure = z.infer<typeof figureSchema>;
+
 export interface SubPart {
   id: string;
   label?: string;
@@ -38,6 +47,7 @@ export interface SubPart {
   points: number;
   reference?: string;
   answer?: Answer;
+  figures?: Figure[];
   subparts?: SubPart[];
 }
 
@@ -50,6 +60,7 @@ export const subPartSchema: z.ZodType<SubPart> = z.lazy(() =>
       points: pointsSchema,
       reference: z.string().optional(),
       answer: answerSchema.optional(),
+      figures: z.array(figureSchema).min(1).optional(),
       subparts: z.array(subPartSchema).min(1).optional(),
     })
     .strict(),
@@ -63,6 +74,7 @@ export const questionSchema = z
     points: pointsSchema,
     reference: z.string().optional(),
     answer: answerSchema.optional(),
+    figures: z.array(figureSchema).min(1).optional(),
     subparts: z.array(subPartSchema).min(1).optional(),
     /** Shown to graders, never to the model. */
     notes: z.string().optional(),
@@ -96,7 +108,14 @@ export const examSchema = z
     released: z
       .union([z.string(), z.date()])
       .transform((v) => (v instanceof Date ? v.toISOString().slice(0, 10) : v))
-      .pipe(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'use a YYYY-MM-DD date')),
+      .pipe(
+        z
+          .string()
+          .regex(
+            /^\d{4}-\d{2}-\d{2}$/,
+            'must be the date the exam was first made public, as YYYY-MM-DD: it is what makes the exam held out',
+          ),
+      ),
     source: z.string().optional(),
     licence: z.string().optional(),
     instructions: z.string().optional(),
@@ -136,6 +155,24 @@ export const rubricItemSchema = z
   .strict();
 export type RubricItem = z.infer<typeof rubricItemSchema>;
 
+/**
+ * A sample answer with the points its author expects per item: `heldout rubric test` grades it with the checker and
+ * the judges and reports where they disagree with the author. Examples never change a grade.
+ */
+export const rubricExampleSchema = z
+  .object({
+    /** A short name, e.g. "right number, wrong method". */
+    name: z.string().optional(),
+    answer: z.string().trim().min(1, 'must not be empty'),
+    /** Expected points per rubric item id (every item of the unit). */
+    points: z.record(z.string(), z.number().min(0, 'must not be negative')),
+    /** Caps (without `unless`) the author expects a grader to apply. */
+    caps: z.array(idSchema).optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type RubricExample = z.infer<typeof rubricExampleSchema>;
+
 export const rubricTargetSchema = z
   .object({
     notes: z.string().optional(),
@@ -143,6 +180,7 @@ export const rubricTargetSchema = z
     caps: z.array(capSchema).optional(),
     /** The split of this unit's points into items was inferred, not taken from an official marking guide. */
     inferred: z.boolean().optional(),
+    examples: z.array(rubricExampleSchema).optional(),
   })
   .strict();
 export type RubricTarget = z.infer<typeof rubricTargetSchema>;

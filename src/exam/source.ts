@@ -4,6 +4,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'y
 import type { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { singleQuoteLongScalars } from './long-scalars.js';
+import { explainYamlError, explainYamlMessage } from './yaml-explain.js';
 
 /** A parsed YAML or JSON document that can say where any path in it came from. */
 export interface SourceDoc {
@@ -41,8 +42,15 @@ export function parseSource(text: string, file: string): SourceDoc {
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    throw new HeldoutError(`invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${e.message.split('\n')[0]}`, {
+    const words = e.message.split('\n')[0];
+    const { line } = lineCounter.linePos(e.pos[0]);
+    // The parser's words, then what to do about them in plain language.
+    const explained = file.endsWith('.json')
+      ? undefined
+      : (explainYamlMessage(text, words, line) ?? explainYamlError(text, e.code, line));
+    throw new HeldoutError(`invalid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${words}`, {
       where: at(e.pos[0]),
+      ...(explained ? { hint: explained } : {}),
     });
   }
   const value = doc.toJS({ maxAliasCount: 1000 });

@@ -2,12 +2,15 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
+import { figureBytesHasher } from '../exam/figures.js';
 import { emptyRubric, findRubricFile, type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exam/load.js';
 import { examUnits, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
 import { displayPath } from '../exam/source.js';
+import { type ContentVersions, contentVersions } from '../exam/versions.js';
 import { loadRunResponses, parseManifest } from '../run/store.js';
 import type { ResponseRecord } from '../store/records.js';
+import { rememberRunVersions } from './versions.js';
 
 /** The parts of `manifest.json` grading needs; the runner writes more. */
 const manifestSchema = z
@@ -31,6 +34,8 @@ export interface RunContext {
   units: Map<string, Unit>;
   /** The latest record per response id, in file order; records with `error` included. */
   responses: ResponseRecord[];
+  /** Content versions of the exam and rubric as they are now; grades written for this run are stamped with them. */
+  versions: ContentVersions;
 }
 
 export interface RunContextOptions {
@@ -103,7 +108,9 @@ export function loadRunContext(runDir: string, opts: RunContextOptions = {}): Ru
       ? emptyRubric(exam.exam.id)
       : loadRubric(exam, rubricPath);
   const units = new Map(examUnits(exam.exam).map((u) => [u.id, u]));
-  return { runDir: dir, manifest, exam, rubric, units, responses: readRunResponses(dir) };
+  const versions = contentVersions(exam.exam, rubric.rubric, figureBytesHasher(exam.exam, exam.dir));
+  rememberRunVersions(dir, versions);
+  return { runDir: dir, manifest, exam, rubric, units, responses: readRunResponses(dir), versions };
 }
 
 export function rubricFor(ctx: Pick<RunContext, 'rubric'>, unitId: string): RubricTarget | undefined {

@@ -10,6 +10,7 @@ import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions,
 import { COMMAND_HELP, GradingStopped, type HumanPrompts, inquirerPrompts, linePrompts } from './human-prompts.js';
 import { applyRubric } from './rubric-apply.js';
 import { GradeWriter, latestGrades, readGrades } from './store.js';
+import { manifestUnitVersions, staleGrades } from './versions.js';
 
 export {
   COMMAND_HELP,
@@ -94,11 +95,12 @@ export function humanQueue(
   session: HumanSession,
 ): { todo: HumanTask[]; total: number } {
   const ordered = humanOrder(ctx, session);
-  const done = new Set(
-    latestGrades(readGrades(ctx.runDir))
-      .filter((g) => g.grader.kind === 'human' && g.grader.id === grader && g.status === 'graded')
-      .map((g) => `${g.responseId}\u0000${g.unitId}`),
+  const mine = latestGrades(readGrades(ctx.runDir)).filter(
+    (g) => g.grader.kind === 'human' && g.grader.id === grader && g.status === 'graded',
   );
+  // A grade made under an earlier version of its unit (a corrected question, key or rubric) is asked again.
+  const stale = new Set(staleGrades(mine, ctx.versions, manifestUnitVersions(ctx.manifest)).map((s) => s.grade));
+  const done = new Set(mine.filter((g) => !stale.has(g)).map((g) => `${g.responseId}\u0000${g.unitId}`));
   return { todo: ordered.filter((t) => !done.has(`${t.response.id}\u0000${t.unit.id}`)), total: ordered.length };
 }
 

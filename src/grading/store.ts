@@ -4,6 +4,7 @@ import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from '../store/records.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import { GradeBinder } from './run-binding.js';
+import { stampGrade } from './versions.js';
 
 /**
  * `runs/<id>/grades.jsonl`: append-only. A newer record by the same grader for the same response and unit
@@ -30,7 +31,10 @@ export function latestGrades(records: GradeRecord[]): GradeRecord[] {
   return [...latest.values()];
 }
 
-/** True when `next` says the same as `prev` (so re-running a grader appends nothing). */
+/**
+ * True when `next` says the same as `prev` (so re-running a grader appends nothing). A `next` that carries no
+ * version yet (it is stamped when written) is compared on its marks alone.
+ */
 export function sameGrade(
   prev: GradeRecord | undefined,
   next: GradeRecord,
@@ -38,7 +42,12 @@ export function sameGrade(
 ): boolean {
   if (!prev) return false;
   const strip = (g: GradeRecord) =>
-    canonicalJson({ ...g, at: undefined, ...(opts.ignoreNote ? { note: undefined } : {}) });
+    canonicalJson({
+      ...g,
+      at: undefined,
+      ...(opts.ignoreNote ? { note: undefined } : {}),
+      ...(next.version === undefined ? { version: undefined } : {}),
+    });
   return strip(prev) === strip(next);
 }
 
@@ -77,12 +86,14 @@ export class GradeWriter {
   private writer: JsonlWriter;
   private lock: RunLock;
   private binder: GradeBinder;
+  private runDir: string;
   /**
    * Holds the run's lock (run-lock.ts) until `close`: one writer per run directory. A grading server passes
    * `shared`: its graders append whole lines (one write each on an O_APPEND descriptor), and two graders' servers
    * must be able to save into one run at once, so it does not hold the run for its lifetime.
    */
   constructor(runDir: string, durable = true, command = 'grade', opts: { shared?: boolean } = {}) {
+    this.runDir = runDir;
     this.lock = opts.shared ? { file: '', release: () => {} } : acquireRunLock(runDir, command);
     this.binder = new GradeBinder(runDir);
     try {
@@ -94,12 +105,13 @@ export class GradeWriter {
       throw err;
     }
   }
-  /** The record as it will be written: bound to this run and to the answer (run-binding.ts). */
+  /** The record as it will be written: bound to this run and the answer (run-binding.ts), stamped with the unit's
+   * content versions (versions.ts). */
   bind(g: GradeRecord): GradeRecord {
-    return this.binder.bind(g);
+    return stampGrade(this.runDir, this.binder.bind(g));
   }
   append(g: GradeRecord): void {
-    this.writer.append(gradeRecordSchema.parse(this.binder.bind(g)));
+    this.writer.append(gradeRecordSchema.parse(this.bind(g)));
   }
   close(): void {
     try {

@@ -22,6 +22,8 @@ export const modelConfigSchema = z
       .optional(),
     concurrency: z.number().int().min(1).optional(),
     mode: z.enum(['chat', 'completion']).optional(),
+    /** Whether the model takes image inputs (figures are then sent as images); default: known vision models. */
+    images: z.boolean().optional(),
   })
   .strict();
 export type ModelConfig = z.infer<typeof modelConfigSchema>;

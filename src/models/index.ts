@@ -26,6 +26,16 @@ export { type Provider, providers, type ResolvedModel, resolveModelSpec } from '
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+  /** Image inputs sent with this (user) message, for models that take images (`ModelCaller.images`). */
+  images?: ImageInput[];
+}
+
+/** A PNG or JPEG, base64-encoded, sent through the provider SDK's image input. */
+export interface ImageInput {
+  mediaType: 'image/png' | 'image/jpeg';
+  data: string;
+  /** Where it came from (the figure file), for records. */
+  name: string;
 }
 
 export interface CompletionRequest {
@@ -71,6 +81,8 @@ export interface ModelCaller {
   prices?: { input: number; output: number };
   /** The concurrency slots this caller shares with others of the same provider and server. */
   concurrency: number;
+  /** Takes image inputs (figures are sent as images, else described by their alt text). */
+  images: boolean;
   resolved: ResolvedModel;
   call(req: CompletionRequest, signal?: AbortSignal): Promise<Completion>;
 }
@@ -156,6 +168,7 @@ export function openModel(spec: string, opts: OpenModelOptions = {}): ModelCalle
     mode: resolved.mode,
     prices: resolved.prices,
     concurrency,
+    images: resolved.images,
     resolved,
   };
   if (resolved.api === 'replay') return { ...base, call: replayCall(resolved.model) };

@@ -23,7 +23,11 @@ export interface TokenLogprobs {
 }
 
 export interface ProviderRequest {
-  messages: { role: 'system' | 'user' | 'assistant'; content: string }[];
+  messages: {
+    role: 'system' | 'user' | 'assistant';
+    content: string;
+    images?: { mediaType: string; data: string; name: string }[];
+  }[];
   prompt?: string;
   temperature?: number;
   maxTokens?: number;
@@ -129,7 +133,22 @@ async function openaiCall(model: ResolvedModel, apiKey: string): Promise<Provide
         ...(logprobs ? { logprobs } : {}),
       };
     }
-    const body: Record<string, unknown> = { model: model.model, messages: req.messages };
+    // Images go as content parts (the SDK's image_url with a data: URL); plain messages stay plain strings.
+    const messages = req.messages.map((m) =>
+      m.images?.length
+        ? {
+            role: m.role,
+            content: [
+              { type: 'text', text: m.content },
+              ...m.images.map((i) => ({
+                type: 'image_url',
+                image_url: { url: `data:${i.mediaType};base64,${i.data}` },
+              })),
+            ],
+          }
+        : { role: m.role, content: m.content },
+    );
+    const body: Record<string, unknown> = { model: model.model, messages };
     if (req.temperature !== undefined) body.temperature = req.temperature;
     if (req.maxTokens !== undefined) body[tokensField] = req.maxTokens;
     if (req.seed !== undefined) body.seed = req.seed;
@@ -211,7 +230,23 @@ async function anthropicCall(model: ResolvedModel, apiKey: string): Promise<Prov
     const body: Record<string, unknown> = {
       model: model.model,
       max_tokens: req.maxTokens ?? 4096,
-      messages: req.messages.filter((m) => m.role !== 'system'),
+      // Images go first as base64 image blocks (Anthropic's advice), then the text.
+      messages: req.messages
+        .filter((m) => m.role !== 'system')
+        .map((m) =>
+          m.images?.length
+            ? {
+                role: m.role,
+                content: [
+                  ...m.images.map((i) => ({
+                    type: 'image',
+                    source: { type: 'base64', media_type: i.mediaType, data: i.data },
+                  })),
+                  { type: 'text', text: m.content },
+                ],
+              }
+            : { role: m.role, content: m.content },
+        ),
     };
     if (system) body.system = system;
     if (req.temperature !== undefined) body.temperature = req.temperature;

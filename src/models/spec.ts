@@ -22,6 +22,18 @@ export interface ResolvedModel {
   prices?: { input: number; output: number };
   concurrency?: number;
   mode: 'chat' | 'completion';
+  /** Takes image inputs: from the config, else known vision models (see takesImages). */
+  images: boolean;
+}
+
+/**
+ * Models known to take images through the official APIs' image inputs. Anything else gets figures as alt text;
+ * `images: true|false` in heldout.config.yaml overrides this.
+ */
+export function takesImages(api: ProviderApi, model: string): boolean {
+  if (api === 'anthropic') return /^claude-/i.test(model);
+  if (api === 'openai') return /^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|o1(?!-mini)|o3|o4)/i.test(model);
+  return false;
 }
 
 interface ProviderInfo {
@@ -121,5 +133,6 @@ export function resolveModelSpec(given: string, opts: ResolveOptions = {}): Reso
     prices: named?.prices,
     concurrency: named?.concurrency,
     mode,
+    images: mode === 'chat' && (named?.images ?? takesImages(info.api, model)),
   };
 }

@@ -1,4 +1,5 @@
 import type { Exam, Rubric } from '../exam/schema.js';
+import type { ScoreVersions } from '../grading/score-run.js';
 import type { MemorisationFindings } from '../probe/analyse.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 
@@ -122,4 +123,6 @@ export interface ReportInputs {
   generatedAt: string;
   /** Notes on data in the report that is fictional or an example (the demo's); shown in the page. */
   fictional?: string[];
+  /** Exam and rubric versions now, and those each model's counted grades were made under. */
+  versions?: ScoreVersions;
 }

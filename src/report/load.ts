@@ -6,6 +6,7 @@ import { displayPath } from '../exam/source.js';
 import { agreement } from '../grading/agreement.js';
 import { loadRunContext } from '../grading/context.js';
 import { scoreExam } from '../grading/score.js';
+import { gradeVersionSummary } from '../grading/score-run.js';
 import { readGrades } from '../grading/store.js';
 import { readTable } from '../store/tabular.js';
 import { toolVersion } from '../version.js';
@@ -79,6 +80,7 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     memorisation: loadMemorisation(ctx.runDir),
     fictional: opts.fictional,
     toolVersion: toolVersion(),
+    versions: gradeVersionSummary(ctx, grades),
     generatedAt: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
   };
 }

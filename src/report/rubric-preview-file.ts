@@ -1,3 +1,4 @@
+import { lintExam, lintRubric } from '../exam/lint.js';
 import { loadExam, loadRubric } from '../exam/load.js';
 import { displayPath } from '../exam/source.js';
 import { writeFileAtomic } from '../store/write-file.js';
@@ -8,9 +9,13 @@ import { buildRubricPreviewModel, renderRubricPreview } from './rubric-preview.j
 export async function writeRubricPreview(examDir: string, opts: { rubric?: string; out: string }): Promise<string> {
   const loaded = loadExam(examDir);
   const rubric = loadRubric(loaded, opts.rubric);
+  // Lint findings are shown beside the question they concern.
+  const findings = [...lintExam(loaded.doc).findings, ...lintRubric(loaded, rubric.doc).findings];
   const model = buildRubricPreviewModel(loaded.exam, rubric.rubric, {
     toolVersion: toolVersion(),
     rubricFile: displayPath(rubric.file),
+    findings,
+    examDir: loaded.dir,
   });
   return displayPath(writeFileAtomic(opts.out, await renderRubricPreview(model)));
 }

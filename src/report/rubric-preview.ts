@@ -1,3 +1,4 @@
+import { figureDataUri } from '../exam/figures.js';
 import { partMaxPoints } from '../exam/model.js';
 import type { Answer, Exam, Question, Rubric, RubricTarget, SubPart } from '../exam/schema.js';
 import { anchorId } from './html.js';
@@ -18,6 +19,17 @@ export interface PreviewNode {
   children: PreviewNode[];
   /** Only for units (nodes without sub-parts). */
   marking?: PreviewMarking;
+  /** Lint findings about this question or sub-part, shown beside it. */
+  findings: PreviewFinding[];
+  /** Figures as data: URIs (undefined src: the file is missing or unusable; lint says why). */
+  figures: { file: string; alt: string; src?: string }[];
+}
+
+export interface PreviewFinding {
+  severity: 'error' | 'warning';
+  where: string;
+  message: string;
+  rule: string;
 }
 
 export interface PreviewMarking {
@@ -53,6 +65,9 @@ export interface RubricPreviewModel {
     choose?: string;
     questions: PreviewNode[];
   }[];
+  /** Lint findings that concern no single question (the whole file), and the counts. */
+  findings: PreviewFinding[];
+  lint?: { errors: number; warnings: number };
 }
 
 export function formatAnswer(a: Answer): string {
@@ -85,8 +100,17 @@ function marking(target: RubricTarget | undefined, points: number): PreviewMarki
 export function buildRubricPreviewModel(
   exam: Exam,
   rubric: Rubric | undefined,
-  meta: { toolVersion: string; rubricFile?: string },
+  meta: {
+    toolVersion: string;
+    rubricFile?: string;
+    findings?: (PreviewFinding & { target?: string })[];
+    /** Where figure files are read from. */
+    examDir?: string;
+  },
 ): RubricPreviewModel {
+  const all = meta.findings ?? [];
+  const plain = (f: PreviewFinding) => ({ severity: f.severity, where: f.where, message: f.message, rule: f.rule });
+  const placed = new Set<string>();
   const used = new Set<string>();
   const missing: string[] = [];
   let units = 0;
@@ -103,7 +127,14 @@ export function buildRubricPreviewModel(
       answer: n.answer ? formatAnswer(n.answer) : undefined,
       notes: 'notes' in n ? n.notes : undefined,
       children,
+      findings: all.filter((f) => f.target === n.id).map(plain),
+      figures: (n.figures ?? []).map((f) => ({
+        file: f.file,
+        alt: f.alt,
+        src: meta.examDir ? figureDataUri(meta.examDir, f) : undefined,
+      })),
     };
+    placed.add(n.id);
     if (!children.length) {
       units++;
       const target = rubric?.marking[n.id];
@@ -138,6 +169,15 @@ export function buildRubricPreviewModel(
     unitsWithoutMarking: rubric ? missing : [],
     unknownTargets: rubric ? Object.keys(rubric.marking).filter((k) => !used.has(k)) : [],
     parts,
+    findings: all.filter((f) => !f.target || !placed.has(f.target)).map(plain),
+    ...(meta.findings
+      ? {
+          lint: {
+            errors: all.filter((f) => f.severity === 'error').length,
+            warnings: all.filter((f) => f.severity === 'warning').length,
+          },
+        }
+      : {}),
   };
 }
 

@@ -37,7 +37,8 @@ export function redactParams(value: unknown, prefix = '', depth = 0): Fact[] {
     .flatMap(([k, v]) => redactParams(v, prefix ? `${prefix}.${k}` : k, depth + 1));
 }
 
-const TOP_LEVEL_SKIP = new Set(['models', 'params', 'parameters', 'exam']);
+// `versions` (per-unit hashes) is summarised in its own rows rather than listed hash by hash.
+const TOP_LEVEL_SKIP = new Set(['models', 'params', 'parameters', 'exam', 'versions']);
 
 /** Parameters of a model call: they did not apply to replayed answers, which were not generated here. */
 const SAMPLING_PARAMS = new Set([
@@ -95,6 +96,7 @@ export function runFacts(inputs: ReportInputs, models: { spec: string; label: st
     const tokensOut = rs.reduce((s, r) => s + (r.usage?.outputTokens ?? 0), 0);
     const prices = pricesOf(m, model.spec);
     const timed = rs.filter((r) => r.timing);
+    const made = inputs.versions?.perModel[model.spec] ?? [];
     return {
       replayed: model.spec.startsWith('replay:'),
       /** Sum of the calls' durations (they may have overlapped); undefined when nothing was timed. */
@@ -109,6 +111,9 @@ export function runFacts(inputs: ReportInputs, models: { spec: string; label: st
             )
         : undefined,
       model,
+      gradedUnder: made
+        .map((v) => `exam ${v.exam ?? 'unrecorded'}, rubric ${v.rubric ?? 'unrecorded'} (${v.grades} grades)`)
+        .join('; '),
       responses: rs.length,
       errors: rs.filter((r) => r.error).length,
       samples: rs.length ? Math.max(...rs.map((r) => r.sample)) + 1 : 0,
@@ -152,5 +157,8 @@ export function runFacts(inputs: ReportInputs, models: { spec: string; label: st
     facts,
     grades: inputs.grades.length,
     responses: inputs.responses.length,
+    examVersion: inputs.versions?.exam,
+    rubricVersion: inputs.versions?.rubric,
+    staleUnits: [...new Set((inputs.versions?.stale ?? []).map((s) => s.unitId))].join(', '),
   };
 }

@@ -1,5 +1,6 @@
 import Handlebars from 'handlebars';
 import { HeldoutError } from '../errors.js';
+import { figureText } from '../exam/figures.js';
 import { examQuestions, examUnits, questionPromptText } from '../exam/model.js';
 import type { Exam, Part, Question, SubPart } from '../exam/schema.js';
 import type { ChatMessage } from '../models/index.js';
@@ -18,6 +19,8 @@ export interface PromptItem {
   messages: ChatMessage[];
   /** Completion mode: the raw k-shot prompt. */
   prompt?: string;
+  /** The figures in the question text, as `[Figure n: alt]` (n as numbered there). */
+  figures?: { n: number; file: string; alt: string }[];
 }
 
 export interface PromptOptions {
@@ -123,6 +126,7 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
           unitIds: qUnits.map((u) => u.id),
           pieces: [q.text, ...qUnits.filter((u) => u.id !== q.id).map((u) => u.text)],
           text: questionPromptText(q),
+          ...numberedFigures([q, ...allSubparts(q.subparts)]),
         },
         part,
         number: q.number,
@@ -133,10 +137,14 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
     }
     for (const u of qUnits) {
       const path = pathTo(q, u.id) ?? [];
-      const lines = [q.text.trim()];
+      // Figures are described by their alt text (numbered along the way down to this sub-part).
+      const lines = [[q.text.trim(), ...figureText(q.figures)].join('\n\n')];
+      let figureNo = (q.figures ?? []).length + 1;
       path.forEach((s, depth) => {
+        const described = figureText(s.figures, figureNo);
+        figureNo += described.length;
         lines.push(
-          `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})`,
+          `${'  '.repeat(depth)}${s.label ?? s.id}) ${s.text.trim()} (${s.points} point${s.points === 1 ? '' : 's'})${described.length ? `\n${described.join('\n')}` : ''}`,
         );
       });
       asked.push({
@@ -146,6 +154,7 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
           unitIds: [u.id],
           pieces: [q.text, ...path.map((s) => s.text)],
           text: lines.join('\n\n'),
+          ...numberedFigures([q, ...path]),
         },
         part,
         number: `${q.number}${path.map((s) => ` ${s.label ?? s.id}`).join('')}`,
@@ -189,4 +198,15 @@ export function buildPromptItems(exam: Exam, opts: PromptOptions): PromptItem[] 
     messages.push({ role: 'user', content: user });
     return { ...item, messages };
   });
+}
+
+/** Sub-parts depth-first, in the order the question text lists them. */
+function allSubparts(nodes: SubPart[] | undefined): SubPart[] {
+  return (nodes ?? []).flatMap((s) => [s, ...allSubparts(s.subparts)]);
+}
+
+/** Figures of these nodes in order, numbered 1, 2, … as the prompt text numbers them. */
+function numberedFigures(nodes: (Question | SubPart)[]): Pick<PromptItem, 'figures'> {
+  const figures = nodes.flatMap((n) => n.figures ?? []).map((f, i) => ({ n: i + 1, file: f.file, alt: f.alt.trim() }));
+  return figures.length ? { figures } : {};
 }

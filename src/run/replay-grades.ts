@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import type { Unit } from '../exam/model.js';
+import type { ContentVersions } from '../exam/versions.js';
+import { gradeVersion } from '../grading/versions.js';
 import type { ReplayRow, ReplaySheet } from '../models/replay.js';
 import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type GradeRecord, gradeRecordSchema, responseId } from '../store/records.js';
@@ -18,6 +20,8 @@ export interface ImportPointsOptions {
   grader: string;
   samples: number;
   warn: (message: string) => void;
+  /** The content versions the grades are made under. */
+  versions?: ContentVersions;
 }
 
 /**
@@ -86,6 +90,8 @@ export function importReplayPoints(o: ImportPointsOptions): number {
             note,
             at,
           };
+          const version = o.versions && gradeVersion(o.versions, u.id);
+          if (version) grade.version = version;
           writer.append(gradeRecordSchema.parse(grade));
           written++;
         }

@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { loadExam } from '../exam/load.js';
+import { figureBytesHasher } from '../exam/figures.js';
+import { findRubricFile, loadExam, loadRubric } from '../exam/load.js';
 import { examHash, examUnits } from '../exam/model.js';
 import { displayPath } from '../exam/source.js';
+import { type ContentVersions, contentVersions, unitVersionsJson } from '../exam/versions.js';
 import type { HeldoutConfig } from '../models/config.js';
 import {
   type Completion,
@@ -18,6 +20,7 @@ import { type ResponseRecord, responseId, responseRecordSchema } from '../store/
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import { refuseSystemPath } from '../store/write-file.js';
 import { toolVersion } from '../version.js';
+import { messagesWithFigures } from './figure-inputs.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';
 import { importReplayPoints } from './replay-grades.js';
 import { detectUnitSheet, mapRowsByUnitColumn, type UnitMapping } from './replay-units.js';
@@ -184,6 +187,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     );
   }
   if (!runDir) runDir = resolve(cwd, 'runs', `${exam.id}-${stamp(now)}`);
+  const versions = runContentVersions(loaded);
 
   const params: RunParams = manifest ? manifest.params : { ...DEFAULT_PARAMS, ...stripUndefined(opts.params ?? {}) };
   const specs = [...new Set([...(manifest?.models.map((m) => m.spec) ?? []), ...(opts.models ?? [])])];
@@ -313,6 +317,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
           column: pointsColumn,
           grader,
           samples: params.samples,
+          versions,
           warn: (message) => emit({ type: 'warning', message }),
         }),
       );
@@ -368,6 +373,11 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
       mode: c.mode,
     })),
     params,
+    versions: {
+      exam: versions.exam,
+      ...(versions.rubric ? { rubric: versions.rubric } : {}),
+      units: unitVersionsJson(versions),
+    },
     toolVersion: toolVersion(),
     startedAt: manifest?.startedAt ?? startedAt,
     finishedAt: undefined,
@@ -413,10 +423,20 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
       questionId: it.prompt.questionId,
       unitIds: it.prompt.unitIds,
       sample: it.sample,
+      versions: unitVersionsJson(versions, it.prompt.unitIds),
     };
     const seed = params.seed === undefined ? undefined : params.seed + it.sample;
     const recordParams = stripUndefined({ temperature: params.temperature, maxTokens: params.maxTokens, seed });
-    const audit = it.prompt.prompt !== undefined ? { prompt: it.prompt.prompt } : { messages: it.prompt.messages };
+    // Figures: image inputs for models that take them, alt text for the others (recorded per answer).
+    const shown =
+      it.prompt.prompt === undefined && it.caller.resolved.api !== 'replay'
+        ? messagesWithFigures(it.prompt, loaded.dir, it.caller.images)
+        : { messages: it.prompt.messages, figures: undefined };
+    const audit =
+      it.prompt.prompt !== undefined
+        ? { prompt: it.prompt.prompt }
+        : { messages: shown.messages.map(({ role, content }) => ({ role, content })) };
+    const figureRecord = shown.figures ? { figures: shown.figures } : {};
     const stats = perModel.get(it.caller.spec) ?? {};
     stats.first ??= t0;
     perModel.set(it.caller.spec, stats);
@@ -430,7 +450,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
       } else {
         c = await it.caller.call(
           {
-            messages: it.prompt.messages,
+            messages: shown.messages,
             prompt: it.prompt.prompt,
             temperature: params.temperature,
             maxTokens: params.maxTokens,
@@ -450,6 +470,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
           error: { kind: err.kind, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) },
           timing: { startedAt, ms: Date.now() - t0, attempts: err.attempts },
           ...audit,
+          ...figureRecord,
           params: recordParams,
         });
         return;
@@ -465,6 +486,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
       timing: { startedAt, ms: Math.round(c.ms), attempts: c.attempts },
       cached: c.cached,
       ...audit,
+      ...figureRecord,
       params: recordParams,
     });
   };
@@ -561,6 +583,22 @@ function summarise(
   }
   if (caller.prices) s.cost = cost;
   return s;
+}
+
+/**
+ * The versions of each unit as asked. The rubric is optional at run time (it may not be written yet, or not valid
+ * yet): then the run records the question and key versions only.
+ */
+function runContentVersions(loaded: ReturnType<typeof loadExam>): ContentVersions {
+  let rubric: ReturnType<typeof loadRubric>['rubric'] | undefined;
+  if (findRubricFile(loaded.dir, loaded.exam.id)) {
+    try {
+      rubric = loadRubric(loaded).rubric;
+    } catch {
+      rubric = undefined;
+    }
+  }
+  return contentVersions(loaded.exam, rubric, figureBytesHasher(loaded.exam, loaded.dir));
 }
 
 /** The manifest stores the exam dir relative to where the run started; try there, then relative to the runs/ parent. */

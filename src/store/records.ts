@@ -10,6 +10,13 @@ export const usageSchema = z.object({
   outputTokens: z.number().int().min(0).optional(),
 });
 
+/** Short content hashes of one unit: the question as asked, its answer key, its rubric entry (src/exam/versions.ts). */
+export const unitVersionSchema = z.object({
+  question: z.string(),
+  key: z.string(),
+  rubric: z.string().optional(),
+});
+
 /** One line of `responses.jsonl`: one (model, question, sample). */
 export const responseRecordSchema = z.object({
   /** Stable key: `<model>|<questionId>|<sample>`. */
@@ -34,6 +41,12 @@ export const responseRecordSchema = z.object({
   /** Completion mode (base models): the raw k-shot prompt as sent, instead of `messages`. */
   prompt: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
+  /** How each figure of the question reached the model: as an image input or as its alt text (and why). */
+  figures: z
+    .array(z.object({ file: z.string(), sent: z.enum(['image', 'alt-text']), reason: z.string().optional() }))
+    .optional(),
+  /** Per unit answered: the content versions of its question and answer key (and rubric, if any) when asked. */
+  versions: z.record(z.string(), unitVersionSchema).optional(),
 });
 export type ResponseRecord = z.infer<typeof responseRecordSchema>;
 
@@ -66,6 +79,14 @@ export const verdictSchema = z.object({
   reason: z.string().optional(),
 });
 export type Verdict = z.infer<typeof verdictSchema>;
+
+/** The exam and rubric a grade was made under, and the unit's own versions: `heldout regrade` compares them. */
+export const gradeVersionSchema = z.object({
+  exam: z.string(),
+  rubric: z.string().optional(),
+  unit: unitVersionSchema,
+});
+export type GradeVersion = z.infer<typeof gradeVersionSchema>;
 
 /** Grade statuses: `undetermined` is the checker's "could not decide", `ungraded` a grader that failed. */
 export const gradeStatuses = ['graded', 'ungraded', 'undetermined'] as const;
@@ -102,5 +123,7 @@ export const gradeRecordSchema = z.object({
   /** The run the grade belongs to (`<manifest id>@<startedAt>`), and the answer it marks (`sha256:<16 hex>`). */
   runId: z.string().optional(),
   answerHash: z.string().optional(),
+  /** The content versions this grade was made under (absent in grades written before versions existed). */
+  version: gradeVersionSchema.optional(),
 });
 export type GradeRecord = z.infer<typeof gradeRecordSchema>;
