@@ -65,6 +65,6 @@ describe('exams/hungarian-2023', () => {
     const g = runCli(['grade', run, '--auto']);
     expect(g.code, g.stderr).toBe(0);
     const keyed = examUnits(exam).filter((u) => u.answer).length;
-    expect(g.stdout + g.stderr).toMatch(new RegExp(`graded ${keyed} unit answers \\(${keyed} correct`));
+    expect(g.stdout + g.stderr).toMatch(new RegExp(`checked ${keyed} unit answers: ${keyed} correct`));
   });
 });

@@ -51,7 +51,8 @@ const argv = (cmd: string) => cmd.split(/\s+/).slice(1);
 describe('hints name commands that work', () => {
   it('`heldout demo` without benchmarks: following its hints caches one, and the next demo checks against it', async () => {
     const cwd = tempDir('heldout-hints-demo-');
-    const env = { HELDOUT_BENCH_DIR: join(cwd, 'cache'), HF_ENDPOINT: 'http://127.0.0.1:9' };
+    // No offline pack either (HELDOUT_PACK_DIR=none): the demo must say how to get a benchmark.
+    const env = { HELDOUT_BENCH_DIR: join(cwd, 'cache'), HF_ENDPOINT: 'http://127.0.0.1:9', HELDOUT_PACK_DIR: 'none' };
     const first = await runCliAsync(['demo'], { cwd, env });
     expect(first.code, first.stderr).toBe(0);
     const hints = hintedCommands(first.stderr);
@@ -72,7 +73,7 @@ describe('hints name commands that work', () => {
     }
     const again = await runCliAsync(['demo'], { cwd, env });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/^check +gsm8k \(2 items\): 1 of 39 exam items contaminated/m);
+    expect(again.stderr).toMatch(/^check +\S+ against gsm8k \(2 items, cache\): 1 of 39 items contaminated/m);
   }, 240_000);
 
   it('every "Run:" hint of a report for an ungraded, unchecked run works, in order', async () => {

@@ -47,9 +47,9 @@ describe('grades bound to the run and the answer', { timeout: 120_000 }, () => {
     writeSheet(file, rows);
     const err = importError(() => importGradingSheet(b, file, { grader: 'ann' }));
     expect(err.message).toMatch(
-      /^2 bad row\(s\), nothing imported: line 2: answer m\|1\|0 is from run "nightly@2026-12-01/,
+      /^2 bad row\(s\), nothing imported: row 2, column run_id \([A-Z]+\): answer m\|1\|0 is from run "nightly@2026-12-01/,
     );
-    expect(err.message).toContain('line 3:');
+    expect(err.message).toContain('row 3, column run_id');
     expect(err.hint).toMatch(/exported from another run/);
     expect(readGrades(b)).toEqual([]);
     // Into its own run it imports, and the grades carry the binding.
@@ -68,7 +68,9 @@ describe('grades bound to the run and the answer', { timeout: 120_000 }, () => {
     const responses = join(a, 'responses.jsonl');
     writeFileSync(responses, readFileSync(responses, 'utf8').replace('boxed{6}', 'boxed{7}'));
     const err = importError(() => importGradingSheet(a, file, { grader: 'ann' }));
-    expect(err.message).toMatch(/line 2: the text of answer A-[0-9a-f]+ changed since the sheet was exported/);
+    expect(err.message).toMatch(
+      /row 2, column answer_hash \([A-Z]+\): the text of answer A-[0-9a-f]+ changed since the sheet was exported/,
+    );
   });
 
   it('every grader writes the binding: auto grades carry the run id and the answer hash', () => {
@@ -99,7 +101,7 @@ describe('grades bound to the run and the answer', { timeout: 120_000 }, () => {
         rows.map((r, i) => (i === 0 ? { ...r, points: bad } : r)),
       );
       expect(importError(() => importGradingSheet(a, file, { grader: 'ann' })).message).toContain(
-        `points "${bad}" for item 1.1 is not a number`,
+        `column points (F): "${bad}" for item 1.1 is not a number`,
       );
     }
   });

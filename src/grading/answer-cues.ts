@@ -134,7 +134,7 @@ function joinBoxes(_text: string, boxes: BoxSpan[]): string {
 const MARKER =
   /(?:^\W*|,\s*)(?:so|therefore|thus|hence|consequently|in\s+conclusion|in\s+summary|to\s+summari[sz]e|to\s+sum\s+up|in\s+short|in\s+total|altogether|overall|finally|this\s+(?:means|gives)|that\s+(?:means|gives)|we\s+(?:get|obtain|find|have|conclude)|which\s+(?:gives|is|equals|means)|giving|∴|összefoglalva|összesen|eszerint|következésképpen|végül)\b|(?:^|[\s,])(?:tehát|így|vagyis|azaz|ezért|ebből|kapjuk)\b/i;
 const VERB =
-  /(?:\s(?:is|are|was|were|equals?|becomes|comes\s+(?:out\s+)?to|amounts\s+to|totals?|gives|get|obtain|be|(?:simplifies|reduces|evaluates|rounds)\s+to|lesz|értéke|egyenlő|kapjuk|adódik)\b|=|≈|\\approx|\\Rightarrow|⇒|→|\\to\b|:(?=\s))/gi;
+  /(?:\s(?:is|are|was|were|equals?|becomes|comes\s+(?:out\s+)?to|amounts\s+to|totals?|gives|get|obtain|be|(?:simplifies|reduces|evaluates|rounds)\s+to|consists?\s+of|costs?|weighs?|measures?|lesz|értéke|egyenlő|kapjuk|adódik)\b|=|≈|\\approx|\\Rightarrow|⇒|→|\\to\b|:(?=\s))/gi;
 
 /** The value a sentence concludes with: a bare-name assignment, or what follows its last verb. */
 export function sentenceValue(sentence: string, hint: ValueHint = {}): string | undefined {
@@ -142,7 +142,7 @@ export function sentenceValue(sentence: string, hint: ValueHint = {}): string | 
   const s = stripMarkdown(sentence.slice(-MAX_SENTENCE).replace(/\s+/g, ' '));
   // "x = 3 and y = −1": an assignment to a bare unknown, kept whole.
   const assign =
-    /(?:^|[\s,:(])\$?\\?\(?\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\([A-Za-z0-9]{1,3}\))?)\s*(?:=|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/.exec(
+    /(?:^|[\s,:(])\$?\\?\(?\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?|[₀-₉]+)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\([A-Za-z0-9]{1,3}\))?)\s*(?:=|≥|≤|<|>|\\[gl]eq?\b|\\in\b|∈)(?!=)/.exec(
       s,
     );
   if (assign && !/=.*=.*=/.test(s.slice(assign.index))) {
@@ -253,7 +253,7 @@ export function findConclusion(text: string, hint: ValueHint = {}): Evidence[] {
     if (s.question || isAside(s.text)) continue;
     const marked = MARKER.test(s.text) || /\b(?:which|that)\s+(?:is|gives|equals|means)\b/i.test(s.text);
     let value = sentenceValue(s.text, hint);
-    if (!value && marked) value = lastValueIn(s.text);
+    if (!value && marked) value = lastValueIn(cutClause(s.text));
     // "Tehát az egyenletnek nincs megoldása.", "So the equation has no real solution."
     if (!value && (marked || k === 0) && NONE_IN_SENTENCE.test(s.text)) value = 'no solution';
     if (!value) continue;
@@ -266,7 +266,7 @@ export function findConclusion(text: string, hint: ValueHint = {}): Evidence[] {
 }
 
 const BARE_NAME =
-  /^\s*(?:\\(?:mathrm|text|operatorname)\s*\{[^}]*\}|\\?[A-Za-z]{1,3}|\\(?:alpha|beta|gamma|varphi|phi|theta|angle\s*[A-Za-z]{1,3}))(?:_\{?[A-Za-z0-9,]+\}?)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\((?:[^()]|\\text\{[^}]*\}){0,40}\))?\s*$/;
+  /^\s*(?:\\(?:mathrm|text|operatorname)\s*\{[^}]*\}|\\?[A-Za-z]{1,3}|\\(?:alpha|beta|gamma|varphi|phi|theta|angle\s*[A-Za-z]{1,3}))(?:_\{?[A-Za-z0-9,]+\}?|[₀-₉]+)?(?:'+|\^\{?-1\}?|⁻¹)?(?:\s*\((?:[^()]|\\text\{[^}]*\}){0,40}\))?\s*$/;
 
 /** Whether the left side of an equation is an unknown being named (x, P(A), S_{20}, f(2)), not an expression. */
 export function isBareUnknown(side: string): boolean {

@@ -33,14 +33,17 @@ export function statesNone(text: string): boolean {
   return NONE_TEXT.test(t) || (NONE_ANSWER.test(t) && t.length < 40);
 }
 
-function tupleFromAssignments(text: string): string | undefined {
-  const pairs = [
+function assignedValues(text: string): { name: string; value: string }[] {
+  return [
     ...text.matchAll(
-      /(?:^|[\s,;(]|\\text\{\s*and\s*\})\s*([A-Za-z])\s*=\s*([^,;=]+?)(?=\s*(?:,|;|\band\b|\bés\b|\\text|\\quad|$))/g,
+      /(?:^|[\s,;(]|\\text\{\s*and\s*\})\s*([A-Za-z](?:_\{?[A-Za-z0-9]+\}?|[₀-₉]+)?)\s*=\s*([^,;=]+?)(?=\s*(?:,|;|\band\b|\bés\b|\bor\b|\bvagy\b|\\text|\\quad|$))/g,
     ),
-  ];
-  if (pairs.length < 2) return undefined;
-  const named = pairs.map((m) => ({ name: m[1], value: m[2].trim() }));
+  ].map((m) => ({ name: m[1], value: m[2].trim() }));
+}
+
+function tupleFromAssignments(text: string): string | undefined {
+  const named = assignedValues(text);
+  if (named.length < 2) return undefined;
   if (new Set(named.map((p) => p.name)).size !== named.length) return undefined;
   named.sort((a, b) => a.name.localeCompare(b.name));
   return `(${named.map((p) => p.value).join(', ')})`;
@@ -69,8 +72,27 @@ export function answerForms(text: string, key: Answer): AnswerForm[] {
   add(suffixless, 'a Hungarian suffix dropped');
   if (/^\s*[-−]?\d{1,3}(?:\.\d{3})+(?![\d.])/.test(suffixless))
     add(suffixless.replace(/(\d)\.(?=\d{3}(?!\d))/g, '$1'), 'dots read as thousands separators');
+  // "The solution set is {4}" where one number is asked.
+  const single = /^\s*\\?\{\s*([^{},;]+?)\s*\\?\}\s*$/.exec(suffixless);
+  if (single && key.kind !== 'set') add(single[1], 'the one element of a set');
   const leading = /^\s*([-−+]?\d[\d\s.,']*(?:\/\d+)?\s*%?)\s+([^\d=<>≤≥$\\]+)$/.exec(suffixless);
   if (leading) add(leading[1].trim(), 'the number before the words after it');
+  // "x₁ = 135°, x₂ = 225°" for the set {135, 225}.
+  if (key.kind === 'set') {
+    const values = assignedValues(suffixless);
+    if (values.length >= 2) add(`{${values.map((v) => v.value).join(', ')}}`, 'the values of the named solutions');
+  }
+  // A mixed number: "1\tfrac{1}{7}", "1 1/7".
+  const mixed =
+    /^\s*(?:[A-Za-z]\s*=\s*)?([-−]?)(\d+)\s*(?:\\[dt]?frac\s*\{?(\d+)\}?\s*\{?(\d+)\}?|(\d+)\/(\d+))\s*$/.exec(
+      suffixless,
+    );
+  if (mixed) {
+    const whole = Number(mixed[2]);
+    const num = Number(mixed[3] ?? mixed[5]);
+    const den = Number(mixed[4] ?? mixed[6]);
+    if (den > 0 && num < den) add(`${mixed[1] ? '-' : ''}${whole * den + num}/${den}`, 'a mixed number');
+  }
   if (key.kind === 'tuple') {
     add(tupleFromAssignments(suffixless), 'the values of the named unknowns, in order');
     const point = /^\s*[A-Z]\s*\(([^()]+)\)\s*$/.exec(suffixless);

@@ -43,7 +43,7 @@ export function sentenceEnd(s: string): number {
 
 /** Clauses that follow a stated value and explain it: they are not part of the answer. */
 const TRAILING_CLAUSE =
-  /(?:,\s*(?:which|so|since|because|as|where|and\s+(?:so|this|that|thus|hence|we|the|it)|but|i\.e\.|that is|meaning|giving)\b|\s+(?:because|since|as\s+(?:required|expected|shown|computed)|where|(?:rounded|correct)\s+to|to\s+\d+\s+(?:decimal|significant)|mert|hiszen|ahol|ami|amely)\b|,?\s+or\s+(?:about|approximately|roughly|equivalently|in\s+decimals?)\b|\s+\((?=\s*(?:[A-Za-zÀ-ž]{3,}|[\d.,]+\s+[A-Za-z]{2,}|[≈~]|\\approx))|\s+[—–]\s+|;\s)/i;
+  /(?:,\s*(?:which|so|since|because|as|where|with|leaving|and\s+(?:so|this|that|thus|hence|we|the|it)|but|i\.e\.|that is|meaning|giving)\b|\s+(?:because|since|as\s+(?:required|expected|shown|computed)|where|(?:rounded|correct)\s+to|to\s+\d+\s+(?:decimal|significant)|mert|hiszen|ahol|ami|amely)\b|,?\s+or\s+(?:about|approximately|roughly|equivalently|in\s+decimals?)\b|\s+\((?=\s*(?:[A-Za-zÀ-ž]{3,}|[\d.,]+\s+[A-Za-z]{2,}|[≈~]|\\approx))|\s+[—–]\s+|;\s)/i;
 
 /** `s` cut at the first explaining clause outside maths and brackets. */
 export function cutClause(s: string): string {

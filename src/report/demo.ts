@@ -198,7 +198,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     }
   } else {
     checkNote = `No benchmark was available offline (nothing pulled, and no offline pack: HELDOUT_PACK_DIR is "none" or the pack is missing), so the exam was not checked: ${howToGetBenchmarks()}, then run \`heldout demo\` again.`;
-    log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}`);
+    log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}, then run \`heldout demo\` again`);
   }
 
   const { writeFileAtomic } = await import('../store/write-file.js');
