@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ExitCode, HeldoutError } from '../errors.js';
+import { twoStageInterrupt } from './interrupt.js';
 import { addOptions, collect, type OptionDefs, resolveOptions } from './options.js';
 import { printJson } from './output.js';
 
@@ -143,16 +144,7 @@ Exit codes: 0 nothing found, 2 a model was flagged, 1 failed calls or bad input,
     const { createProgress } = await import('../run/progress.js');
     const { displayPath } = await import('../exam/source.js');
     const progress = createProgress(process.stderr);
-    const stop = new AbortController();
-    const abort = new AbortController();
-    let sigints = 0;
-    const onSignal = () => {
-      sigints++;
-      if (sigints === 1) stop.abort();
-      else abort.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const interrupt = twoStageInterrupt();
     let result: Awaited<ReturnType<typeof runProbes>>;
     try {
       result = await runProbes({
@@ -183,8 +175,8 @@ Exit codes: 0 nothing found, 2 a model was flagged, 1 failed calls or bad input,
         timeoutMs: o.timeout * 1000,
         noCache: !o.cache,
         modelOptions: { maxRetries: o.maxRetries },
-        stop: stop.signal,
-        abort: abort.signal,
+        stop: interrupt.stop,
+        abort: interrupt.abort,
         onEvent: (e) => {
           if (e.type === 'estimate') return;
           if (e.type === 'budget') {
@@ -196,8 +188,7 @@ Exit codes: 0 nothing found, 2 a model was flagged, 1 failed calls or bad input,
       });
     } finally {
       progress.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
     }
     const shown = displayPath(result.dir);
     if (o.json) {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ExitCode, HeldoutError } from '../errors.js';
+import { twoStageInterrupt } from './interrupt.js';
 import { addOptions, collect, configSchema, type OptionDefs, resolveOptions } from './options.js';
 import { printJson, table } from './output.js';
 
@@ -238,16 +239,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
     const { runExam } = await import('../run/runner.js');
     const { createProgress } = await import('../run/progress.js');
     const progress = createProgress(process.stderr);
-    const stop = new AbortController();
-    const abort = new AbortController();
-    let sigints = 0;
-    const onSignal = () => {
-      sigints++;
-      if (sigints === 1) stop.abort();
-      else abort.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const interrupt = twoStageInterrupt();
     let result: Awaited<ReturnType<typeof runExam>>;
     try {
       result = await runExam({
@@ -276,14 +268,13 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
           grader: o.grader,
           unitColumn: o.unitColumn,
         },
-        stop: stop.signal,
-        abort: abort.signal,
+        stop: interrupt.stop,
+        abort: interrupt.abort,
         onEvent: (e) => progress.event(e),
       });
     } finally {
       progress.stop();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      interrupt.dispose();
     }
     const shown = (await import('../exam/source.js')).displayPath(result.runDir);
     if (o.json) {
