@@ -1,4 +1,8 @@
 import { HeldoutError } from '../errors.js';
+import { splitModelLabel } from '../store/records.js';
+
+export { splitModelLabel };
+
 import type { HeldoutConfig, ModelConfig } from './config.js';
 
 export const providers = ['openai', 'xai', 'ollama', 'vllm', 'openai-compatible', 'anthropic', 'replay'] as const;
@@ -68,19 +72,6 @@ export interface ResolveOptions {
   env?: Record<string, string | undefined>;
   /** The flag the spec came from, for error messages (`--model`, `--judge`, `--confirm`). */
   flag?: string;
-}
-
-/**
- * `Grok-1=replay:sheet.csv` → label `Grok-1`, spec `replay:sheet.csv`. A label has no `:`, `/` or `\\`, so
- * `replay:a=b.csv` and `vllm:org/m=x` stay plain specs.
- */
-export function splitModelLabel(given: string): { label?: string; spec: string } {
-  const eq = given.indexOf('=');
-  if (eq <= 0) return { spec: given };
-  const label = given.slice(0, eq).trim();
-  const spec = given.slice(eq + 1);
-  if (!label || !spec || /[:/\\]/.test(label)) return { spec: given };
-  return { label, spec };
 }
 
 /**

@@ -5,8 +5,8 @@ import { type UnitState, unitState } from '../grading/coverage.js';
 import { MIN_POINTS } from '../grading/paired.js';
 import { DEFAULT_PRECEDENCE } from '../grading/score.js';
 import { latestGrades } from '../grading/store.js';
-import { splitModelLabel } from '../models/spec.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
+import { splitModelLabel } from '../store/records.js';
 import {
   type AlsoCheckedView,
   type AnswerSide,

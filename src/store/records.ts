@@ -50,6 +50,20 @@ export const responseRecordSchema = z.object({
 });
 export type ResponseRecord = z.infer<typeof responseRecordSchema>;
 
+/**
+ * A response's `model` is the spec as given, with an optional label in front:
+ * `Grok-1=replay:sheet.csv` → label `Grok-1`, spec `replay:sheet.csv`. A label has no `:`, `/` or `\\`, so
+ * `replay:a=b.csv` and `vllm:org/m=x` stay plain specs.
+ */
+export function splitModelLabel(given: string): { label?: string; spec: string } {
+  const eq = given.indexOf('=');
+  if (eq <= 0) return { spec: given };
+  const label = given.slice(0, eq).trim();
+  const spec = given.slice(eq + 1);
+  if (!label || !spec || /[:/\\]/.test(label)) return { spec: given };
+  return { label, spec };
+}
+
 export const responseId = (model: string, questionId: string, sample: number) => `${model}|${questionId}|${sample}`;
 
 /** `adjudicated`: a person's final grade where other graders disagreed (it names them in `adjudicates`). */
