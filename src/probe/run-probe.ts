@@ -8,7 +8,7 @@ import { displayPath } from '../exam/source.js';
 import type { HeldoutConfig } from '../models/config.js';
 import { type OpenModelOptions, openModel } from '../models/index.js';
 import { runPools } from '../run/pool.js';
-import type { RunEvent } from '../run/runner.js';
+import { type RunEvent, retryEvent } from '../run/runner.js';
 import { isRunDir, loadRunManifest } from '../run/store.js';
 import { JsonlWriter } from '../store/jsonl.js';
 import { analyseProbes, type MemorisationFindings } from './analyse.js';
@@ -196,15 +196,7 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
       timeoutMs: opts.timeoutMs,
       env: opts.env,
       ...opts.modelOptions,
-      onRetry: (i) =>
-        emit({
-          type: 'retry',
-          model: i.spec,
-          kind: i.error.kind,
-          status: i.error.status,
-          delayMs: i.delayMs,
-          retry: i.retry,
-        }),
+      onRetry: (i) => emit(retryEvent(i)),
     }),
   );
   for (const c of callers) {

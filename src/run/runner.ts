@@ -10,6 +10,7 @@ import type { HeldoutConfig } from '../models/config.js';
 import {
   type Completion,
   isModelCallError,
+  type ModelCallError,
   type ModelCaller,
   type OpenModelOptions,
   openModel,
@@ -44,6 +45,18 @@ export type RunEvent =
   | { type: 'item'; record: ResponseRecord; done: number; todo: number }
   | { type: 'retry'; model: string; kind: string; status?: number; delayMs: number; retry: number }
   | { type: 'stopping'; inFlight: number };
+
+/** A model call's retry as a run event (shared by `run` and `probe`). */
+export function retryEvent(i: { spec: string; error: ModelCallError; delayMs: number; retry: number }): RunEvent {
+  return {
+    type: 'retry',
+    model: i.spec,
+    kind: i.error.kind,
+    status: i.error.status,
+    delayMs: i.delayMs,
+    retry: i.retry,
+  };
+}
 
 export interface RunExamOptions {
   /** Exam directory; optional on resume (the manifest has it). */
@@ -206,15 +219,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
       env: opts.env,
       mode: params.mode === 'completion' ? 'completion' : undefined,
       ...opts.modelOptions,
-      onRetry: (i) =>
-        emit({
-          type: 'retry',
-          model: i.spec,
-          kind: i.error.kind,
-          status: i.error.status,
-          delayMs: i.delayMs,
-          retry: i.retry,
-        }),
+      onRetry: (i) => emit(retryEvent(i)),
     }),
   );
 
