@@ -73,7 +73,6 @@ export {
   loadRubricDoc,
 } from './exam/load.js';
 export {
-  canonicalJson,
   examHash,
   examMaxPoints,
   examQuestions,
@@ -121,6 +120,8 @@ export { scoreMarkdown } from './grading/score-text.js';
 export { exportGradingSheet, importGradingSheet } from './grading/sheet.js';
 export { appendGrades, gradeHistory, latestGrades, readGrades } from './grading/store.js';
 export { type GradingServer, type ServeOptions, startGradingServer } from './grading/web/server.js';
+export { canonicalJson } from './io/hash.js';
+export { readTable, type Table, type TableRow } from './io/tabular.js';
 export {
   type ChatMessage,
   type Completion,
@@ -137,7 +138,6 @@ export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate 
 export { analyseProbes, type MemorisationFindings } from './probe/analyse.js';
 export { type ProbeRecord, probeRecordSchema, readProbeManifest, readProbeRecords } from './probe/records.js';
 export { type ProbeOptions, type ProbeResult, runProbes } from './probe/run-probe.js';
-
 export { type CompareResult, compareMarkdown, compareRuns } from './report/compare.js';
 export { renderCompare } from './report/compare-render.js';
 export { type DemoOptions, type DemoResult, runDemo } from './report/demo.js';
@@ -158,4 +158,3 @@ export {
   type RunParams,
   runManifestSchema,
 } from './run/store.js';
-export { readTable, type Table, type TableRow } from './store/tabular.js';

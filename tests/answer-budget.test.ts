@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BOMBS } from '../bench/bombs.js';
 import { answersEqual } from '../src/grading/equivalence.js';
-import { readJsonl } from '../src/store/jsonl.js';
+import { readJsonl } from '../src/io/jsonl.js';
 import { gradeRecordSchema } from '../src/store/records.js';
 import { TINY_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCli, tempDir } from './helpers/cli.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { HeldoutError } from '../src/errors.js';
-import { JsonlWriter, readJsonl } from '../src/store/jsonl.js';
+import { JsonlWriter, readJsonl } from '../src/io/jsonl.js';
 import { tempDir } from './helpers/cli.js';
 
 const rec = z.object({ n: z.number() });

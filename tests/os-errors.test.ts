@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { osErrorToUserError } from '../src/cli/os-errors.js';
-import { JsonlWriter } from '../src/store/jsonl.js';
+import { JsonlWriter } from '../src/io/jsonl.js';
 import { TINY_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { BIN, ROOT, runCli, tempDir } from './helpers/cli.js';
 

@@ -240,7 +240,7 @@ Examples:
     const gate = contaminationGate(result as Parameters<typeof contaminationGate>[0], o.maxContaminated);
     result.exitCode = gate.exitCode;
     if (o.out) {
-      const { writeFileAtomic } = await import('../store/write-file.js');
+      const { writeFileAtomic } = await import('../io/write-file.js');
       writeFileAtomic(o.out, `${JSON.stringify(result, null, 2)}\n`, { flag: '--out', example: 'contamination.json' });
     }
     if (format === 'json') printJson(result);

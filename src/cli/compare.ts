@@ -41,7 +41,7 @@ Examples:
         }
         const { loadReportInputs } = await import('../report/load.js');
         const { compareRuns, compareMarkdown, compareText } = await import('../report/compare.js');
-        const { displayPath } = await import('../exam/source.js');
+        const { displayPath } = await import('../io/files.js');
         const runs = [];
         for (const dir of dirs) {
           runs.push({
@@ -53,7 +53,7 @@ Examples:
         const out = opts.out ?? (format === 'html' ? 'compare.html' : undefined);
         if (out) {
           const { renderCompare } = await import('../report/compare-render.js');
-          const { writeFileAtomic } = await import('../store/write-file.js');
+          const { writeFileAtomic } = await import('../io/write-file.js');
           const { toolVersion } = await import('../version.js');
           const html = await renderCompare(result, {
             generatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),

@@ -1,5 +1,5 @@
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 
 /**
  * Errors from the operating system are the user's to fix (a full disk, a path without permission, a file where a

@@ -276,7 +276,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
       progress.stop();
       interrupt.dispose();
     }
-    const shown = (await import('../exam/source.js')).displayPath(result.runDir);
+    const shown = (await import('../io/files.js')).displayPath(result.runDir);
     if (o.json) {
       printJson({ runDir: shown, status: result.manifest.status, counts: result.counts, models: result.perModel });
     } else {

@@ -151,7 +151,7 @@ function printSummary(out: ScanResultJson, extra?: string): void {
 
 async function writeResult(file: string, out: unknown): Promise<void> {
   // Written then renamed, so a watcher (the k8s merge step) never reads half a file.
-  const { writeFileAtomic } = await import('../store/write-file.js');
+  const { writeFileAtomic } = await import('../io/write-file.js');
   writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`, { flag: '--out', example: 'scan.json' });
 }
 
@@ -334,7 +334,7 @@ export function registerScanCommands(program: Command): void {
         for (const u of examUnits(loadExam(examDir).exam)) items.push({ id: u.id, text: u.text });
       }
       if (typeof o.items === 'string') {
-        const { readTable, requireColumn } = await import('../store/tabular.js');
+        const { readTable, requireColumn } = await import('../io/tabular.js');
         const t = readTable(o.items);
         requireColumn(t, String(o.field));
         for (const row of t.rows) {

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
+import { sha256 } from '../io/hash.js';
 import { itemCacheDir, itemCacheFile, readItemCache, writeItemCache } from './item-cache.js';
 import { loadPackSource, packHas } from './pack.js';
 
@@ -219,7 +220,7 @@ export async function loadBenchmarkSource(spec: string, opts: LoadBenchmarkOptio
   hash.update(`heldout-bench-v${LOADER_VERSION}\0${opts.fieldName ?? ''}\0${opts.solutionField ?? ''}\0`);
   for (const file of files) {
     const buf = readFileSync(file);
-    const sha = createHash('sha256').update(buf).digest('hex');
+    const sha = sha256(buf);
     const stem = relStem(root, file);
     const split = stem.split('/')[0];
     const prefix = `${label}/${stem}`;

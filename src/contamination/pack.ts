@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
+import { sha256 } from '../io/hash.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { BenchItem, BenchmarkSource, KnownBenchmark } from './benchmarks.js';
 import { itemCacheDir, itemCacheFile, readItemCache, writeItemCache } from './item-cache.js';
@@ -164,7 +164,7 @@ export function loadPackSource(
       hint: 'rebuild it with `heldout bench pack --from ../shared/benchmarks`',
     });
   }
-  if (createHash('sha256').update(packed).digest('hex') !== entry.fileSha256) throw damaged('sha256 of the file');
+  if (sha256(packed) !== entry.fileSha256) throw damaged('sha256 of the file');
   const cacheFile =
     opts.itemCacheDir === false
       ? undefined
@@ -182,7 +182,7 @@ export function loadPackSource(
     splits: [entry.split],
     path: file,
     files: [{ path: file, sha256: entry.sha256, format: name, split: entry.split, items: items.length }],
-    hash: `sha256:${createHash('sha256').update(`heldout-pack\0${name}\0${entry.sha256}`).digest('hex')}`,
+    hash: `sha256:${sha256(`heldout-pack\0${name}\0${entry.sha256}`)}`,
     items,
     badLines: [],
   };
@@ -195,7 +195,7 @@ function parsePackFile(packed: Buffer, entry: PackEntry, damaged: (what: string)
   } catch {
     throw damaged('not brotli');
   }
-  if (createHash('sha256').update(jsonl).digest('hex') !== entry.sha256) throw damaged('sha256 of the JSONL');
+  if (sha256(jsonl) !== entry.sha256) throw damaged('sha256 of the JSONL');
   const items: BenchItem[] = [];
   const text = jsonl.toString('utf8');
   let start = 0;
@@ -287,8 +287,8 @@ export async function buildPack(opts: BuildPackOptions): Promise<PackManifest> {
         split: 'test',
         file,
         records,
-        sha256: createHash('sha256').update(jsonl).digest('hex'),
-        fileSha256: createHash('sha256').update(packed).digest('hex'),
+        sha256: sha256(jsonl),
+        fileSha256: sha256(packed),
         bytes: packed.length,
         licence: { name: 'MIT', file: licenceFile },
         source: { file: sourceFile, upstream: UPSTREAM[name].repo, project: UPSTREAM[name].project },

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -12,7 +11,8 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
+import { sha256 } from '../io/hash.js';
 import {
   type BenchmarkSource,
   benchCacheDir,
@@ -136,7 +136,7 @@ export async function pullBenchmark(name: string, opts: PullOptions = {}): Promi
           file: rel,
           url: `file://${join(isFile ? dirname(from) : from, isFile ? basename(from) : rel)}`,
           bytes: buf.length,
-          sha256: createHash('sha256').update(buf).digest('hex'),
+          sha256: sha256(buf),
         });
         opts.onFile?.({ url: files[files.length - 1].url, file: rel, bytes: buf.length });
       }
@@ -155,8 +155,7 @@ export async function pullBenchmark(name: string, opts: PullOptions = {}): Promi
           const file = join(partial, rel);
           mkdirSync(dirname(file), { recursive: true });
           writeFileSync(file, buf);
-          const sha256 = createHash('sha256').update(buf).digest('hex');
-          files.push({ file: rel, url, bytes: buf.length, sha256 });
+          files.push({ file: rel, url, bytes: buf.length, sha256: sha256(buf) });
           opts.onFile?.({ url, file: rel, bytes: buf.length });
         }
       }

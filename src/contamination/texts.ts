@@ -3,10 +3,10 @@ import { basename, extname, join } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import type { LoadedExam } from '../exam/load.js';
 import type { Question, SubPart } from '../exam/schema.js';
-import { displayPath } from '../exam/source.js';
-import { readJsonl } from '../store/jsonl.js';
+import { displayPath } from '../io/files.js';
+import { readJsonl } from '../io/jsonl.js';
+import { readTable, requireColumn } from '../io/tabular.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
-import { readTable, requireColumn } from '../store/tabular.js';
 import type { CheckText } from './check.js';
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, isAbsolute, normalize, resolve, sep } from 'node:path';
-import { sha256 } from './model.js';
+import { sha256 } from '../io/hash.js';
 import type { Exam, Figure, Question, SubPart } from './schema.js';
 
 /**

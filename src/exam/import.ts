@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { HeldoutError } from '../errors.js';
-import { readTable, requireColumn } from '../store/tabular.js';
+import { displayPath } from '../io/files.js';
+import { readTable, requireColumn } from '../io/tabular.js';
 import { detectLanguage } from './language.js';
 import { idSchema } from './schema.js';
-import { displayPath } from './source.js';
 
 export interface ImportOptions {
   field: string;

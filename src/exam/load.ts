@@ -1,8 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
+import { displayPath, readText } from '../io/files.js';
 import { type Exam, examSchema, type Rubric, rubricSchema } from './schema.js';
-import { displayPath, parseSource, readText, type SourceDoc, validate } from './source.js';
+import { parseSource, type SourceDoc, validate } from './source.js';
 
 export interface LoadedExam {
   exam: Exam;

@@ -1,6 +1,6 @@
+import { readText } from '../io/files.js';
 import type { LoadedExam } from './load.js';
 import { examUnits, type Unit } from './model.js';
-import { readText } from './source.js';
 
 /**
  * A marking guide as exam boards publish it, in plain text or Markdown: per question (and sub-part) the points and

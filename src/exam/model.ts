@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { canonicalJson, sha256 } from '../io/hash.js';
 import type { Answer, Exam, Part, Question, SubPart } from './schema.js';
 
 /**
@@ -80,22 +80,6 @@ export function questionPromptText(question: Question): string {
   };
   walk(question.subparts, 0);
   return lines.join('\n\n');
-}
-
-/** Canonical JSON (sorted keys) so the hash ignores formatting and key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function sha256(text: string | Buffer): string {
-  return createHash('sha256').update(text).digest('hex');
 }
 
 export function examHash(exam: Exam): string {

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { HeldoutError } from '../errors.js';
+import { displayPath } from '../io/files.js';
 import { defaultRubricPath, findRubricFile, type LoadedExam } from './load.js';
 import { guideItems, type ParsedGuide, readMarkingGuide } from './marking-guide.js';
 import { examUnits } from './model.js';
-import { displayPath } from './source.js';
 
 export function rubricSkeleton(loaded: LoadedExam, guide?: ParsedGuide) {
   const marking: Record<string, unknown> = {};

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { HeldoutError } from '../errors.js';
+import { displayPath } from '../io/files.js';
 import { singleQuoteLongScalars } from './long-scalars.js';
 import { explainYamlError, explainYamlMessage } from './yaml-explain.js';
 
@@ -12,23 +11,6 @@ export interface SourceDoc {
   value: unknown;
   /** `file:line:col` for a path into the document (the nearest existing ancestor if the path is missing). */
   locate(path: ReadonlyArray<PropertyKey>): string;
-}
-
-export function displayPath(file: string): string {
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
-}
-
-export function readText(file: string, what = 'file'): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new HeldoutError(`${what} not found`, { where: displayPath(file) });
-    if (code === 'EISDIR')
-      throw new HeldoutError(`expected a ${what}, found a directory`, { where: displayPath(file) });
-    throw new HeldoutError(`cannot read ${what}: ${(err as Error).message}`, { where: displayPath(file) });
-  }
 }
 
 /** Parses YAML or JSON (JSON is YAML 1.2), keeping positions for error messages. */

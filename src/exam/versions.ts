@@ -1,4 +1,5 @@
-import { canonicalJson, examHash, examUnits, sha256 } from './model.js';
+import { canonicalJson, sha256 } from '../io/hash.js';
+import { examHash, examUnits } from './model.js';
 import type { Exam, Question, Rubric, RubricTarget, SubPart } from './schema.js';
 
 /**

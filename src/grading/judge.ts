@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { questionPromptText, type Unit } from '../exam/model.js';
 import type { Question, RubricTarget } from '../exam/schema.js';
+import { sha256 } from '../io/hash.js';
 import type { ChatMessage, ModelCaller } from '../models/index.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { applyRubric, type RawMarks } from './rubric-apply.js';
@@ -27,8 +27,8 @@ export interface JudgeTask {
 
 /** A fence line the answer cannot contain: derived from its hash, lengthened in the (absurd) case it does. */
 export function answerFence(answer: string): string {
-  let tag = createHash('sha256').update(answer).digest('hex').slice(0, 16).toUpperCase();
-  while (answer.includes(tag)) tag += createHash('sha256').update(tag).digest('hex').slice(0, 8).toUpperCase();
+  let tag = sha256(answer).slice(0, 16).toUpperCase();
+  while (answer.includes(tag)) tag += sha256(tag).slice(0, 8).toUpperCase();
   return tag;
 }
 

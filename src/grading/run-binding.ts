@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
+import { sha256 } from '../io/hash.js';
 import { loadRunResponses } from '../run/store.js';
 import type { GradeRecord } from '../store/records.js';
 import { readManifest } from './context.js';
@@ -20,7 +20,7 @@ export function runIdentity(runDir: string): string {
 
 /** `sha256:` and the first 16 hex digits of the answer text's SHA-256. */
 export function answerHash(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
+  return `sha256:${sha256(text).slice(0, 16)}`;
 }
 
 /** Adds `runId` and `answerHash` to grade records of one run (records that have them keep theirs). */

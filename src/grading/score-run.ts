@@ -1,5 +1,5 @@
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 import type { GradeRecord } from '../store/records.js';
 import { loadRunContext, type RunContext, type RunContextOptions } from './context.js';
 import { DEFAULT_PRECEDENCE, type ScoreOptions, type ScoreReport, scoreExam } from './score.js';

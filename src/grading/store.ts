@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { canonicalJson } from '../exam/model.js';
-import { JsonlWriter, readJsonl } from '../store/jsonl.js';
+import { canonicalJson } from '../io/hash.js';
+import { JsonlWriter, readJsonl } from '../io/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from '../store/records.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
 import { GradeBinder } from './run-binding.js';

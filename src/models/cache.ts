@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { canonicalJson, sha256 } from '../exam/model.js';
+import { canonicalJson, sha256 } from '../io/hash.js';
 
 /** What is cached: the answer, never an error, never a key. */
 export interface CachedCompletion {

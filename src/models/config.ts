@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
-import { displayPath, parseSource, readText, type SourceDoc, validate } from '../exam/source.js';
+import { parseSource, type SourceDoc, validate } from '../exam/source.js';
+import { displayPath, readText } from '../io/files.js';
 
 /** One named model in `heldout.config.yaml` under `models:`. */
 export const modelConfigSchema = z

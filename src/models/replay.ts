@@ -1,5 +1,5 @@
 import { HeldoutError } from '../errors.js';
-import { readTable } from '../store/tabular.js';
+import { readTable } from '../io/tabular.js';
 
 /**
  * `replay:<file>`: answers recorded elsewhere (CSV or JSONL), brought into heldout as if a model gave them.

@@ -1,5 +1,5 @@
 import type { BenchmarkSource } from '../contamination/benchmarks.js';
-import { sha256 } from '../exam/model.js';
+import { sha256 } from '../io/hash.js';
 import type { ModelCaller } from '../models/index.js';
 import { seededRandom } from '../random.js';
 import { chanceRates, type MmluQuestion } from './mmlu.js';

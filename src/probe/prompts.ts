@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 import type { ProbeParams } from './records.js';
 
 /**

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
-import { readJsonl } from '../store/jsonl.js';
+import { displayPath } from '../io/files.js';
+import { readJsonl } from '../io/jsonl.js';
 import { usageSchema } from '../store/records.js';
 
 /**

@@ -4,13 +4,13 @@ import { type BenchmarkSource, loadBenchmarkSource } from '../contamination/benc
 import { HeldoutError } from '../errors.js';
 import { loadExam } from '../exam/load.js';
 import { examHash, examQuestions, questionPromptText } from '../exam/model.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
+import { JsonlWriter } from '../io/jsonl.js';
 import type { HeldoutConfig } from '../models/config.js';
 import { type OpenModelOptions, openModel } from '../models/index.js';
 import { runPools } from '../run/pool.js';
 import { type RunEvent, retryEvent } from '../run/runner.js';
 import { isRunDir, loadRunManifest } from '../run/store.js';
-import { JsonlWriter } from '../store/jsonl.js';
 import { analyseProbes, type MemorisationFindings } from './analyse.js';
 import { runTask } from './ask.js';
 import { mmluQuestions } from './mmlu.js';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { CheckInput } from './inputs.js';
 import type { ReportLoadOptions } from './load.js';
@@ -159,7 +159,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       sources,
     );
     check = result;
-    const { writeFileAtomic } = await import('../store/write-file.js');
+    const { writeFileAtomic } = await import('../io/write-file.js');
     writeFileAtomic(join(runDir, 'contamination.json'), `${JSON.stringify(result, null, 2)}\n`);
     const from = sources.map((s) => `${s.label} (${s.items.length} items, ${s.origin ?? 'path'})`).join(', ');
     log(
@@ -201,7 +201,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`check    skipped: no benchmark cached; ${howToGetBenchmarks()}, then run \`heldout demo\` again`);
   }
 
-  const { writeFileAtomic } = await import('../store/write-file.js');
+  const { writeFileAtomic } = await import('../io/write-file.js');
   const scoresFile = join(runDir, 'benchmark-scores.csv');
   writeFileAtomic(
     scoresFile,

@@ -1,6 +1,6 @@
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
-import { readTable } from '../store/tabular.js';
+import { displayPath } from '../io/files.js';
+import { readTable } from '../io/tabular.js';
 import type { ModelRef } from './model.js';
 import { leastSquares } from './stats.js';
 

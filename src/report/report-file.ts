@@ -1,5 +1,5 @@
-import { displayPath } from '../exam/source.js';
-import { writeFileAtomic } from '../store/write-file.js';
+import { displayPath } from '../io/files.js';
+import { writeFileAtomic } from '../io/write-file.js';
 import { loadReportInputs, type ReportLoadOptions } from './load.js';
 import { buildReportModel, type ReportModel } from './model.js';
 import { renderReport } from './render.js';

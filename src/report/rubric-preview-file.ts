@@ -1,7 +1,7 @@
 import { lintExam, lintRubric } from '../exam/lint.js';
 import { loadExam, loadRubric } from '../exam/load.js';
-import { displayPath } from '../exam/source.js';
-import { writeFileAtomic } from '../store/write-file.js';
+import { displayPath } from '../io/files.js';
+import { writeFileAtomic } from '../io/write-file.js';
 import { toolVersion } from '../version.js';
 import { buildRubricPreviewModel, renderRubricPreview } from './rubric-preview.js';
 

@@ -7,7 +7,7 @@ import { isHeldoutError } from '../errors.js';
 import { lintExam, lintRubric } from '../exam/lint.js';
 import { findExamFile, findRubricFile, loadExam, loadExamDoc, loadRubric, loadRubricDoc } from '../exam/load.js';
 import type { Exam, Question, SubPart } from '../exam/schema.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 import { toolVersion } from '../version.js';
 import { escapeHtml } from './html.js';
 import { buildRubricPreviewModel, renderRubricPreview } from './rubric-preview.js';

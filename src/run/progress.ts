@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 import type { RunEvent } from './runner.js';
 
 export interface Progress {

@@ -4,8 +4,10 @@ import { HeldoutError } from '../errors.js';
 import { figureBytesHasher } from '../exam/figures.js';
 import { findRubricFile, loadExam, loadRubric } from '../exam/load.js';
 import { examHash, examUnits } from '../exam/model.js';
-import { displayPath } from '../exam/source.js';
 import { type ContentVersions, contentVersions, unitVersionsJson } from '../exam/versions.js';
+import { displayPath } from '../io/files.js';
+import { JsonlWriter, readJsonl } from '../io/jsonl.js';
+import { refuseSystemPath } from '../io/write-file.js';
 import type { HeldoutConfig } from '../models/config.js';
 import {
   type Completion,
@@ -16,10 +18,8 @@ import {
   openModel,
 } from '../models/index.js';
 import { loadReplaySheet, matchReplay, type ReplayRow, type ReplaySheet } from '../models/replay.js';
-import { JsonlWriter, readJsonl } from '../store/jsonl.js';
 import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
-import { refuseSystemPath } from '../store/write-file.js';
 import { toolVersion } from '../version.js';
 import { messagesWithFigures } from './figure-inputs.js';
 import { buildPromptItems, type PromptItem } from './prompt.js';

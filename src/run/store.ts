@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wr
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
-import { readJsonl, withPath } from '../store/jsonl.js';
+import { displayPath } from '../io/files.js';
+import { readJsonl, withPath } from '../io/jsonl.js';
+import { warnOnce } from '../io/warn.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
-import { warnOnce } from '../store/warn.js';
 
 /**
  * A run directory `runs/<id>/`: `manifest.json` (what was run, with which parameters) and `responses.jsonl`

@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from '../io/files.js';
 
 /**
  * One writer per run directory. `heldout run` (and --resume) and every grader that writes grades.jsonl hold

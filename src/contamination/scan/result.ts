@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { HeldoutError } from '../../errors.js';
+import { sha256 } from '../../io/hash.js';
 
 /** How many document ids each contaminated item lists. */
 export const FIRST_DOCUMENTS = 5;
@@ -86,7 +86,7 @@ export function fingerprint(parts: {
   benchmarks: { label: string; hash: string }[];
   files: { name: string; size: number }[];
 }): string {
-  return `sha256:${createHash('sha256').update(JSON.stringify(parts)).digest('hex')}`;
+  return `sha256:${sha256(JSON.stringify(parts))}`;
 }
 
 /** Splits `name:line`. */

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { HeldoutError } from '../../errors.js';
-import { displayPath } from '../../exam/source.js';
+import { displayPath } from '../../io/files.js';
 import { type GradeRecord, gradeRecordSchema } from '../../store/records.js';
 import { GradeWriter, gradeKey, gradesFile } from '../store.js';
 

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { z } from 'zod';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from './files.js';
 
 export interface TornTail {
   /** 1-based line number of the torn record. */

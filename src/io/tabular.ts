@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { HeldoutError } from '../errors.js';
-import { displayPath, readText } from '../exam/source.js';
+import { displayPath, readText } from './files.js';
 
 export interface TableRow {
   /** 1-based line where the row starts in the file. */

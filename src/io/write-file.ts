@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { displayPath } from '../exam/source.js';
+import { displayPath } from './files.js';
 
 /**
  * Writes an output file the user named (`-o`, `--out`, `--csv`) atomically: missing directories are created, the
