@@ -108,6 +108,7 @@ export {
   readUnitAnswers,
   splitByLabels,
 } from './grading/extract.js';
+export { appendGrades } from './grading/grade-writer.js';
 export { gradeRunHuman, type HumanPrompts, humanGradingLoop, linePrompts } from './grading/human.js';
 export { judgeMessages, judgeTask, parseJudgeOutput, type Reduce, reduceJudgeGrades } from './grading/judge.js';
 export { gradeRunWithJudges, judgeTasks } from './grading/judge-run.js';
@@ -118,7 +119,6 @@ export { DEFAULT_PRECEDENCE, type ModelScore, type ScoreReport, scoreExam } from
 export { scoreRun } from './grading/score-run.js';
 export { scoreMarkdown } from './grading/score-text.js';
 export { exportGradingSheet, importGradingSheet } from './grading/sheet.js';
-export { appendGrades, gradeHistory, latestGrades, readGrades } from './grading/store.js';
 export { type GradingServer, type ServeOptions, startGradingServer } from './grading/web/server.js';
 export { canonicalJson } from './io/hash.js';
 export { readTable, type Table, type TableRow } from './io/tabular.js';
@@ -148,8 +148,10 @@ export { renderReport } from './report/render.js';
 export { writeReport } from './report/report-file.js';
 export { buildRubricPreviewModel, type RubricPreviewModel, renderRubricPreview } from './report/rubric-preview.js';
 export { leastSquares, overfitAnalysis } from './report/stats.js';
+export type { RunEvent } from './run/events.js';
 export { buildPromptItems, type PromptItem } from './run/prompt.js';
-export { type RunEvent, type RunExamOptions, type RunResult, runExam } from './run/runner.js';
+export { type RunExamOptions, type RunResult, runExam } from './run/runner.js';
+export { gradeHistory, latestGrades, readGrades } from './store/grades.js';
 export {
   listRuns,
   loadRunManifest,
@@ -157,4 +159,4 @@ export {
   type RunManifest,
   type RunParams,
   runManifestSchema,
-} from './run/store.js';
+} from './store/run.js';

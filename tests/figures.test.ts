@@ -8,7 +8,7 @@ import { contentVersions } from '../src/exam/versions.js';
 import { writeRubricPreview } from '../src/report/rubric-preview-file.js';
 import { buildPromptItems } from '../src/run/prompt.js';
 import { runExam } from '../src/run/runner.js';
-import { loadRunResponses } from '../src/run/store.js';
+import { loadRunResponses } from '../src/store/run.js';
 import { type BrowserSession, chromiumPath, launchChromium, openFile } from './helpers/browser.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 import { startModelServer } from './helpers/model-server.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readGrades } from '../src/grading/store.js';
+import { readGrades } from '../src/store/grades.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { type BrowserSession, chromiumPath, launchChromium } from './helpers/browser.js';
 import { ROOT, runCliAsync, tempDir } from './helpers/cli.js';

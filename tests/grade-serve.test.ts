@@ -3,9 +3,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scoreRun } from '../src/grading/score-run.js';
-import { readGrades } from '../src/grading/store.js';
 import type { SessionView, UnitView } from '../src/grading/web/protocol.js';
 import { bootData, CSP, type GradingServer, isLoopback, startGradingServer } from '../src/grading/web/server.js';
+import { readGrades } from '../src/store/grades.js';
 import { runCli, runCliAsync } from './helpers/cli.js';
 import { getJson, gradingRun, postJson, serveProcess } from './helpers/grade-serve.js';
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { HeldoutError } from '../src/errors.js';
 import { scoreRun } from '../src/grading/score-run.js';
 import { exportGradingSheet, importGradingSheet } from '../src/grading/sheet.js';
-import { readGrades } from '../src/grading/store.js';
+import { readGrades } from '../src/store/grades.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { tempDir } from './helpers/cli.js';
 

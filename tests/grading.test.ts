@@ -6,7 +6,7 @@ import { gradeAuto, gradeRunAuto } from '../src/grading/auto.js';
 import { loadRunContext } from '../src/grading/context.js';
 import { extractFinalAnswer, extractUnitAnswers } from '../src/grading/extract.js';
 import { applyRubric } from '../src/grading/rubric-apply.js';
-import { gradeHistory, latestGrades, readGrades } from '../src/grading/store.js';
+import { gradeHistory, latestGrades, readGrades } from '../src/store/grades.js';
 import type { GradeRecord } from '../src/store/records.js';
 import { CHOOSE_EXAM, TINY_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { tempDir } from './helpers/cli.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { gradeRunHuman, inquirerPrompts, terminalSafe } from '../src/grading/human.js';
-import { readGrades } from '../src/grading/store.js';
+import { readGrades } from '../src/store/grades.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCli, tempDir } from './helpers/cli.js';
 

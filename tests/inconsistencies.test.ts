@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExam } from '../src/run/runner.js';
-import { loadRunManifest } from '../src/run/store.js';
+import { loadRunManifest } from '../src/store/run.js';
 import { ROOT, runCli, runCliAsync, tempDir } from './helpers/cli.js';
 import { type ModelServer, startModelServer } from './helpers/model-server.js';
 

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gradeRunWithJudges } from '../src/grading/judge-run.js';
-import { readGrades } from '../src/grading/store.js';
+import { readGrades } from '../src/store/grades.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCliAsync, tempDir } from './helpers/cli.js';
 import { type ModelServer, startModelServer } from './helpers/model-server.js';

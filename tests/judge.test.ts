@@ -4,7 +4,7 @@ import { loadRunContext } from '../src/grading/context.js';
 import { answerFence, finalJsonObject, judgeMessages, parseJudgeOutput } from '../src/grading/judge.js';
 import { gradeRunWithJudges, judgeTasks } from '../src/grading/judge-run.js';
 import { scoreRun } from '../src/grading/score-run.js';
-import { latestGrades, readGrades } from '../src/grading/store.js';
+import { latestGrades, readGrades } from '../src/store/grades.js';
 import type { GradeRecord } from '../src/store/records.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCliAsync, tempDir } from './helpers/cli.js';

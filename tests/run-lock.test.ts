@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runExam } from '../src/run/runner.js';
-import { loadRunManifest } from '../src/run/store.js';
+import { loadRunManifest } from '../src/store/run.js';
 import { LOCK_FILE } from '../src/store/run-lock.js';
 import { ROOT, runCliAsync, tempDir } from './helpers/cli.js';
 import { type ModelServer, startModelServer } from './helpers/model-server.js';

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HeldoutError } from '../src/errors.js';
 import { loadExam } from '../src/exam/load.js';
 import { buildPromptItems } from '../src/run/prompt.js';
-import { type RunEvent, runExam } from '../src/run/runner.js';
-import { listRuns, loadRunManifest, loadRunResponses } from '../src/run/store.js';
+import type { RunEvent } from '../src/run/events.js';
+import { runExam } from '../src/run/runner.js';
 import { gradeRecordSchema, responseRecordSchema } from '../src/store/records.js';
+import { listRuns, loadRunManifest, loadRunResponses } from '../src/store/run.js';
 import { BIN, ROOT, runCliAsync, tempDir } from './helpers/cli.js';
 import { type ModelServer, promptOf, startModelServer } from './helpers/model-server.js';
 

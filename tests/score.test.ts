@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { gradeRunAuto } from '../src/grading/auto.js';
 import { bootstrapMeanCi, pickUnitGrade } from '../src/grading/score.js';
 import { scoreRun } from '../src/grading/score-run.js';
-import { gradesFile } from '../src/grading/store.js';
+import { gradesFile } from '../src/store/grades.js';
 import type { GradeRecord } from '../src/store/records.js';
 import { CHOOSE_EXAM, type ResponseSpec, writeRun } from './fixtures/grading/make-run.js';
 import { tempDir } from './helpers/cli.js';

@@ -7,7 +7,7 @@ import type { HeldoutError } from '../src/errors.js';
 import { gradeRunAuto } from '../src/grading/auto.js';
 import { answerHash } from '../src/grading/run-binding.js';
 import { exportGradingSheet, importGradingSheet } from '../src/grading/sheet.js';
-import { readGrades } from '../src/grading/store.js';
+import { readGrades } from '../src/store/grades.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { runCli, tempDir } from './helpers/cli.js';
 

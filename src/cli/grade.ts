@@ -177,7 +177,7 @@ export function registerGradeCommands(program: Command): void {
     .argument('<run-dir>', 'run directory')
     .option('--json', 'print JSON')
     .action(async (runDir: string, opts: { json?: boolean }) => {
-      const { gradeHistory, readGrades } = await import('../grading/store.js');
+      const { gradeHistory, readGrades } = await import('../store/grades.js');
       const h = gradeHistory(readGrades(runDir));
       if (opts.json) return printJson(h);
       process.stdout.write(

@@ -157,7 +157,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
   run.action(async (examArg: string | undefined, _o: unknown, cmd: Command) => {
     const { loadConfig } = await import('../models/config.js');
     const { validate } = await import('../exam/source.js');
-    const { isRunDir } = await import('../run/store.js');
+    const { isRunDir } = await import('../store/run.js');
     const { readFileSync, existsSync } = await import('node:fs');
     const config = loadConfig(cmd.opts().config);
     let runDefaults: Record<string, unknown> = {};
@@ -168,67 +168,23 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
     const o = resolveOptions(cmd, runOptionDefs, runDefaults, config.file ?? 'command line');
     const models = (cmd.opts().model as string[] | undefined) ?? [];
 
-    let examDir = examArg;
-    let out = o.out;
-    let resume = Boolean(o.resume) || o.retryFailed;
-    if (typeof o.resume === 'string') {
-      if (out && out !== o.resume) throw new HeldoutError('--resume <run-dir> and --out name different runs');
-      out = o.resume;
-    }
-    if (examDir && isRunDir(examDir)) {
-      if (!resume) {
-        throw new HeldoutError(`${examDir} is a run, not an exam`, {
-          hint: `finish it with \`heldout run --resume ${examDir}\``,
-        });
-      }
-      out ??= examDir;
-      examDir = undefined;
-    }
-    if (resume && !out)
-      throw new HeldoutError('--resume needs the run directory', { hint: 'heldout run --resume runs/<id>' });
-    if (resume && out && !isRunDir(out)) {
-      if (o.resume === true && !o.retryFailed && examDir)
-        resume = false; // --out of a run not started yet: start it
-      else
-        throw new HeldoutError('not a run directory (no manifest.json)', {
-          where: out,
-          hint: 'see `heldout runs list`',
-        });
-    }
-    if (!resume && models.length === 0) {
-      throw new HeldoutError('no model given', {
-        hint: 'add --model <spec>, e.g. --model openai:gpt-4o or --model replay:answers.jsonl',
-      });
-    }
-    if ((o.pointsColumn === undefined) !== (o.grader === undefined)) {
-      throw new HeldoutError('--points-column and --grader go together', {
-        hint: '--points-column Points --grader "Jane Doe"',
-      });
-    }
-    if (resume) {
-      const ignored = Object.keys(runOptionDefs).filter(
-        (k) =>
-          cmd.getOptionValueSource(k) === 'cli' &&
-          [
-            'samples',
-            'temperature',
-            'maxTokens',
-            'seed',
-            'splitSubparts',
-            'systemTemplate',
-            'userTemplate',
-            'mode',
-            'shots',
-            'pointsColumn',
-            'grader',
-            'unitColumn',
-          ].includes(k),
+    const { planRun } = await import('../run/invocation.js');
+    const plan = planRun({
+      target: examArg,
+      out: o.out,
+      resume: o.resume,
+      retryFailed: o.retryFailed,
+      models,
+      pointsColumn: o.pointsColumn,
+      grader: o.grader,
+      givenParams: Object.keys(runOptionDefs).filter((k) => cmd.getOptionValueSource(k) === 'cli'),
+      isRunDir,
+    });
+    const { examDir, out, resume } = plan;
+    for (const k of plan.ignoredParams) {
+      process.stderr.write(
+        `heldout: warning: --resume keeps the run's own parameters; ignoring ${runOptionDefs[k as keyof typeof runOptionDefs].flags.split(' ')[0]}\n`,
       );
-      for (const k of ignored) {
-        process.stderr.write(
-          `heldout: warning: --resume keeps the run's own parameters; ignoring ${runOptionDefs[k as keyof typeof runOptionDefs].flags.split(' ')[0]}\n`,
-        );
-      }
     }
     const template = (file: string | undefined, flag: string) => {
       if (file === undefined) return undefined;
@@ -321,7 +277,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
     .option('--dir <dir>', 'where runs live', 'runs')
     .option('--json', 'print as JSON')
     .action(async (opts: { dir: string; json?: boolean }) => {
-      const { listRuns } = await import('../run/store.js');
+      const { listRuns } = await import('../store/run.js');
       const list = listRuns(opts.dir);
       if (opts.json) return printJson(list);
       if (list.length === 0) {

@@ -1,12 +1,11 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import type { LoadedExam } from '../exam/load.js';
 import type { Question, SubPart } from '../exam/schema.js';
 import { displayPath } from '../io/files.js';
-import { readJsonl } from '../io/jsonl.js';
 import { readTable, requireColumn } from '../io/tabular.js';
-import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
+import { loadRunResponses, RESPONSES_FILE } from '../store/run.js';
 import type { CheckText } from './check.js';
 
 /**
@@ -69,18 +68,21 @@ export interface AnswerText extends CheckText {
  * answers to it are in its language, whatever a detector makes of their maths.
  */
 export function runAnswerTexts(runDir: string, language?: string): { file: string; answers: AnswerText[] } {
-  const file = existsSync(runDir) && statSync(runDir).isDirectory() ? join(runDir, 'responses.jsonl') : runDir;
+  // A run directory, or its responses.jsonl: store/ is the one reader of the run's files.
+  const dir =
+    existsSync(runDir) && !statSync(runDir).isDirectory() && basename(runDir) === RESPONSES_FILE
+      ? dirname(runDir)
+      : runDir;
+  const file = join(dir, RESPONSES_FILE);
   if (!existsSync(file)) {
     throw new HeldoutError('no responses.jsonl in the run directory', {
       where: displayPath(runDir),
       hint: 'pass a run directory made by `heldout run` (runs/<id>)',
     });
   }
-  const { records } = readJsonl(file, responseRecordSchema);
-  const last = new Map<string, ResponseRecord>();
-  for (const r of records) last.set(r.id, r);
+  const last = loadRunResponses(dir);
   const answers: AnswerText[] = [];
-  for (const r of last.values()) {
+  for (const r of last) {
     if (typeof r.text !== 'string' || r.error) continue;
     answers.push({
       id: r.id,

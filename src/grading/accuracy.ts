@@ -1,5 +1,5 @@
+import { latestGrades } from '../store/grades.js';
 import type { GradeRecord, ResponseRecord, VerdictOutcome } from '../store/records.js';
-import { latestGrades } from './store.js';
 
 /**
  * Final-answer accuracy from the automatic checker's grades, beside the rubric points: per sample, by majority

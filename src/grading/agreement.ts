@@ -1,7 +1,7 @@
+import { latestGrades, readGrades } from '../store/grades.js';
 import type { GradeRecord } from '../store/records.js';
 import { type CheckerAgreement, checkerAgreement, checkerAgreementText } from './checker-agreement.js';
 import { loadRunContext } from './context.js';
-import { latestGrades, readGrades } from './store.js';
 
 /**
  * Inter-grader agreement: for every pair of graders, per rubric item and per question, the mean absolute

@@ -12,8 +12,8 @@ import {
 } from './context.js';
 import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
+import { appendGrades } from './grade-writer.js';
 import { applyRubric } from './rubric-apply.js';
-import { appendGrades } from './store.js';
 
 export const AUTO_GRADER = { kind: 'auto', id: 'auto' } as const;
 

@@ -8,8 +8,8 @@ import { examUnits, type Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
 import { type ContentVersions, contentVersions } from '../exam/versions.js';
 import { displayPath } from '../io/files.js';
-import { loadRunResponses, parseManifest } from '../run/store.js';
 import type { ResponseRecord } from '../store/records.js';
+import { loadRunResponses, parseManifest } from '../store/run.js';
 import { rememberRunVersions } from './versions.js';
 
 /** The parts of `manifest.json` grading needs; the runner writes more. */

@@ -1,8 +1,8 @@
 import type { Unit } from '../exam/model.js';
 import type { RubricTarget } from '../exam/schema.js';
+import { latestGrades } from '../store/grades.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
 import { DEFAULT_PRECEDENCE, pickUnitGrade } from './score.js';
-import { latestGrades } from './store.js';
 
 /**
  * Where a model's points come from: per grader kind, the points that kind's grades produced under the score's

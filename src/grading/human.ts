@@ -4,12 +4,13 @@ import type { Readable, Writable } from 'node:stream';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { examQuestions, type Unit } from '../exam/model.js';
+import { latestGrades, readGrades } from '../store/grades.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { shuffled } from './blind.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
+import { GradeWriter } from './grade-writer.js';
 import { COMMAND_HELP, GradingStopped, type HumanPrompts, inquirerPrompts, linePrompts } from './human-prompts.js';
 import { applyRubric } from './rubric-apply.js';
-import { GradeWriter, latestGrades, readGrades } from './store.js';
 import { manifestUnitVersions, staleGrades } from './versions.js';
 
 export {

@@ -1,11 +1,12 @@
 import { HeldoutError } from '../errors.js';
 import { examQuestions } from '../exam/model.js';
 import type { ModelCaller, OpenModelOptions } from '../models/index.js';
+import { gradeKey, latestGrades, readGrades, sameGrade } from '../store/grades.js';
 import type { GradeRecord } from '../store/records.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
+import { GradeWriter } from './grade-writer.js';
 import { type JudgeTask, judgeGraderId, judgeTask, type Reduce, reduceJudgeGrades } from './judge.js';
 import { JudgeFailureWatch } from './judge-watch.js';
-import { GradeWriter, gradeKey, latestGrades, readGrades, sameGrade } from './store.js';
 
 export function parseReduce(text: string): Reduce {
   if (text === 'mean' || text === 'median' || text === 'majority') return text;

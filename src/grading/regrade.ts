@@ -1,12 +1,13 @@
 import { changedParts, type VersionPart } from '../exam/versions.js';
 import type { ModelCaller, OpenModelOptions } from '../models/index.js';
+import { latestGrades, readGrades } from '../store/grades.js';
 import type { GradeRecord } from '../store/records.js';
 import { gradeAuto } from './auto.js';
 import { loadRunContext, type RunContext, type RunContextOptions } from './context.js';
+import { appendGrades, GradeWriter } from './grade-writer.js';
 import { judgeTask, type Reduce, reduceJudgeGrades } from './judge.js';
 import { judgeTasks } from './judge-run.js';
 import { DEFAULT_PRECEDENCE, pickUnitGrade, scoreExam } from './score.js';
-import { appendGrades, GradeWriter, latestGrades, readGrades } from './store.js';
 import { gradeVersion, manifestUnitVersions, staleGrades } from './versions.js';
 
 /**

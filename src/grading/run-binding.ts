@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { sha256 } from '../io/hash.js';
-import { loadRunResponses } from '../run/store.js';
 import type { GradeRecord } from '../store/records.js';
+import { loadRunResponses } from '../store/run.js';
 import { readManifest } from './context.js';
 
 /**

@@ -1,9 +1,9 @@
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../io/files.js';
+import { latestGrades, readGrades } from '../store/grades.js';
 import type { GradeRecord } from '../store/records.js';
 import { loadRunContext, type RunContext, type RunContextOptions } from './context.js';
 import { DEFAULT_PRECEDENCE, type ScoreOptions, type ScoreReport, scoreExam } from './score.js';
-import { latestGrades, readGrades } from './store.js';
 import { describeStale, manifestUnitVersions, type StaleGrade, staleGrades } from './versions.js';
 
 export interface VersionedScoreOptions {

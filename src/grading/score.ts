@@ -2,10 +2,10 @@ import { HeldoutError } from '../errors.js';
 import { examMaxPoints, partMaxPoints, type Unit } from '../exam/model.js';
 import type { Exam, RubricTarget } from '../exam/schema.js';
 import { seededRandom } from '../random.js';
+import { latestGrades } from '../store/grades.js';
 import { type GradeRecord, type GraderKind, graderKinds, type ResponseRecord } from '../store/records.js';
 import { type FinalAnswerAccuracy, finalAnswerAccuracy } from './accuracy.js';
 import { autoPoints, type CheckerReach, checkerReach } from './checkable.js';
-import { latestGrades } from './store.js';
 
 export type UndeterminedPolicy = 'zero' | 'exclude' | 'fail';
 export const undeterminedPolicies: UndeterminedPolicy[] = ['zero', 'exclude', 'fail'];

@@ -8,9 +8,9 @@ import { writeFileAtomic } from '../io/write-file.js';
 import type { GradeRecord } from '../store/records.js';
 import { blindId, runSalt, shuffled } from './blind.js';
 import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions, rubricFor } from './context.js';
+import { appendGrades } from './grade-writer.js';
 import { applyRubric } from './rubric-apply.js';
 import { answerHash, runIdentity } from './run-binding.js';
-import { appendGrades } from './store.js';
 
 /**
  * Grading sheets for people who mark in a spreadsheet: one row per answer × rubric item (and one per cap that

@@ -4,7 +4,7 @@ import { autoOutcome } from '../grading/accuracy.js';
 import { type UnitState, unitState } from '../grading/coverage.js';
 import { MIN_POINTS, pairedPermutationTest } from '../grading/paired.js';
 import { DEFAULT_PRECEDENCE, pickUnitGrade } from '../grading/score.js';
-import { latestGrades } from '../grading/store.js';
+import { latestGrades } from '../store/grades.js';
 import type { GradeRecord } from '../store/records.js';
 import type { ReportInputs } from './inputs.js';
 import { modelLabel } from './model.js';

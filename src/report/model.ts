@@ -4,7 +4,7 @@ import { autoOutcome } from '../grading/accuracy.js';
 import { type UnitState, unitState } from '../grading/coverage.js';
 import { MIN_POINTS } from '../grading/paired.js';
 import { DEFAULT_PRECEDENCE } from '../grading/score.js';
-import { latestGrades } from '../grading/store.js';
+import { latestGrades } from '../store/grades.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { splitModelLabel } from '../store/records.js';
 import {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { displayPath } from '../io/files.js';
-import type { RunEvent } from './runner.js';
+import type { RunEvent } from './events.js';
 
 export interface Progress {
   event(e: RunEvent): void;

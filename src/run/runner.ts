@@ -1,62 +1,34 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { figureBytesHasher } from '../exam/figures.js';
 import { findRubricFile, loadExam, loadRubric } from '../exam/load.js';
-import { examHash, examUnits } from '../exam/model.js';
+import { examHash } from '../exam/model.js';
 import { type ContentVersions, contentVersions, unitVersionsJson } from '../exam/versions.js';
 import { displayPath } from '../io/files.js';
-import { JsonlWriter, readJsonl } from '../io/jsonl.js';
 import { refuseSystemPath } from '../io/write-file.js';
 import type { HeldoutConfig } from '../models/config.js';
-import {
-  type Completion,
-  isModelCallError,
-  type ModelCallError,
-  type ModelCaller,
-  type OpenModelOptions,
-  openModel,
-} from '../models/index.js';
-import { loadReplaySheet, matchReplay, type ReplayRow, type ReplaySheet } from '../models/replay.js';
-import { type ResponseRecord, responseId, responseRecordSchema } from '../store/records.js';
-import { acquireRunLock, type RunLock } from '../store/run-lock.js';
-import { toolVersion } from '../version.js';
-import { messagesWithFigures } from './figure-inputs.js';
-import { buildPromptItems, type PromptItem } from './prompt.js';
-import { importReplayPoints } from './replay-grades.js';
-import { detectUnitSheet, mapRowsByUnitColumn, type UnitMapping } from './replay-units.js';
+import { type OpenModelOptions, openModel } from '../models/index.js';
+import { type ResponseRecord, responseId } from '../store/records.js';
 import {
   countResponses,
   isRunDir,
   latestById,
   loadRunManifest,
-  RESPONSES_FILE,
+  openResponseLog,
   RUN_FORMAT,
   type RunCounts,
   type RunManifest,
   type RunParams,
   writeRunManifest,
-} from './store.js';
-
-export type RunEvent =
-  | { type: 'start'; runDir: string; planned: number; todo: number; resumed: boolean }
-  | { type: 'repaired'; line: number; kept: number; file: string }
-  | { type: 'warning'; message: string }
-  | { type: 'item'; record: ResponseRecord; done: number; todo: number }
-  | { type: 'retry'; model: string; kind: string; status?: number; delayMs: number; retry: number }
-  | { type: 'stopping'; inFlight: number };
-
-/** A model call's retry as a run event (shared by `run` and `probe`). */
-export function retryEvent(i: { spec: string; error: ModelCallError; delayMs: number; retry: number }): RunEvent {
-  return {
-    type: 'retry',
-    model: i.spec,
-    kind: i.error.kind,
-    status: i.error.status,
-    delayMs: i.delayMs,
-    retry: i.retry,
-  };
-}
+} from '../store/run.js';
+import { acquireRunLock, type RunLock } from '../store/run-lock.js';
+import { toolVersion } from '../version.js';
+import { askItem, stripUndefined, type WorkItem } from './ask-item.js';
+import { type RunEvent, retryEvent } from './events.js';
+import { buildPromptItems, type PromptItem } from './prompt.js';
+import { matchReplayAnswers, readReplaySheets } from './replay-plan.js';
+import { type ModelSummary, summarise } from './summary.js';
 
 export interface RunExamOptions {
   /** Exam directory; optional on resume (the manifest has it). */
@@ -87,20 +59,6 @@ export interface RunExamOptions {
   cwd?: string;
 }
 
-export interface ModelSummary {
-  model: string;
-  answered: number;
-  failed: number;
-  missing: number;
-  cached: number;
-  inputTokens: number;
-  outputTokens: number;
-  /** This session's wall time for the model. */
-  wallMs: number;
-  /** US dollars for the uncached answers, when the config has prices. */
-  cost?: number;
-}
-
 export interface RunResult {
   runDir: string;
   manifest: RunManifest;
@@ -125,13 +83,6 @@ function stamp(d: Date): string {
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-}
-
-interface WorkItem {
-  id: string;
-  caller: ModelCaller;
-  prompt: PromptItem;
-  sample: number;
 }
 
 /**
@@ -239,95 +190,20 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     }
     return list;
   };
-  // Replay sheets with one row per grading unit map to units, and the run then asks per unit (as --split-subparts).
-  const sheets = new Map<string, ReplaySheet>();
-  const unitMappings = new Map<string, UnitMapping>();
-  for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
-    const sheet = loadReplaySheet(resolve(cwd, caller.model));
-    sheets.set(caller.spec, sheet);
-    const units = examUnits(exam);
-    const mapping = params.unitColumn
-      ? mapRowsByUnitColumn(sheet, units, params.unitColumn)
-      : detectUnitSheet(
-          sheet,
-          units,
-          buildPromptItems(exam, { mode: 'chat', splitSubparts: false, shots: 0 }).map((p) => ({
-            questionId: p.questionId,
-            aliases: p.unitIds.length === 1 ? p.unitIds : [],
-            pieces: p.pieces,
-          })),
-          params.samples,
-        );
-    if (!mapping) continue;
-    unitMappings.set(caller.spec, mapping);
-    if (!params.splitSubparts) {
-      params.splitSubparts = true;
-      emit({
-        type: 'warning',
-        message: `${sheet.file}: ${mapping.how}; the run records one answer per unit (--split-subparts)`,
-      });
-    }
-  }
+  const replay = readReplaySheets({ callers, exam, params, cwd, emit });
   const prompts = promptsFor('chat');
   for (const c of callers) promptsFor(c.resolved.api === 'replay' ? 'chat' : c.mode);
 
-  // Replay: match the sheet to the exam once (before anything is written, so a bad sheet leaves no run
-  // directory behind), report rows that fit nowhere, then write the answers.
-  const replayAnswers = new Map<string, Map<string, ReplayRow[]>>();
-  const importPoints: (() => void)[] = [];
-  for (const caller of callers.filter((c) => c.resolved.api === 'replay')) {
-    const sheet = sheets.get(caller.spec)!;
-    const units = examUnits(exam);
-    const byUnit = unitMappings.get(caller.spec)?.byUnit;
-    const match = byUnit
-      ? { byQuestion: byUnit, unmatched: [] }
-      : matchReplay(
-          sheet,
-          prompts.map((p) => ({
-            questionId: p.questionId,
-            // A one-unit question's unit id (e.g. "1a" for a flat import) names the question too.
-            aliases: p.unitIds.length === 1 ? p.unitIds : [],
-            pieces: p.pieces,
-          })),
-        );
-    replayAnswers.set(caller.spec, match.byQuestion);
-    for (const { row, reason } of match.unmatched) {
-      emit({ type: 'warning', message: `${sheet.file}:${row.line}: row not used: ${reason}` });
-    }
-    for (const [qid, rows] of match.byQuestion) {
-      if (rows.length > params.samples) {
-        emit({
-          type: 'warning',
-          message: `${sheet.file}: ${rows.length} answers to question ${qid} (lines ${rows.map((r) => r.line).join(', ')}); using the first ${params.samples} (--samples ${params.samples})`,
-        });
-      }
-    }
-    const missing = prompts.filter((p) => !match.byQuestion.has(p.questionId)).map((p) => p.questionId);
-    if (missing.length) {
-      emit({
-        type: 'warning',
-        message: `${sheet.file}: no answer to question(s) ${missing.join(', ')}: recorded as empty answers (they score 0)`,
-      });
-    }
-    if (params.pointsColumn && params.grader) {
-      const { pointsColumn, grader } = params;
-      importPoints.push(() =>
-        importReplayPoints({
-          runDir,
-          sheet,
-          byQuestion: match.byQuestion,
-          prompts,
-          units,
-          model: caller.spec,
-          column: pointsColumn,
-          grader,
-          samples: params.samples,
-          versions,
-          warn: (message) => emit({ type: 'warning', message }),
-        }),
-      );
-    }
-  }
+  const { answers: replayAnswers, importPoints } = matchReplayAnswers({
+    callers,
+    read: replay,
+    exam,
+    prompts,
+    params,
+    runDir,
+    versions,
+    emit,
+  });
   refuseSystemPath(runDir, '--out');
   mkdirSync(runDir, { recursive: true });
   if (!resuming) {
@@ -341,10 +217,10 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     }
   }
   for (const run of importPoints) run();
-  const responsesFile = join(runDir, RESPONSES_FILE);
-  const existing = readJsonl(responsesFile, responseRecordSchema, { repair: true });
+  const existing = openResponseLog(runDir);
+  const writer = existing.writer;
   if (existing.torn) {
-    emit({ type: 'repaired', line: existing.torn.line, kept: existing.records.length, file: responsesFile });
+    emit({ type: 'repaired', line: existing.torn.line, kept: existing.records.length, file: existing.file });
   }
   const latest = new Map(latestById(existing.records).map((r) => [r.id, r]));
 
@@ -396,7 +272,6 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
   writeRunManifest(runDir, manifest);
   emit({ type: 'start', runDir, planned, todo: todo.length, resumed: resuming });
 
-  const writer = new JsonlWriter(responsesFile);
   const perModel = new Map<string, { first?: number; last?: number }>();
   let done = 0;
   const write = (record: ResponseRecord) => {
@@ -420,82 +295,20 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
   else stop?.addEventListener('abort', onStop, { once: true });
 
   const runOne = async (it: WorkItem) => {
-    const t0 = Date.now();
-    const startedAt = new Date(t0).toISOString();
-    const base = {
-      id: it.id,
-      model: it.caller.spec,
-      questionId: it.prompt.questionId,
-      unitIds: it.prompt.unitIds,
-      sample: it.sample,
-      versions: unitVersionsJson(versions, it.prompt.unitIds),
-    };
-    const seed = params.seed === undefined ? undefined : params.seed + it.sample;
-    const recordParams = stripUndefined({ temperature: params.temperature, maxTokens: params.maxTokens, seed });
-    // Figures: image inputs for models that take them, alt text for the others (recorded per answer).
-    const shown =
-      it.prompt.prompt === undefined && it.caller.resolved.api !== 'replay'
-        ? messagesWithFigures(it.prompt, loaded.dir, it.caller.images)
-        : { messages: it.prompt.messages, figures: undefined };
-    const audit =
-      it.prompt.prompt !== undefined
-        ? { prompt: it.prompt.prompt }
-        : { messages: shown.messages.map(({ role, content }) => ({ role, content })) };
-    const figureRecord = shown.figures ? { figures: shown.figures } : {};
     const stats = perModel.get(it.caller.spec) ?? {};
-    stats.first ??= t0;
+    stats.first ??= Date.now();
     perModel.set(it.caller.spec, stats);
-    let c: Completion;
-    try {
-      if (it.caller.resolved.api === 'replay') {
-        const row = replayAnswers.get(it.caller.spec)?.get(it.prompt.questionId)?.[it.sample];
-        c = row
-          ? { text: row.answer, finishReason: 'replay', cached: false, attempts: 0, ms: 0 }
-          : { text: '', finishReason: 'missing', cached: false, attempts: 0, ms: 0 };
-      } else {
-        c = await it.caller.call(
-          {
-            messages: shown.messages,
-            prompt: it.prompt.prompt,
-            temperature: params.temperature,
-            maxTokens: params.maxTokens,
-            seed,
-            sample: it.sample,
-            questionId: it.prompt.questionId,
-          },
-          hardAbort.signal,
-        );
-      }
-    } catch (err) {
+    const record = await askItem(it, {
+      versions,
+      params,
+      examDir: loaded.dir,
+      replayRow: replayAnswers.get(it.caller.spec)?.get(it.prompt.questionId)?.[it.sample],
+      signal: hardAbort.signal,
+    }).finally(() => {
       stats.last = Date.now();
-      if (isModelCallError(err)) {
-        if (err.kind === 'aborted') return; // left missing: --resume does it
-        write({
-          ...base,
-          error: { kind: err.kind, message: err.message, ...(err.status !== undefined ? { status: err.status } : {}) },
-          timing: { startedAt, ms: Date.now() - t0, attempts: err.attempts },
-          ...audit,
-          ...figureRecord,
-          params: recordParams,
-        });
-        return;
-      }
-      throw err;
-    }
-    stats.last = Date.now();
-    write({
-      ...base,
-      text: c.text,
-      ...(c.finishReason ? { finishReason: c.finishReason } : {}),
-      ...(c.usage ? { usage: stripUndefined(c.usage) } : {}),
-      timing: { startedAt, ms: Math.round(c.ms), attempts: c.attempts },
-      cached: c.cached,
-      ...audit,
-      ...figureRecord,
-      params: recordParams,
     });
+    if (record) write(record);
   };
-
   // One pool of workers per model, each refilling its slot as soon as it frees (never in waves).
   const byModel = new Map<string, WorkItem[]>();
   for (const it of todo) byModel.set(it.caller.spec, [...(byModel.get(it.caller.spec) ?? []), it]);
@@ -558,38 +371,6 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
   };
 }
 
-function summarise(
-  caller: ModelCaller,
-  records: ResponseRecord[],
-  stats?: { first?: number; last?: number },
-): ModelSummary {
-  const mine = records.filter((r) => r.model === caller.spec);
-  const s: ModelSummary = {
-    model: caller.spec,
-    answered: 0,
-    failed: 0,
-    missing: 0,
-    cached: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    wallMs: stats?.first !== undefined && stats.last !== undefined ? stats.last - stats.first : 0,
-  };
-  let cost = 0;
-  for (const r of mine) {
-    if (r.error) s.failed++;
-    else if (r.finishReason === 'missing') s.missing++;
-    else s.answered++;
-    if (r.cached) s.cached++;
-    const i = r.usage?.inputTokens ?? 0;
-    const o = r.usage?.outputTokens ?? 0;
-    s.inputTokens += i;
-    s.outputTokens += o;
-    if (!r.cached && caller.prices) cost += (i * caller.prices.input + o * caller.prices.output) / 1e6;
-  }
-  if (caller.prices) s.cost = cost;
-  return s;
-}
-
 /**
  * The versions of each unit as asked. The rubric is optional at run time (it may not be written yet, or not valid
  * yet): then the run records the question and key versions only.
@@ -616,8 +397,4 @@ function manifestExamDir(manifest: RunManifest, runDir: string, cwd: string): st
 function relativeDir(cwd: string, dir: string): string {
   const rel = relative(cwd, dir);
   return rel && !rel.startsWith('..') ? rel : dir;
-}
-
-function stripUndefined<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -3,12 +3,12 @@ import { examQuestions } from '../../exam/model.js';
 import type { Html } from '../../report/html.js';
 import { renderInline, renderMarkdown } from '../../report/markdown.js';
 import type { MathRenderer } from '../../report/math.js';
+import { sameGrade } from '../../store/grades.js';
 import type { GradeRecord } from '../../store/records.js';
 import { blindId, runSalt } from '../blind.js';
 import { type RunContext, rubricFor } from '../context.js';
 import { type HumanSession, type HumanTask, humanOrder } from '../human.js';
 import { applyRubric } from '../rubric-apply.js';
-import { sameGrade } from '../store.js';
 import { disagreement } from './adjudicate.js';
 import type { GradeLog } from './grade-log.js';
 import {

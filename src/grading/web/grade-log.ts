@@ -1,8 +1,9 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { HeldoutError } from '../../errors.js';
 import { displayPath } from '../../io/files.js';
+import { gradeKey, gradesFile } from '../../store/grades.js';
 import { type GradeRecord, gradeRecordSchema } from '../../store/records.js';
-import { GradeWriter, gradeKey, gradesFile } from '../store.js';
+import { GradeWriter } from '../grade-writer.js';
 
 /**
  * The run's grades.jsonl as a live log for a long-running grading server. It appends through the same durable

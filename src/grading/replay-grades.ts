@@ -1,19 +1,17 @@
-import { join } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import type { Unit } from '../exam/model.js';
 import type { ContentVersions } from '../exam/versions.js';
-import { gradeVersion } from '../grading/versions.js';
-import { JsonlWriter, readJsonl } from '../io/jsonl.js';
 import type { ReplayRow, ReplaySheet } from '../models/replay.js';
+import { openGradeLog, readGrades } from '../store/grades.js';
 import { type GradeRecord, gradeRecordSchema, responseId } from '../store/records.js';
-import type { PromptItem } from './prompt.js';
-import { GRADES_FILE } from './store.js';
+import { gradeVersion } from './versions.js';
 
 export interface ImportPointsOptions {
   runDir: string;
   sheet: ReplaySheet;
   byQuestion: Map<string, ReplayRow[]>;
-  prompts: PromptItem[];
+  /** The run's prompts in order: which units each question's answer is graded on. */
+  prompts: ReadonlyArray<{ questionId: string; unitIds: readonly string[] }>;
   units: Unit[];
   model: string;
   column: string;
@@ -37,14 +35,13 @@ export function importReplayPoints(o: ImportPointsOptions): number {
       hint: `--points-column must be one of: ${o.sheet.columns.map((c) => JSON.stringify(c)).join(', ')}`,
     });
   }
-  const file = join(o.runDir, GRADES_FILE);
   const have = new Set(
-    readJsonl(file, gradeRecordSchema, { repair: true })
-      .records.filter((g) => g.grader.kind === 'human' && g.grader.id === o.grader)
+    readGrades(o.runDir, { repair: true })
+      .filter((g) => g.grader.kind === 'human' && g.grader.id === o.grader)
       .map((g) => `${g.responseId}\u0000${g.unitId}`),
   );
   const unitById = new Map(o.units.map((u) => [u.id, u]));
-  const writer = new JsonlWriter(file);
+  const writer = openGradeLog(o.runDir, false);
   let written = 0;
   const at = new Date().toISOString();
   try {

@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../io/files.js';
-import { readJsonl, withPath } from '../io/jsonl.js';
+import { JsonlWriter, readJsonl, withPath } from '../io/jsonl.js';
 import { warnOnce } from '../io/warn.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
 
@@ -164,6 +164,21 @@ function tornMessage(runDir: string, file: string, line: number, bytes: number):
     `${displayPath(file)}:${line}: the last line is cut off (${bytes} bytes, a killed or still running writer) and is ` +
     `left out: its answer counts as unanswered${complete}; \`heldout run --resume ${displayPath(resolve(runDir))}\` repairs the file and asks again`
   );
+}
+
+/**
+ * Opens responses.jsonl for appending (the runner), after repairing a torn last line left by a killed run. Returns
+ * the records already there and where the cut was, if any.
+ */
+export function openResponseLog(runDir: string): {
+  file: string;
+  records: ResponseRecord[];
+  torn?: { line: number };
+  writer: JsonlWriter;
+} {
+  const file = join(runDir, RESPONSES_FILE);
+  const existing = readJsonl(file, responseRecordSchema, { repair: true });
+  return { file, records: existing.records, torn: existing.torn, writer: new JsonlWriter(file) };
 }
 
 /** Counts over the latest records. `answered` excludes replay's empty "missing" answers. */
