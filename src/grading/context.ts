@@ -9,26 +9,12 @@ import type { RubricTarget } from '../exam/schema.js';
 import { type ContentVersions, contentVersions } from '../exam/versions.js';
 import { displayPath } from '../io/files.js';
 import type { ResponseRecord } from '../store/records.js';
-import { loadRunResponses, parseManifest } from '../store/run.js';
+import { loadRunManifest, loadRunResponses, type RunManifest } from '../store/run.js';
 import { rememberRunVersions } from './versions.js';
-
-/** The parts of `manifest.json` grading needs; the runner writes more. */
-const manifestSchema = z
-  .object({
-    examDir: z.string().optional(),
-    exam: z
-      .union([z.string(), z.object({ id: z.string().optional(), dir: z.string().optional() }).passthrough()])
-      .optional(),
-    examId: z.string().optional(),
-    rubric: z.union([z.string(), z.object({ file: z.string().optional() }).passthrough()]).optional(),
-    rubricFile: z.string().optional(),
-  })
-  .passthrough();
-export type RunManifestLike = z.infer<typeof manifestSchema>;
 
 export interface RunContext {
   runDir: string;
-  manifest: RunManifestLike;
+  manifest: RunManifest;
   exam: LoadedExam;
   rubric: LoadedRubric;
   units: Map<string, Unit>;
@@ -46,25 +32,8 @@ export interface RunContextOptions {
   rubricOptional?: boolean;
 }
 
-export function readManifest(runDir: string): RunManifestLike {
-  return parseManifest(manifestSchema, runDir);
-}
-
 /** Latest record per id wins (a retried item appends a new record). */
 export const readRunResponses = loadRunResponses;
-
-function manifestExamDir(m: RunManifestLike): string | undefined {
-  if (m.examDir) return m.examDir;
-  if (m.exam && typeof m.exam === 'object' && typeof m.exam.dir === 'string') return m.exam.dir;
-  return undefined;
-}
-
-function manifestRubric(m: RunManifestLike): string | undefined {
-  if (m.rubricFile) return m.rubricFile;
-  if (typeof m.rubric === 'string') return m.rubric;
-  if (m.rubric && typeof m.rubric === 'object' && typeof m.rubric.file === 'string') return m.rubric.file;
-  return undefined;
-}
 
 /** A path in the manifest: absolute, relative to the cwd (as the user typed it), or relative to the run. */
 function resolveRecorded(path: string, runDir: string): string | undefined {
@@ -77,10 +46,10 @@ function resolveRecorded(path: string, runDir: string): string | undefined {
 
 export function loadRunContext(runDir: string, opts: RunContextOptions = {}): RunContext {
   const dir = resolve(runDir);
-  const manifest = readManifest(dir);
+  const manifest = loadRunManifest(dir);
   let examDir = opts.exam;
   if (!examDir) {
-    const recorded = manifestExamDir(manifest);
+    const recorded = manifest.exam.dir;
     examDir = recorded ? resolveRecorded(recorded, dir) : undefined;
     if (!examDir) {
       throw new HeldoutError(
@@ -90,19 +59,14 @@ export function loadRunContext(runDir: string, opts: RunContextOptions = {}): Ru
     }
   }
   const exam = loadExam(examDir);
-  const recordedId = typeof manifest.exam === 'string' ? manifest.exam : (manifest.exam?.id ?? manifest.examId);
-  if (recordedId && typeof recordedId === 'string' && recordedId !== exam.exam.id) {
+  const recordedId = manifest.exam.id;
+  if (recordedId !== exam.exam.id) {
     throw new HeldoutError(`this run is for exam "${recordedId}", not "${exam.exam.id}"`, {
       where: displayPath(join(dir, 'manifest.json')),
       hint: 'pass the right exam with --exam',
     });
   }
-  const rubricPath =
-    opts.rubric ??
-    (() => {
-      const r = manifestRubric(manifest);
-      return r ? resolveRecorded(r, dir) : undefined;
-    })();
+  const rubricPath = opts.rubric;
   const rubric =
     opts.rubricOptional && !rubricPath && !findRubricFile(exam.dir, exam.exam.id)
       ? emptyRubric(exam.exam.id)

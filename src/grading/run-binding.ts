@@ -1,8 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { sha256 } from '../io/hash.js';
 import type { GradeRecord } from '../store/records.js';
-import { loadRunResponses } from '../store/run.js';
-import { readManifest } from './context.js';
+import { loadRunManifest, loadRunResponses } from '../store/run.js';
 
 /**
  * Grades are bound to the run and to the answer they mark: every grade record carries the run's id and the SHA-256
@@ -11,11 +10,10 @@ import { readManifest } from './context.js';
  * answers. Import refuses rows from another run, or whose answer changed, by line.
  */
 
-/** The run's id: the manifest's `id` (else the folder name), with its start time when recorded, so re-runs differ. */
+/** The run's id: the manifest's `id` (else the folder name), with its start time, so re-runs differ. */
 export function runIdentity(runDir: string): string {
-  const m = readManifest(runDir) as { id?: unknown; startedAt?: unknown };
-  const id = typeof m.id === 'string' && m.id ? m.id : basename(resolve(runDir));
-  return typeof m.startedAt === 'string' ? `${id}@${m.startedAt}` : id;
+  const m = loadRunManifest(runDir);
+  return `${m.id || basename(resolve(runDir))}@${m.startedAt}`;
 }
 
 /** `sha256:` and the first 16 hex digits of the answer text's SHA-256. */
