@@ -141,7 +141,7 @@ Exit codes: 0 nothing found, 2 a model was flagged, 1 failed calls or bad input,
 
     const { runProbes } = await import('../probe/run-probe.js');
     const { estimateText, findingsText } = await import('../probe/summary.js');
-    const { createProgress } = await import('../run/progress.js');
+    const { createProgress } = await import('./run-progress.js');
     const { displayPath } = await import('../io/files.js');
     const progress = createProgress(process.stderr);
     const interrupt = twoStageInterrupt();

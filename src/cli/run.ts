@@ -193,7 +193,7 @@ Keys come only from the environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, XAI_API_
     };
 
     const { runExam } = await import('../run/runner.js');
-    const { createProgress } = await import('../run/progress.js');
+    const { createProgress } = await import('./run-progress.js');
     const progress = createProgress(process.stderr);
     const interrupt = twoStageInterrupt();
     let result: Awaited<ReturnType<typeof runExam>>;

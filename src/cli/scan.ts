@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ExitCode, HeldoutError } from '../errors.js';
 import { addOptions, type OptionDefs, resolveOptions } from './options.js';
 import { paint, printJson, table } from './output.js';
+import { openProgressBar, throttle } from './progress-bar.js';
 
 export const scanOptionDefs = {
   bench: {
@@ -66,50 +67,38 @@ export const scanOptionDefs = {
   },
 } satisfies OptionDefs;
 
-/** cli-progress on a terminal, a plain line every few seconds otherwise (CI logs). */
-async function progressReporter(enabled: boolean) {
+/** Bytes scanned: a bar on a terminal, a plain line every few seconds otherwise (CI logs). */
+function progressReporter(enabled: boolean) {
   let started = Date.now();
   let total = 0;
   let done = 0;
-  let bar:
-    | { update(v: number, p?: object): void; stop(): void; start(t: number, v: number, p?: object): void }
-    | undefined;
-  let lastLine = 0;
+  const bar = openProgressBar(
+    process.stderr,
+    'scan [{bar}] {percentage}% | {doneMB}/{totalMB} MB | {speed} MB/s | ETA {eta_formatted}',
+  );
+  const due = throttle(5000);
   const mb = (b: number) => (b / 1e6).toFixed(0);
   const rate = () => done / 1e6 / Math.max(0.001, (Date.now() - started) / 1000);
   return {
     async start(bytes: number) {
       total = bytes;
       started = Date.now();
-      if (!enabled) return;
-      if (process.stderr.isTTY) {
-        const { default: cliProgress } = await import('cli-progress');
-        bar = new cliProgress.SingleBar(
-          {
-            format: 'scan [{bar}] {percentage}% | {doneMB}/{totalMB} MB | {speed} MB/s | ETA {eta_formatted}',
-            stream: process.stderr,
-            hideCursor: true,
-            etaBuffer: 50,
-          },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(total, 0, { doneMB: '0', totalMB: mb(total), speed: '0' });
-      }
+      due();
+      if (enabled) bar.start(total, { doneMB: '0', totalMB: mb(total), speed: '0' });
     },
     tick(bytes: number) {
       done += bytes;
       if (!enabled) return;
-      if (bar) bar.update(done, { doneMB: mb(done), totalMB: mb(total), speed: rate().toFixed(0) });
-      else if (Date.now() - lastLine > 5000) {
-        lastLine = Date.now();
+      if (bar.drawn) bar.update(done, { doneMB: mb(done), totalMB: mb(total), speed: rate().toFixed(0) });
+      else if (due()) {
         const eta = rate() > 0 ? (total - done) / 1e6 / rate() : 0;
-        process.stderr.write(
-          `scan: ${mb(done)}/${mb(total)} MB (${total ? ((done / total) * 100).toFixed(0) : 100}%), ${rate().toFixed(0)} MB/s, ETA ${eta.toFixed(0)} s\n`,
+        bar.line(
+          `scan: ${mb(done)}/${mb(total)} MB (${total ? ((done / total) * 100).toFixed(0) : 100}%), ${rate().toFixed(0)} MB/s, ETA ${eta.toFixed(0)} s`,
         );
       }
     },
     stop() {
-      bar?.stop();
+      bar.stop();
       return { seconds: (Date.now() - started) / 1000, mbps: rate() };
     },
   };
