@@ -13,7 +13,7 @@ const jsonl = (file) =>
 
 /** Writes `<dir>/runs/many` (and the demo run it is made from, `<dir>/runs/demo`); returns the run directory. */
 export async function writeManyModelRun(dir, { models = 30, seed = 7 } = {}) {
-  const { runDemo } = await import('../dist/report/demo.js');
+  const { runDemo } = await import('../dist/pipeline/demo.js');
   await runDemo({
     cwd: dir,
     env: { HELDOUT_BENCH_DIR: join(dir, 'no-benchmarks') },

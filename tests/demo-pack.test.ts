@@ -32,7 +32,7 @@ describe('the demo with the offline pack', () => {
     // The planted texts were built at demo time: the repository holds them only inside the compressed pack.
     const sheet = readFileSync(join(cwd, 'runs/demo/inputs/memorised.jsonl'), 'utf8');
     expect(sheet).toMatch(/<<40\+32=72>>/);
-    expect(readFileSync(join(ROOT, 'src/report/demo-leaks.ts'), 'utf8')).not.toMatch(/<<40\+32=72>>/);
+    expect(readFileSync(join(ROOT, 'src/pipeline/demo-leaks.ts'), 'utf8')).not.toMatch(/<<40\+32=72>>/);
   });
 
   it('`heldout check` exits 2 on the leaky exam, naming each rule that fired, and 0 on the fresh exam', async () => {

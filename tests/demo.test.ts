@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExam } from '../src/exam/load.js';
-import { runDemo } from '../src/report/demo.js';
+import { runDemo } from '../src/pipeline/demo.js';
 import type { ReportModel } from '../src/report/model.js';
 import { ROOT, runCliAsync, tempDir } from './helpers/cli.js';
 

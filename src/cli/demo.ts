@@ -7,7 +7,7 @@ export function registerDemoCommands(program: Command): void {
       'run the whole pipeline offline on what ships (example answer sheets, example human grades) and write runs/demo/report.html',
     )
     .action(async () => {
-      const { runDemo } = await import('../report/demo.js');
+      const { runDemo } = await import('../pipeline/demo.js');
       const res = await runDemo({ log: (line) => process.stderr.write(`${line}\n`) });
       process.stderr.write('report   open it in a browser (works offline):\n');
       process.stdout.write(`${res.reportFile}\n`);

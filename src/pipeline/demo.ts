@@ -1,11 +1,12 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../io/files.js';
 import { PACKAGE_ROOT } from '../package-root.js';
-import type { CheckInput } from './inputs.js';
-import type { ReportLoadOptions } from './load.js';
-import { modelLabel, type ReportModel } from './model.js';
+import type { CheckInput } from '../report/inputs.js';
+import type { ReportLoadOptions } from '../report/load.js';
+import { modelLabel, type ReportModel } from '../report/model.js';
+import { loadRunManifest, writeRunManifest } from '../store/run.js';
 
 /** The package root: exams/, rubrics/ and examples/ ship next to dist/ and src/. */
 export { PACKAGE_ROOT };
@@ -208,7 +209,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     readFileSync(join(root, DEMO_BENCHMARK_SCORES_FILE), 'utf8').replace(/\n*$/, '\n') +
       (plantFrom ? MEMORISER_SCORES : ''),
   );
-  const { writeReport } = await import('./report-file.js');
+  const { writeReport } = await import('../report/report-file.js');
   const { file, model } = await writeReport(runDir, join(runDir, 'report.html'), {
     ...ctxOpts,
     benchmarksFile: scoresFile,
@@ -243,8 +244,6 @@ const fmtNum = (v: number | null) => (v === null ? '–' : v.toFixed(2));
  */
 function recordAbsoluteExamDir(runDir: string, examDir: string, cwd: string, root: string): void {
   if (resolve(cwd) === resolve(root)) return;
-  const file = join(runDir, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(file, 'utf8'));
-  manifest.exam = { ...manifest.exam, dir: examDir };
-  writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
+  const manifest = loadRunManifest(runDir);
+  writeRunManifest(runDir, { ...manifest, exam: { ...manifest.exam, dir: examDir } });
 }
