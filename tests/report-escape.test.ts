@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { escapeHtml, escapeVisible, truncateForDisplay } from '../src/report/html.js';
-import { renderInline, renderMarkdown } from '../src/report/markdown.js';
-import { loadMathRenderer, type MathRenderer, mathAsSource } from '../src/report/math.js';
+import { escapeHtml, escapeVisible, truncateForDisplay } from '../src/html/escape.js';
+import { renderInline, renderMarkdown } from '../src/html/markdown.js';
+import { loadMathRenderer, type MathRenderer, mathAsSource } from '../src/html/math.js';
 import { sharedNgramSegments } from '../src/report/shared-ngrams.js';
 import { ROOT } from './helpers/cli.js';
 

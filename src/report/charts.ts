@@ -1,4 +1,4 @@
-import { escapeHtml, type Html, plainVisible, trusted } from './html.js';
+import { escapeHtml, type Html, plainVisible, trusted } from '../html/escape.js';
 import type { ScatterView } from './model.js';
 import { niceAxis } from './stats.js';
 

@@ -15,7 +15,7 @@ import {
   type CoverageView,
   coverageView,
 } from './contamination-view.js';
-import { anchorId, truncateForDisplay } from './html.js';
+import { anchorId, truncateForDisplay } from '../html/escape.js';
 import type {
   AgreementInput,
   AgreementStatsInput,

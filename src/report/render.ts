@@ -1,6 +1,6 @@
 import { heatLegendStyle, heatStyle, scatterSvg } from './charts.js';
-import { anchorId, escapeVisible, trusted } from './html.js';
-import { loadMathRenderer } from './math.js';
+import { anchorId, escapeVisible, trusted } from '../html/escape.js';
+import { loadMathRenderer } from '../html/math.js';
 import type { ReportModel, ScatterView } from './model.js';
 import { referenceFieldSvg } from './reference-chart.js';
 import type { ReferenceFieldView } from './reference-field.js';

@@ -9,7 +9,7 @@ import { findExamFile, findRubricFile, loadExam, loadExamDoc, loadRubric, loadRu
 import type { Exam, Question, SubPart } from '../exam/schema.js';
 import { displayPath } from '../io/files.js';
 import { toolVersion } from '../version.js';
-import { escapeHtml } from './html.js';
+import { escapeHtml } from '../html/escape.js';
 import { buildRubricPreviewModel, renderRubricPreview } from './rubric-preview.js';
 import { CSP, renderPage } from './templates.js';
 

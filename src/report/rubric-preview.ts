@@ -1,8 +1,8 @@
 import { figureDataUri } from '../exam/figures.js';
 import { partMaxPoints } from '../exam/model.js';
 import type { Answer, Exam, Question, Rubric, RubricTarget, SubPart } from '../exam/schema.js';
-import { anchorId } from './html.js';
-import { loadMathRenderer } from './math.js';
+import { anchorId } from '../html/escape.js';
+import { loadMathRenderer } from '../html/math.js';
 import { createEngine, readTemplate, renderPage } from './templates.js';
 
 /** One question or sub-part as the rubric author sees it, with its marking when it is a unit. */

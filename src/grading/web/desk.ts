@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { examQuestions } from '../../exam/model.js';
-import type { Html } from '../../report/html.js';
-import { renderInline, renderMarkdown } from '../../report/markdown.js';
-import type { MathRenderer } from '../../report/math.js';
+import type { Html } from '../../html/escape.js';
+import { renderInline, renderMarkdown } from '../../html/markdown.js';
+import type { MathRenderer } from '../../html/math.js';
 import { sameGrade } from '../../store/grades.js';
 import type { GradeRecord } from '../../store/records.js';
 import { blindId, runSalt } from '../blind.js';

@@ -1,4 +1,4 @@
-import type { Html } from '../../report/html.js';
+import type { Html } from '../../html/escape.js';
 import type { GradeRecord } from '../../store/records.js';
 
 /**

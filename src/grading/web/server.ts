@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { HeldoutError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
-import { loadMathRenderer } from '../../report/math.js';
+import { loadMathRenderer } from '../../html/math.js';
 import { loadRunContext, type RunContextOptions } from '../context.js';
 import { humanSession } from '../human.js';
 import { DeskError, GradingDesk, saveSchema } from './desk.js';

@@ -1,4 +1,4 @@
-import { escapeVisible, type Html, trusted } from './html.js';
+import { escapeVisible, type Html, trusted } from './escape.js';
 import { MAX_MATH_CHARS, type MathRenderer } from './math.js';
 
 /**

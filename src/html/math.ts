@@ -1,4 +1,4 @@
-import { escapeVisible, type Html, hasInvisible, trusted } from './html.js';
+import { escapeVisible, type Html, hasInvisible, trusted } from './escape.js';
 
 /** Renders one maths span (without its delimiters) to markup. */
 export type MathRenderer = (tex: string, display: boolean) => Html;
