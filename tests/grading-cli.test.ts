@@ -126,7 +126,9 @@ describe('grading CLI on the shipped exam', () => {
     expect(Object.keys(pair.overall.items)).toEqual(['n', 'meanAbsDiff', 'exactAgreement', 'kappa', 'alpha']);
     expect(runCli(['agreement', dir]).stdout).toMatch(/example-human vs auto/);
     const hist = runCli(['grades', 'history', dir, '--json']);
-    expect(JSON.parse(hist.stdout).length).toBeGreaterThan(0);
+    // One history entry per record in grades.jsonl, in file order.
+    const lines = readFileSync(join(dir, 'grades.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(hist.stdout)).toHaveLength(lines.length);
   });
 });
 

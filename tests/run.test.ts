@@ -181,7 +181,8 @@ describe('runExam against a loopback server', () => {
     expect(m.models).toEqual([
       { spec: 'openai:gpt-test', provider: 'openai', model: 'gpt-test', baseUrl: server.openaiBaseUrl, mode: 'chat' },
     ]);
-    expect(m.finishedAt).toBeDefined();
+    expect(m.finishedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(Date.parse(m.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(m.startedAt));
     const recs = lines(join(out, 'responses.jsonl')).map((l) => responseRecordSchema.parse(JSON.parse(l)));
     expect(recs).toHaveLength(6);
     expect(recs.map((r) => r.id).sort()).toEqual(
