@@ -2,8 +2,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type BenchItem, loadBenchmarkSource } from '../src/contamination/benchmarks.js';
-import { autoN, type CheckOptions, checkText, longestSharedRun, type TextResult } from '../src/contamination/check.js';
-import { ngramHash, ngramHashesInto, stringHash2, tokenHashes } from '../src/contamination/hash.js';
+import { checkText } from '../src/contamination/check/check-text.js';
+import type { TextResult } from '../src/contamination/check/result.js';
+import { autoN, type CheckOptions } from '../src/contamination/check/rules.js';
+import { longestSharedRun } from '../src/contamination/check/similarity.js';
+import { ngramHash, ngramHashesInto, stringHash2, tokenHashHalves } from '../src/contamination/hash.js';
 import { loadOrBuildIndex } from '../src/contamination/index-cache.js';
 import {
   buildCharIndex,
@@ -201,7 +204,7 @@ describe('rules on planted items (toy benchmark written for these tests)', () =>
 
 describe('64-bit n-gram hashing', () => {
   it('the allocation-free loop gives exactly ngramHash', () => {
-    const { h1, h2 } = tokenHashes('the quick brown fox jumps over the lazy dog again and again today'.split(' '));
+    const { h1, h2 } = tokenHashHalves('the quick brown fox jumps over the lazy dog again and again today'.split(' '));
     const hi = new Uint32Array(20);
     const lo = new Uint32Array(20);
     const n = ngramHashesInto(h1, h2, 0, h1.length, 5, hi, lo, 0);
@@ -213,7 +216,7 @@ describe('64-bit n-gram hashing', () => {
     // Distinct 13-grams over a 5000-word vocabulary: the i-th n-gram is i written in base 5000, then padding.
     const N = 2_000_000;
     const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
-    const { h1, h2 } = tokenHashes(vocab);
+    const { h1, h2 } = tokenHashHalves(vocab);
     const t1 = new Uint32Array(13);
     const t2 = new Uint32Array(13);
     const hi = new Uint32Array(N);
@@ -303,7 +306,7 @@ describe('index', () => {
       {},
       'h',
     );
-    const { h1, h2 } = tokenHashes('one two three four five six seven eight'.split(' '));
+    const { h1, h2 } = tokenHashHalves('one two three four five six seven eight'.split(' '));
     const [hi, lo] = ngramHash(h1, h2, 0, 8);
     expect([...lookup(idx, hi, lo)]).toEqual([0, 1, 3]);
     expect(lookup(idx, 1, 2).length).toBe(0);
@@ -315,10 +318,10 @@ describe('index', () => {
     const idx = buildWordIndex(items, spec, {}, 'h', { hasher });
     expect(new Set(idx.keysHi)).toEqual(new Set([7]));
     for (let k = 1; k < idx.keysLo.length; k++) expect(idx.keysLo[k]).toBeGreaterThan(idx.keysLo[k - 1]);
-    const { h1, h2 } = tokenHashes('one two three four five six seven eight'.split(' '));
+    const { h1, h2 } = tokenHashHalves('one two three four five six seven eight'.split(' '));
     const [hi, lo] = hasher(h1, h2, 0, 8);
     expect([...lookup(idx, hi, lo)]).toEqual([0, 1]);
-    const { h1: o1, h2: o2 } = tokenHashes('two three four five six seven eight other'.split(' '));
+    const { h1: o1, h2: o2 } = tokenHashHalves('two three four five six seven eight other'.split(' '));
     expect([...lookup(idx, ...hasher(o1, o2, 0, 8))]).toEqual([1]);
   });
 

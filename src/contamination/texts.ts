@@ -7,7 +7,7 @@ import { displayPath } from '../io/files.js';
 import { readJsonl } from '../io/jsonl.js';
 import { readTable, requireColumn } from '../io/tabular.js';
 import { type ResponseRecord, responseRecordSchema } from '../store/records.js';
-import type { CheckText } from './check.js';
+import type { CheckText } from './check/result.js';
 
 /**
  * The texts the check compares. For an exam: one text per unit (a question without sub-parts, or a leaf
