@@ -152,7 +152,13 @@ describe('heldout check', () => {
       const res = JSON.parse(r.stdout);
       const verbatim = res.items.find((i: { id: string }) => i.id === 'verbatim');
       expect(verbatim.matches[0].confirm).toEqual({ model: 'openai:judge', same: true, reason: 'identical' });
-      expect(seen.length).toBeGreaterThan(0);
+      // One question per text with a match, about its closest item; texts without a match are not asked about.
+      const withMatches = res.items.filter((i: { matches: unknown[] }) => i.matches.length > 0);
+      expect(withMatches.map((i: { id: string }) => i.id)).toContain('verbatim');
+      expect(seen).toHaveLength(withMatches.length);
+      for (const i of withMatches) {
+        expect(i.matches.some((m: { confirm?: unknown }) => m.confirm !== undefined)).toBe(true);
+      }
       // The compared texts are fenced as data.
       expect(seen[0]).toMatch(/```/);
     } finally {
