@@ -2,8 +2,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type BenchItem, loadBenchmarkSource } from '../src/contamination/benchmarks.js';
-import { autoN, type CheckOptions, checkText, longestSharedRun, type TextResult } from '../src/contamination/check.js';
-import { ngramHash, ngramHashesInto, stringHash2, tokenHashes } from '../src/contamination/hash.js';
+import { checkText } from '../src/contamination/check/check-text.js';
+import type { TextResult } from '../src/contamination/check/result.js';
+import { autoN, type CheckOptions, indexSpecs, RULE_NAMES } from '../src/contamination/check/rules.js';
+import { longestSharedRun } from '../src/contamination/check/similarity.js';
+import { ngramHash, ngramHashesInto, stringHash2, tokenHashHalves } from '../src/contamination/hash.js';
 import { loadOrBuildIndex } from '../src/contamination/index-cache.js';
 import {
   buildCharIndex,
@@ -14,6 +17,7 @@ import {
   serializeIndex,
 } from '../src/contamination/ngram-index.js';
 import { checkContamination } from '../src/contamination/run-check.js';
+import { forEachNgramHash, tokenHashes } from '../src/contamination/scan/hash.js';
 import { examTexts } from '../src/contamination/texts.js';
 import { loadExam } from '../src/exam/load.js';
 import { ROOT, tempDir } from './helpers/cli.js';
@@ -199,21 +203,80 @@ describe('rules on planted items (toy benchmark written for these tests)', () =>
   });
 });
 
+// The n-gram hash written out the slow, obvious way from its definition (scan/hash.ts), in BigInt arithmetic: each
+// token's UTF-8 bytes through two FNV-1a lanes (offset bases 0x811c9dc5 and 0x9747b28c, primes 0x01000193 and
+// 0x5bd1e995) and a final xorshift-multiply, then the polynomial Σ t[j]·B^(n-1-j) mod 2^32 per lane (B = 0x2545f491
+// and 0x9e3779b1). Nothing here is imported from the code under test, so a changed constant fails.
+const MASK32 = (1n << 32n) - 1n;
+const mul32 = (a: bigint, b: bigint) => (a * b) & MASK32;
+
+function referenceTokenHash(token: string): [bigint, bigint] {
+  let a = 0x811c9dc5n;
+  let b = 0x9747b28cn;
+  for (const byte of new TextEncoder().encode(token)) {
+    a = mul32(a ^ BigInt(byte), 0x01000193n);
+    b = mul32(b ^ BigInt(byte), 0x5bd1e995n);
+  }
+  const finish = (h: bigint) => {
+    const x = mul32(h ^ (h >> 15n), 0x2c1b3c6dn);
+    return x ^ (x >> 12n);
+  };
+  return [finish(a), finish(b)];
+}
+
+function referenceNgramHash(tokens: string[], start: number, n: number): [number, number] {
+  const bases = [0x2545f491n, 0x9e3779b1n];
+  const sum = [0n, 0n];
+  for (let j = 0; j < n; j++) {
+    const t = referenceTokenHash(tokens[start + j]);
+    for (const lane of [0, 1]) {
+      let power = 1n;
+      for (let k = 0; k < n - 1 - j; k++) power = mul32(power, bases[lane]);
+      sum[lane] = (sum[lane] + mul32(t[lane], power)) & MASK32;
+    }
+  }
+  return [Number(sum[0]), Number(sum[1])];
+}
+
 describe('64-bit n-gram hashing', () => {
-  it('the allocation-free loop gives exactly ngramHash', () => {
-    const { h1, h2 } = tokenHashes('the quick brown fox jumps over the lazy dog again and again today'.split(' '));
-    const hi = new Uint32Array(20);
-    const lo = new Uint32Array(20);
-    const n = ngramHashesInto(h1, h2, 0, h1.length, 5, hi, lo, 0);
-    expect(n).toBe(h1.length - 4);
-    for (let i = 0; i < n; i++) expect([hi[i], lo[i]]).toEqual(ngramHash(h1, h2, i, 5));
+  const words = 'the quick brown fox jumps over the lazy dog again and again today'.split(' ');
+
+  it('equals a slow reference written from its definition, for every window and both loops', () => {
+    // ASCII, 2-, 3- and 4-byte UTF-8 characters.
+    const tokens = [...words, 'héllo', 'őrült', '数学', '𝑥²', '<num>'];
+    const { h1, h2 } = tokenHashHalves(tokens);
+    for (let i = 0; i < tokens.length; i++) {
+      const [a, b] = referenceTokenHash(tokens[i]);
+      expect([h1[i], h2[i]]).toEqual([Number(a), Number(b)]);
+      expect(stringHash2(tokens[i])).toEqual([Number(a), Number(b)]);
+    }
+    for (const n of [1, 5, 8, 13]) {
+      const hi = new Uint32Array(tokens.length);
+      const lo = new Uint32Array(tokens.length);
+      const count = ngramHashesInto(h1, h2, 0, tokens.length, n, hi, lo, 0);
+      expect(count).toBe(tokens.length - n + 1);
+      const scanned: [number, number][] = [];
+      forEachNgramHash(tokenHashes(tokens), n, (_i, a, b) => scanned.push([a >>> 0, b >>> 0]));
+      for (let i = 0; i < count; i++) {
+        const expected = referenceNgramHash(tokens, i, n);
+        expect([hi[i], lo[i]]).toEqual(expected);
+        expect(ngramHash(h1, h2, i, n)).toEqual(expected);
+        expect(scanned[i]).toEqual(expected);
+      }
+    }
+  });
+
+  it('keeps its recorded values (a cached index holds them)', () => {
+    const { h1, h2 } = tokenHashHalves(words);
+    expect(ngramHash(h1, h2, 0, 5)).toEqual([3675713901, 704778546]);
+    expect(stringHash2('héllo')).toEqual([2022205227, 3779745840]);
   });
 
   it('has no 64-bit collisions over two million distinct n-grams (and 32-bit halves collide at the birthday rate)', () => {
     // Distinct 13-grams over a 5000-word vocabulary: the i-th n-gram is i written in base 5000, then padding.
     const N = 2_000_000;
     const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
-    const { h1, h2 } = tokenHashes(vocab);
+    const { h1, h2 } = tokenHashHalves(vocab);
     const t1 = new Uint32Array(13);
     const t2 = new Uint32Array(13);
     const hi = new Uint32Array(N);
@@ -303,7 +366,7 @@ describe('index', () => {
       {},
       'h',
     );
-    const { h1, h2 } = tokenHashes('one two three four five six seven eight'.split(' '));
+    const { h1, h2 } = tokenHashHalves('one two three four five six seven eight'.split(' '));
     const [hi, lo] = ngramHash(h1, h2, 0, 8);
     expect([...lookup(idx, hi, lo)]).toEqual([0, 1, 3]);
     expect(lookup(idx, 1, 2).length).toBe(0);
@@ -315,10 +378,10 @@ describe('index', () => {
     const idx = buildWordIndex(items, spec, {}, 'h', { hasher });
     expect(new Set(idx.keysHi)).toEqual(new Set([7]));
     for (let k = 1; k < idx.keysLo.length; k++) expect(idx.keysLo[k]).toBeGreaterThan(idx.keysLo[k - 1]);
-    const { h1, h2 } = tokenHashes('one two three four five six seven eight'.split(' '));
+    const { h1, h2 } = tokenHashHalves('one two three four five six seven eight'.split(' '));
     const [hi, lo] = hasher(h1, h2, 0, 8);
     expect([...lookup(idx, hi, lo)]).toEqual([0, 1]);
-    const { h1: o1, h2: o2 } = tokenHashes('two three four five six seven eight other'.split(' '));
+    const { h1: o1, h2: o2 } = tokenHashHalves('two three four five six seven eight other'.split(' '));
     expect([...lookup(idx, ...hasher(o1, o2, 0, 8))]).toEqual([1]);
   });
 
@@ -361,8 +424,50 @@ describe('index', () => {
     writeFileSync(file, raw);
     const third = loadOrBuildIndex(expected, build, { cacheDir: dir });
     expect(third.status).toBe('built');
-    expect(third.rejected).toBeDefined();
+    expect(third.rejected).toBe('posting out of range');
     expect(builds).toBe(2);
+  });
+
+  it('a cached index written with another hash is rebuilt, not trusted (every lookup in it would miss)', async () => {
+    const source = await loadBenchmarkSource(join(FIX, 'toy'));
+    const cacheDir = tempDir();
+    const specs = indexSpecs('text', 13, [...RULE_NAMES], {});
+    // The layout of an index from an older heldout: right in every field, keys from another hash.
+    const otherNgram = (h1: Uint32Array, h2: Uint32Array, start: number, n: number): [number, number] => {
+      const [hi, lo] = ngramHash(h1, h2, start, n);
+      return [hi ^ 1, lo];
+    };
+    const otherChars = (s: string, start: number, len: number): [number, number] => {
+      const [hi, lo] = stringHash2(s, start, start + len);
+      return [hi ^ 1, lo];
+    };
+    for (const spec of specs) {
+      const norm = spec.normalization === 'janitor' ? {} : { latex: true, maskNumbers: true };
+      const build = () =>
+        spec.kind === 'char'
+          ? buildCharIndex(source.items, spec, source.hash, { hasher: otherChars })
+          : buildWordIndex(source.items, spec, norm, source.hash, { hasher: otherNgram });
+      const expected = { spec, sourceHash: source.hash, itemCount: source.items.length };
+      expect(loadOrBuildIndex(expected, build, { cacheDir }).status).toBe('built');
+    }
+    const check = () => {
+      const events: [string, string | undefined][] = [];
+      const res = checkContamination(
+        { subject: { kind: 'items', file: 'x', field: 'text' }, items: [{ id: 'copy', text: source.items[0].text }] },
+        [source],
+        { cacheDir, onIndex: (e) => events.push([e.status, e.rejected]) },
+      );
+      return { events, verdicts: res.items[0].verdicts };
+    };
+    const first = check();
+    expect(first.events).toEqual(specs.map(() => ['built', 'built with another hash']));
+    expect(first.verdicts).toEqual({
+      'gpt3-13gram': 'contaminated',
+      'palm-8gram-70': 'contaminated',
+      'gpt4-50char': 'contaminated',
+    });
+    // The rebuilt indexes replaced the old files.
+    expect(check().events).toEqual(specs.map(() => ['hit', undefined]));
   });
 
   it('char index: a 50-character sample is found wherever it occurs in an item', () => {
@@ -372,7 +477,8 @@ describe('index', () => {
       { kind: 'char', field: 'text', n: 25, normalization: 'gpt4chars' },
       'h',
     );
-    expect(idx.keysHi.length).toBeGreaterThan(0);
+    // 186 letters and digits: grams at 0, 25, …, 150, all different (the text repeats every 62).
+    expect(idx.keysHi.length).toBe(7);
     const src = {
       label: 'x',
       name: 'generic',

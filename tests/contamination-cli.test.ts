@@ -3,7 +3,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, runCliAsync, tempDir } from './helpers/cli.js';
+import { parseRules, runCheckRequest } from '../src/contamination/check/request.js';
+import { RULE_NAMES } from '../src/contamination/check/rules.js';
+import { ROOT, runCli, runCliAsync, tempDir } from './helpers/cli.js';
 
 const EXAM = 'tests/fixtures/contamination/exam';
 const TOY = 'toy=tests/fixtures/contamination/toy';
@@ -152,11 +154,54 @@ describe('heldout check', () => {
       const res = JSON.parse(r.stdout);
       const verbatim = res.items.find((i: { id: string }) => i.id === 'verbatim');
       expect(verbatim.matches[0].confirm).toEqual({ model: 'openai:judge', same: true, reason: 'identical' });
-      expect(seen.length).toBeGreaterThan(0);
+      // One question per text with a match, about its closest item; texts without a match are not asked about.
+      const withMatches = res.items.filter((i: { matches: unknown[] }) => i.matches.length > 0);
+      expect(withMatches.map((i: { id: string }) => i.id)).toContain('verbatim');
+      expect(seen).toHaveLength(withMatches.length);
+      for (const i of withMatches) {
+        expect(i.matches.some((m: { confirm?: unknown }) => m.confirm !== undefined)).toBe(true);
+      }
       // The compared texts are fenced as data.
       expect(seen[0]).toMatch(/```/);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+});
+
+describe('the check request behind the command line', () => {
+  const request = () => ({
+    exam: join(ROOT, EXAM),
+    benches: [`toy=${join(ROOT, 'tests/fixtures/contamination/toy')}`],
+    rules: [],
+    options: { cacheDir: tempDir() },
+  });
+
+  it('reads --rule values: repeatable, comma lists and all; an unknown rule is bad input', () => {
+    expect(parseRules([])).toEqual([...RULE_NAMES]);
+    expect(parseRules(['palm-8gram-70,gpt3-13gram'])).toEqual(['palm-8gram-70', 'gpt3-13gram']);
+    expect(parseRules(['gpt4-50char', 'all'])).toEqual([...RULE_NAMES]);
+    expect(() => parseRules(['gpt3-13gram,gpt5'])).toThrow(/unknown rule "gpt5"/);
+  });
+
+  it('needs exactly one subject, and --field with --items', async () => {
+    await expect(runCheckRequest({ ...request(), exam: undefined })).rejects.toThrow(/nothing to check/);
+    await expect(runCheckRequest({ ...request(), items: { file: 'x.jsonl', field: 'q' } })).rejects.toThrow(/not both/);
+    await expect(runCheckRequest({ ...request(), exam: undefined, items: { file: 'x.jsonl' } })).rejects.toThrow(
+      /--items needs --field/,
+    );
+  });
+
+  it('--max-contaminated: exit 2 only when more texts are flagged than tolerated', async () => {
+    const strict = await runCheckRequest(request());
+    const contaminated = strict.result.items.filter((i) => Object.values(i.verdicts).includes('contaminated'));
+    expect(contaminated.map((i) => i.id)).toEqual(['verbatim', 'casepunct', 'stem-a', 'stem-b']);
+    expect(strict.flagged).toBe(4);
+    expect(strict.result.exitCode).toBe(2);
+    const tolerant = await runCheckRequest({ ...request(), maxContaminated: strict.flagged });
+    expect(tolerant.result.exitCode).toBe(0);
+    expect(tolerant.result.contaminated).toBe(true);
+    const oneShort = await runCheckRequest({ ...request(), maxContaminated: strict.flagged - 1 });
+    expect(oneShort.result.exitCode).toBe(2);
   });
 });

@@ -6,10 +6,9 @@ import {
   janitorTokens,
   latexNormalize,
   maskNumbers,
-  normalizationId,
   pySplit,
-  wordTokens,
-} from '../src/contamination/normalize.js';
+} from '../src/contamination/text/normalize.js';
+import { normalizationId, wordTokens } from '../src/contamination/text/tokens.js';
 
 // Expected values were produced with CPython: s.translate(str.maketrans(ascii_lowercase + ascii_uppercase,
 // ascii_lowercase * 2, string.punctuation)) and str.split().

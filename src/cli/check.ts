@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ExitCode, HeldoutError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { addOptions, collect, type OptionDefs } from './options.js';
 import { printJson, table } from './output.js';
-
-const RULES = ['gpt3-13gram', 'palm-8gram-70', 'gpt4-50char'] as const;
 
 export const checkOptionDefs = {
   n: {
@@ -141,104 +139,42 @@ Examples:
   check.action(async (examArg: string | undefined, _o: unknown, cmd: Command) => {
     const { resolveWithConfig } = await import('./config-section.js');
     const o = await resolveWithConfig(cmd, checkOptionDefs, 'check', cmd.opts().config as string | undefined);
-    const benches = (cmd.opts().bench as string[] | undefined) ?? [];
-    const { defaultBenchmarkSpecs, howToGetBenchmarks, loadBenchmarkSources } = await import(
-      '../contamination/benchmarks.js'
-    );
-    // No --bench: every known benchmark, from the pull cache or else the offline pack (unless only infini-gram).
-    if (benches.length === 0 && !o.infiniGram) benches.push(...defaultBenchmarkSpecs());
-    if (benches.length === 0 && !o.infiniGram) {
-      throw new HeldoutError('no benchmark given', {
-        hint: `pass --bench <name|dir|file> (or --infini-gram <index>); ${howToGetBenchmarks()}`,
-      });
-    }
-    if (!examArg && !o.items) {
-      throw new HeldoutError('nothing to check', { hint: 'give an exam directory, or --items <file> --field <name>' });
-    }
-    if (examArg && o.items) throw new HeldoutError('give an exam directory or --items, not both');
-    if (o.items && !o.field)
-      throw new HeldoutError('--items needs --field <name>', { hint: 'the field holding the text' });
     const format = o.format ?? (o.json ? 'json' : 'table');
-
-    const { checkContamination } = await import('../contamination/run-check.js');
-    const texts = await import('../contamination/texts.js');
-    let input: Parameters<typeof checkContamination>[0];
-    if (o.items) {
-      input = {
-        subject: { kind: 'items', file: o.items, field: o.field! },
-        items: texts.itemsFileTexts(o.items, o.field!, o.idField),
-      };
-    } else {
-      const { loadExam } = await import('../exam/load.js');
-      const { examHash } = await import('../exam/model.js');
-      const loaded = loadExam(examArg!);
-      input = {
-        subject: { kind: 'exam', id: loaded.exam.id, hash: examHash(loaded.exam), dir: examArg! },
-        items: texts.examTexts(loaded),
-      };
-    }
-    if (o.run) {
-      // Answers to an exam are in the exam's language; with --items nothing is declared and detection decides.
-      const language = o.items ? undefined : (await import('../exam/load.js')).loadExam(examArg!).exam.language;
-      const { file, answers } = texts.runAnswerTexts(o.run, language);
-      input.answers = answers;
-      input.run = { file };
-    }
-    const sources =
-      benches.length === 0
-        ? []
-        : await loadBenchmarkSources(benches, {
-            fieldName: o.benchField,
-            solutionField: o.benchSolutionField,
-          });
-    const ruleArgs = ((cmd.opts().rule as string[] | undefined) ?? ['all']).flatMap((r) => r.split(','));
-    for (const r of ruleArgs) {
-      if (r !== 'all' && !(RULES as readonly string[]).includes(r)) {
-        throw new HeldoutError(`unknown rule "${r}"`, { where: '--rule', hint: `use ${RULES.join(', ')} or all` });
-      }
-    }
-    const rules = ruleArgs.includes('all') ? [...RULES] : (ruleArgs as (typeof RULES)[number][]);
     const progress = process.stderr.isTTY && format !== 'json';
-    const result = checkContamination(input, sources, {
-      rules,
-      n: o.n,
-      latex: o.latex,
-      stem: o.stem,
-      tokenizer: o.tokenizer,
-      topK: o.top,
-      seed: o.seed,
-      cache: o.cache,
-      onIndex: (e) => {
-        if (e.status === 'built' && (progress || e.ms > 2000)) {
-          process.stderr.write(
-            `indexed ${e.source} (${e.spec.field}, ${e.spec.kind} ${e.spec.n}-grams, ${e.spec.normalization}) in ${(e.ms / 1000).toFixed(1)} s\n`,
-          );
-        }
+    const { runCheckRequest } = await import('../contamination/check/request.js');
+    const { result, confirmed, flagged } = await runCheckRequest(
+      {
+        exam: examArg,
+        items: o.items ? { file: o.items, field: o.field, idField: o.idField } : undefined,
+        run: o.run,
+        benches: (cmd.opts().bench as string[] | undefined) ?? [],
+        benchField: o.benchField,
+        benchSolutionField: o.benchSolutionField,
+        rules: (cmd.opts().rule as string[] | undefined) ?? [],
+        options: {
+          n: o.n,
+          latex: o.latex,
+          stem: o.stem,
+          tokenizer: o.tokenizer,
+          topK: o.top,
+          seed: o.seed,
+          cache: o.cache,
+          onIndex: (e) => {
+            if (e.status === 'built' && (progress || e.ms > 2000)) {
+              process.stderr.write(
+                `indexed ${e.source} (${e.spec.field}, ${e.spec.kind} ${e.spec.n}-grams, ${e.spec.normalization}) in ${(e.ms / 1000).toFixed(1)} s\n`,
+              );
+            }
+          },
+        },
+        confirm: o.confirm,
+        infiniGram: o.infiniGram ? { index: o.infiniGram, endpoint: o.infiniGramEndpoint } : undefined,
+        maxContaminated: o.maxContaminated,
       },
-    });
-    if (o.confirm) {
-      const { openModel } = await import('../models/index.js');
-      const { confirmMatches } = await import('../contamination/confirm.js');
-      const model = openModel(o.confirm, { flag: '--confirm' });
-      const asked = await confirmMatches(result, input, sources, model, {
-        onError: (err) => process.stderr.write(`heldout: warning: --confirm: ${err.message}\n`),
-      });
-      if (format !== 'json') process.stderr.write(`asked ${o.confirm} about ${asked} pair(s)\n`);
-    }
-    let infini: import('../contamination/scan/infinigram.js').InfiniGramResult | undefined;
-    if (o.infiniGram) {
-      const { countNgrams } = await import('../contamination/scan/infinigram.js');
-      infini = await countNgrams(input.items, {
-        index: o.infiniGram,
-        endpoint: o.infiniGramEndpoint,
-        cacheDir: o.cache ? '.heldout-cache/infini-gram' : undefined,
-      });
-      Object.assign(result, { infiniGram: infini });
-      if (infini.items.some((i) => i.found > 0)) result.contaminated = true;
-    }
-    const { contaminationGate } = await import('../contamination/max-contaminated.js');
-    const gate = contaminationGate(result as Parameters<typeof contaminationGate>[0], o.maxContaminated);
-    result.exitCode = gate.exitCode;
+      { onWarning: (message) => process.stderr.write(`heldout: warning: ${message}\n`) },
+    );
+    if (confirmed !== undefined && format !== 'json')
+      process.stderr.write(`asked ${o.confirm} about ${confirmed} pair(s)\n`);
     if (o.out) {
       const { writeFileAtomic } = await import('../io/write-file.js');
       writeFileAtomic(o.out, `${JSON.stringify(result, null, 2)}\n`, { flag: '--out', example: 'contamination.json' });
@@ -247,6 +183,7 @@ Examples:
     else {
       const { renderCheckMarkdown, renderCheckTable } = await import('../contamination/render.js');
       process.stdout.write(`${format === 'md' ? renderCheckMarkdown(result) : renderCheckTable(result, table)}\n`);
+      const infini = result.infiniGram;
       if (infini) {
         const rows = infini.items.map((it) => [it.id, it.ngrams.length, it.found, it.maxCount]);
         process.stdout.write(
@@ -255,9 +192,8 @@ Examples:
       }
     }
     if (o.maxContaminated !== undefined && format !== 'json') {
-      process.stderr.write(
-        `${gate.flagged} flagged, ${gate.exitCode === ExitCode.Ok ? 'within' : 'over'} --max-contaminated ${o.maxContaminated}\n`,
-      );
+      const within = result.exitCode === ExitCode.Ok ? 'within' : 'over';
+      process.stderr.write(`${flagged} flagged, ${within} --max-contaminated ${o.maxContaminated}\n`);
     }
     process.exitCode = result.exitCode;
   });

@@ -1,58 +1,37 @@
+import { forEachNgramHash, tokenHash, tokenHashes } from './scan/hash.js';
+
 /**
- * 64-bit n-gram hashes as two independent 32-bit halves (no BigInt in the hot loop). Matches found through
- * the hash are always verified against the real tokens, so a collision can cost time but never a false match.
+ * The check side's view of the one n-gram hash, scan/hash.ts (the corpus scanner's): the same token hash and the
+ * same rolling n-gram polynomial, laid out as the benchmark index stores them (unsigned halves in two arrays).
+ * Matches found through the hash are always verified against the real tokens, so a collision can cost time but
+ * never a false match.
  */
 
-/** Two 32-bit hashes of a string: FNV-1a and a Murmur3-style multiply-rotate, each finalised with fmix32. */
+export type NgramHasher = (h1: Uint32Array, h2: Uint32Array, start: number, n: number) => [number, number];
+
+const scratch = new Int32Array(2);
+
+/** The scan's token hash of `s[start, end)` as two unsigned 32-bit halves. */
 export function stringHash2(s: string, start = 0, end = s.length): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ (end - start);
-  for (let i = start; i < end; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    let k = Math.imul(c, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    b ^= Math.imul(k, 0x1b873593);
-    b = (b << 13) | (b >>> 19);
-    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
-  }
-  return [fmix32(a ^ (end - start)) >>> 0, fmix32(b) >>> 0];
+  tokenHash(start === 0 && end === s.length ? s : s.slice(start, end), scratch, 0);
+  return [scratch[0] >>> 0, scratch[1] >>> 0];
 }
 
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
-
-/** Per-token hash halves for a token list, memoised across calls by `memo`. */
-export function tokenHashes(
-  tokens: readonly string[],
-  memo?: Map<string, [number, number]>,
-): { h1: Uint32Array; h2: Uint32Array } {
+/** The scan's per-token hashes of a token list, split into the two halves an `NgramHasher` takes. */
+export function tokenHashHalves(tokens: string[]): { h1: Uint32Array; h2: Uint32Array } {
+  const th = tokenHashes(tokens);
   const h1 = new Uint32Array(tokens.length);
   const h2 = new Uint32Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    let h = memo?.get(t);
-    if (!h) {
-      h = stringHash2(t);
-      memo?.set(t, h);
-    }
-    h1[i] = h[0];
-    h2[i] = h[1];
+    h1[i] = th[2 * i];
+    h2[i] = th[2 * i + 1];
   }
   return { h1, h2 };
 }
 
-export type NgramHasher = (h1: Uint32Array, h2: Uint32Array, start: number, n: number) => [number, number];
-
 /**
- * The order-sensitive 64-bit (hi, lo) hash of every n-token window of one token run, written into `hiOut`/`loOut`
- * at `at`, without allocating.
+ * The hash of every n-token window of the token run `[from, to)`, written unsigned into `hiOut`/`loOut` from `at`;
+ * returns how many windows there were.
  */
 export function ngramHashesInto(
   h1: Uint32Array,
@@ -64,30 +43,23 @@ export function ngramHashesInto(
   loOut: Uint32Array,
   at: number,
 ): number {
-  let w = at;
-  const hi0 = 0x2545f491 ^ n;
-  const lo0 = 0x6a09e667 ^ Math.imul(n, 0x9e3779b1);
-  for (let start = from; start + n <= to; start++) {
-    let hi = hi0;
-    let lo = lo0;
-    for (let j = start; j < start + n; j++) {
-      hi = Math.imul(hi ^ h1[j], 0x9e3779b1);
-      hi = (hi << 13) | (hi >>> 19);
-      lo = Math.imul(lo ^ h2[j], 0x85ebca77);
-      lo = (lo << 17) | (lo >>> 15);
-      lo = (lo + 0x165667b1) | 0;
-    }
-    hiOut[w] = fmix32(hi) >>> 0;
-    loOut[w] = fmix32(lo) >>> 0;
-    w++;
+  if (to - from < n) return 0;
+  const th = new Int32Array(2 * (to - from));
+  for (let i = from; i < to; i++) {
+    th[2 * (i - from)] = h1[i];
+    th[2 * (i - from) + 1] = h2[i];
   }
-  return w - at;
+  forEachNgramHash(th, n, (i, a, b) => {
+    hiOut[at + i] = a;
+    loOut[at + i] = b;
+  });
+  return to - from - n + 1;
 }
 
 const oneHi = new Uint32Array(1);
 const oneLo = new Uint32Array(1);
 
-/** The hash of the single window at `start` (same values as `ngramHashesInto`, by construction). */
+/** The hash of the single window at `start` (the same values as `ngramHashesInto`: it is computed by it). */
 export const ngramHash: NgramHasher = (h1, h2, start, n) => {
   ngramHashesInto(h1, h2, start, start + n, n, oneHi, oneLo, 0);
   return [oneHi[0], oneLo[0]];

@@ -1,4 +1,5 @@
-import type { RuleName, TextResult, Verdict } from './check.js';
+import type { TextResult } from './check/result.js';
+import type { RuleName, Verdict } from './check/rules.js';
 import { coverageHeadline, coverageLines } from './coverage.js';
 import type { CheckResult } from './run-check.js';
 

@@ -1,29 +1,27 @@
 import { ExitCode } from '../errors.js';
 import type { BadLine, BenchmarkSource } from './benchmarks.js';
+import { checkText } from './check/check-text.js';
+import { type PreparedSource, prepareSource } from './check/prepare.js';
+import type { CheckText, TextResult } from './check/result.js';
 import {
   autoN,
   type CheckOptions,
-  type CheckText,
-  checkText,
   GPT3_N,
   GPT4_SAMPLE_CHARS,
   GPT4_SAMPLES,
   indexSpecs,
   norms,
   PALM_THRESHOLD,
-  type PreparedSource,
-  prepareSource,
   RULE_NAMES,
   type RuleName,
-  sourceLanguage,
   TEMPLATE_N,
   TEMPLATE_THRESHOLD,
-  type TextResult,
   type Verdict,
-} from './check.js';
+} from './check/rules.js';
 import { type Coverage, coverage } from './coverage.js';
 import { cachedSourceLanguage } from './index-cache.js';
-import { normalizationId } from './normalize.js';
+import { sourceLanguage } from './text/language.js';
+import { normalizationId } from './text/tokens.js';
 
 /** Version of the `heldout check --json` document (docs/formats.md). */
 export const CHECK_FORMAT = 'heldout-check/1';

@@ -6,7 +6,7 @@ import type { Question, SubPart } from '../exam/schema.js';
 import { displayPath } from '../io/files.js';
 import { readTable, requireColumn } from '../io/tabular.js';
 import { loadRunResponses, RESPONSES_FILE } from '../store/run.js';
-import type { CheckText } from './check.js';
+import type { CheckText } from './check/result.js';
 
 /**
  * The texts the check compares. For an exam: one text per unit (a question without sub-parts, or a leaf

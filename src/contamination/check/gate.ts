@@ -1,4 +1,4 @@
-import { ExitCode } from '../errors.js';
+import { ExitCode } from '../../errors.js';
 
 /**
  * `check --max-contaminated N`: how many flagged texts a CI job tolerates. Counted: exam items contaminated under
