@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from '../src/exam/schema.js';
-import { answersEqual, parseInterval } from '../src/grading/equivalence.js';
+import { parseInterval } from '../src/grading/equivalence/structured.js';
+import { answersEqual } from '../src/grading/equivalence.js';
 import { latexToMathjs } from '../src/grading/latex.js';
 import {
   matchBrace,

@@ -10,8 +10,9 @@ import {
   rubricFor,
   unitLabelPath,
 } from './context.js';
-import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
+import { answersEqual, type Comparison } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
+import { splitTopLevel } from './latex-scan.js';
 import { applyRubric } from './rubric-apply.js';
 import { appendGrades } from './store.js';
 

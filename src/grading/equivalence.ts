@@ -15,9 +15,6 @@ import { compareChoice, compareText } from './equivalence/text.js';
  */
 
 export type { Comparison } from './equivalence/comparison.js';
-export { normalizeNumberText } from './equivalence/numbers.js';
-export { parseInterval } from './equivalence/structured.js';
-export { splitTopLevel } from './latex-scan.js';
 
 /**
  * Compares a model's final answer with the key, within ANSWER_BUDGET (answer-budget.ts): an answer over the
