@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadRunContext } from '../src/grading/context.js';
-import { answerFence, finalJsonObject, judgeMessages, parseJudgeOutput } from '../src/grading/judge.js';
+import { answerFence, judgeMessages, parseJudgeOutput } from '../src/grading/judge.js';
 import { gradeRunWithJudges, judgeTasks } from '../src/grading/judge-run.js';
 import { scoreRun } from '../src/grading/score-run.js';
 import { latestGrades, readGrades } from '../src/store/grades.js';
@@ -113,7 +113,10 @@ describe('judge output parsing', () => {
     expect(parseJudgeOutput('{"items":[{"id":"a","points":"2"},{"id":"b","points":0}]}', target)).toMatchObject({
       ok: true,
     });
-    expect(finalJsonObject('no json here')).toBeUndefined();
+    expect(parseJudgeOutput('no json here', target)).toEqual({
+      ok: false,
+      error: 'no JSON object at the end of the reply',
+    });
   });
 });
 

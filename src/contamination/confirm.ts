@@ -1,3 +1,4 @@
+import { parseFinalJson } from '../models/reply-json.js';
 import type { BenchmarkSource } from './benchmarks.js';
 import type { CheckText, Match } from './check.js';
 import type { CheckResult } from './run-check.js';
@@ -34,15 +35,11 @@ export function confirmPrompt(a: string, b: string): string {
 }
 
 export function parseConfirm(text: string): { same: boolean | null; reason: string } {
-  const m = /\{[\s\S]*\}/.exec(text);
-  if (m) {
-    try {
-      const v = JSON.parse(m[0]) as { same?: unknown; reason?: unknown };
-      if (typeof v.same === 'boolean') {
-        return { same: v.same, reason: typeof v.reason === 'string' ? v.reason.slice(0, 500) : '' };
-      }
-    } catch {
-      // fall through
+  const reply = parseFinalJson(text);
+  if (reply.ok && reply.value !== null && typeof reply.value === 'object') {
+    const v = reply.value as { same?: unknown; reason?: unknown };
+    if (typeof v.same === 'boolean') {
+      return { same: v.same, reason: typeof v.reason === 'string' ? v.reason.slice(0, 500) : '' };
     }
   }
   const low = text.toLowerCase();

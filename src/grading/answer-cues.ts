@@ -15,7 +15,7 @@ import {
   trimSpan,
   type ValueHint,
 } from './answer-span.js';
-import { type BoxSpan, boxSpans } from './latex-scan.js';
+import { type BoxSpan, boxSpans, scanTopLevelBackward } from './latex-scan.js';
 
 export type EvidenceSource = 'cue' | 'boxed' | 'conclusion' | 'equation' | 'whole';
 
@@ -182,25 +182,18 @@ const FUNCTION_NAMES = new Set([
  * its left. The left side runs back to the maths segment's start, a clause mark, or the last prose word.
  */
 export function equationLhsIsUnknown(s: string, eq: number): boolean {
-  let start = 0;
-  let depth = 0;
-  for (let i = eq - 1; i >= 0; i--) {
-    const c = s[i];
-    if (c === ')' || c === '}' || c === ']') depth++;
-    else if (c === '(' || c === '{' || c === '[') {
-      if (depth === 0) {
-        if (s[i - 1] === '\\') {
-          start = i + 1;
-          break;
-        }
-      } else depth--;
-    }
-    if (depth > 0) continue;
-    if (c === '$' || c === ',' || c === ':' || c === ';' || c === '\n') {
-      start = i + 1;
-      break;
-    }
-  }
+  // A bracket left open before the `=` starts the maths only when it is `\(`, `\[` or `\{`.
+  const opens = (c: string) => c === '(' || c === '{' || c === '[';
+  const stop = scanTopLevelBackward(
+    s,
+    (i) => {
+      const c = s[i];
+      if (opens(c)) return s[i - 1] === '\\';
+      return c === '$' || c === ',' || c === ':' || c === ';' || c === '\n';
+    },
+    eq - 1,
+  );
+  const start = stop + 1;
   let lhs = s.slice(start, eq);
   // Prose before the maths ("the value x", "which gives"): keep what follows the last prose word. Words inside
   // \text{…} are part of a name (P(\text{at least one six})), so they are masked before looking.

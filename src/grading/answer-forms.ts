@@ -1,6 +1,6 @@
 import type { Answer } from '../exam/schema.js';
 import { NONE_ANSWER } from './answer-span.js';
-import { normalizeNumberText } from './equivalence.js';
+import { normalizeNumberText } from './equivalence/numbers.js';
 
 /**
  * Other ways a human reads a stated answer, tried when the answer as written does not compare: "no real solution"

@@ -1,73 +1,57 @@
+import { type BracketReading, scanTopLevel } from './latex-scan.js';
+
 /**
  * Cutting a stated value out of prose: after a cue ("the answer is …") or a verb ("… is 43.") comes the value,
  * then often more words ("… 720 different arrangements, since …"). The span ends at the sentence's end or at a
  * clause that explains rather than states, and it counts only when it looks like a value at all.
  */
 
+/** Prose with maths in it: `$…$` is skipped, `\(…\)` and `\[…\]` nest like brackets, stray closers are ignored. */
+const SENTENCE_READING: BracketReading = { brackets: '([{', backslash: 'brackets', dollars: true, clamp: true };
+
 /** Where a top-level sentence ends in `s`: a full stop before a space and a capital, a blank line, `!` or `?`. */
 export function sentenceEnd(s: string): number {
-  let depth = 0;
-  let inDollar = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\') {
-      // \( \[ open maths like a brace; \) \] close it.
-      const n = s[i + 1];
-      if (n === '(' || n === '[' || n === '{') depth++;
-      else if ((n === ')' || n === ']' || n === '}') && depth > 0) depth--;
-      i++;
-      continue;
-    }
-    if (c === '$') {
-      inDollar = !inDollar;
-      continue;
-    }
-    if (inDollar) continue;
-    if (c === '{' || c === '(' || c === '[') depth++;
-    else if ((c === '}' || c === ')' || c === ']') && depth > 0) depth--;
-    if (depth > 0) continue;
-    if (c === '\n' && s[i + 1] === '\n') return i;
-    if (c === '\n' && /^\s*(?:[-*#>]|\d+[.)]\s)/.test(s.slice(i + 1, i + 6))) return i;
-    if (c === '!' || c === '?') return i;
-    if (c === '.' || c === '。') {
-      const next = s.slice(i + 1, i + 3);
-      // A decimal point (1.5), an ellipsis or an abbreviation (e.g.) keeps going.
-      if (/^\d/.test(next)) continue;
-      // "A sorozat 10. tagja", "e.g. the": a full stop before a lower-case word ends no sentence.
-      if (/^[ \t][a-záéíóöőúüű]/.test(next)) continue;
-      if (next === '' || /^\s/.test(next)) return i;
-    }
-  }
-  return s.length;
+  const end = scanTopLevel(
+    s,
+    (i) => {
+      const c = s[i];
+      if (c === '\n' && s[i + 1] === '\n') return true;
+      if (c === '\n' && /^\s*(?:[-*#>]|\d+[.)]\s)/.test(s.slice(i + 1, i + 6))) return true;
+      if (c === '!' || c === '?') return true;
+      if (c === '.' || c === '。') {
+        const next = s.slice(i + 1, i + 3);
+        // A decimal point (1.5), an ellipsis or an abbreviation (e.g.) keeps going.
+        if (/^\d/.test(next)) return false;
+        // "A sorozat 10. tagja", "e.g. the": a full stop before a lower-case word ends no sentence.
+        if (/^[ \t][a-záéíóöőúüű]/.test(next)) return false;
+        return next === '' || /^\s/.test(next);
+      }
+      return false;
+    },
+    SENTENCE_READING,
+  );
+  return end < 0 ? s.length : end;
 }
 
 /** Clauses that follow a stated value and explain it: they are not part of the answer. */
 const TRAILING_CLAUSE =
   /(?:,\s*(?:which|so|since|because|as|where|with|leaving|and\s+(?:so|this|that|thus|hence|we|the|it)|but|i\.e\.|that is|meaning|giving)\b|\s+(?:because|since|as\s+(?:required|expected|shown|computed)|where|(?:rounded|correct)\s+to|to\s+\d+\s+(?:decimal|significant)|mert|hiszen|ahol|ami|amely)\b|,?\s+or\s+(?:about|approximately|roughly|equivalently|in\s+decimals?)\b|\s+\((?=\s*(?:[A-Za-zÀ-ž]{3,}|[\d.,]+\s+[A-Za-z]{2,}|[≈~]|\\approx))|\s+[—–]\s+|;\s)/i;
 
-/** `s` cut at the first explaining clause outside maths and brackets. */
+/** `s` cut at the first explaining clause outside maths and brackets (parentheses may hold the clause). */
 export function cutClause(s: string): string {
-  let depth = 0;
-  let inDollar = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c === '$') inDollar = !inDollar;
-    if (inDollar) continue;
-    if (c === '{' || c === '[') depth++;
-    else if ((c === '}' || c === ']') && depth > 0) depth--;
-    if (depth > 0) continue;
-    // "= (x − 3)/2": a bracket right after an operator is maths, not an aside.
-    if (c === ' ' && /[=+\-−×·*/^]\s*$/.test(s.slice(Math.max(0, i - 3), i))) continue;
-    if (c === ',' || c === ' ' || c === ';') {
+  const cut = scanTopLevel(
+    s,
+    (i) => {
+      const c = s[i];
+      // "= (x − 3)/2": a bracket right after an operator is maths, not an aside.
+      if (c === ' ' && /[=+\-−×·*/^]\s*$/.test(s.slice(Math.max(0, i - 3), i))) return false;
+      if (c !== ',' && c !== ' ' && c !== ';') return false;
       const m = TRAILING_CLAUSE.exec(s.slice(i, i + 40));
-      if (m && m.index === 0) return s.slice(0, i);
-    }
-  }
-  return s;
+      return m !== null && m.index === 0;
+    },
+    { brackets: '[{', dollars: true, clamp: true },
+  );
+  return cut < 0 ? s : s.slice(0, cut);
 }
 
 /** Markdown emphasis and code marks that wrap an answer (`**43**`, `_43_`, `` `43` ``). */

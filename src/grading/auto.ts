@@ -10,9 +10,10 @@ import {
   rubricFor,
   unitLabelPath,
 } from './context.js';
-import { answersEqual, type Comparison, splitTopLevel } from './equivalence.js';
+import { answersEqual, type Comparison } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
 import { appendGrades } from './grade-writer.js';
+import { splitTopLevel } from './latex-scan.js';
 import { applyRubric } from './rubric-apply.js';
 
 export const AUTO_GRADER = { kind: 'auto', id: 'auto' } as const;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { figureBytesHasher } from '../exam/figures.js';
 import { emptyRubric, findRubricFile, type LoadedExam, type LoadedRubric, loadExam, loadRubric } from '../exam/load.js';

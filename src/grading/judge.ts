@@ -3,6 +3,7 @@ import { questionPromptText, type Unit } from '../exam/model.js';
 import type { Question, RubricTarget } from '../exam/schema.js';
 import { sha256 } from '../io/hash.js';
 import type { ChatMessage, ModelCaller } from '../models/index.js';
+import { parseFinalJson } from '../models/reply-json.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { applyRubric, type RawMarks } from './rubric-apply.js';
 
@@ -117,46 +118,10 @@ const judgeOutputSchema = z.object({
 
 export type JudgeParse = { ok: true; marks: RawMarks } | { ok: false; error: string };
 
-/** The last top-level JSON object in a reply: it must end at the reply's last closing brace. */
-export function finalJsonObject(text: string): string | undefined {
-  const end = text.lastIndexOf('}');
-  if (end < 0) return undefined;
-  for (let start = text.indexOf('{'); start >= 0 && start < end; start = text.indexOf('{', start + 1)) {
-    if (matchJsonEnd(text, start) === end) return text.slice(start, end + 1);
-  }
-  return undefined;
-}
-
-function matchJsonEnd(text: string, open: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{') depth++;
-    else if (c === '}') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
-}
-
 export function parseJudgeOutput(text: string, target: RubricTarget, opts: { halfPoints?: boolean } = {}): JudgeParse {
-  const json = finalJsonObject(text);
-  if (!json) return { ok: false, error: 'no JSON object at the end of the reply' };
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (err) {
-    return { ok: false, error: `the final JSON object does not parse: ${(err as Error).message}` };
-  }
-  const parsed = judgeOutputSchema.safeParse(value);
+  const reply = parseFinalJson(text);
+  if (!reply.ok) return reply;
+  const parsed = judgeOutputSchema.safeParse(reply.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { ok: false, error: `invalid JSON: ${issue.path.join('.') || '(object)'} ${issue.message}` };

@@ -3,22 +3,129 @@
  * LaTeX → mathjs conversion, so that every reader agrees on where a group ends.
  */
 
-/** Index of the brace closing the one at `open`, skipping escaped braces; -1 when unbalanced. */
-export function matchBrace(text: string, open: number): number {
+/** How a scan reads brackets, backslashes and dollars; LaTeX, prose and mathjs text need different readings. */
+export interface BracketReading {
+  /** The opening brackets that nest, each closed by its partner: any of `([{`. Default `{`. */
+  brackets?: string;
+  /**
+   * What a backslash does. `skip` (default): it escapes the next character, which neither opens nor closes
+   * (`\{` in LaTeX). `brackets`: `\(`, `\[`, `\{` open and `\)`, `\]`, `\}` close, like the bare brackets
+   * (display maths in prose); other escaped characters are skipped. `plain`: it is an ordinary character.
+   */
+  backslash?: 'skip' | 'brackets' | 'plain';
+  /** `$…$` is maths and is skipped whole; a `$` toggles it at any depth. */
+  dollars?: boolean;
+  /**
+   * A closer with nothing open is ignored. Without it the depth goes below zero and nothing after a stray
+   * closer is top level (a list "a), b" is one piece).
+   */
+  clamp?: boolean;
+}
+
+const CLOSER: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/**
+ * The one bracket scanner: reads `text` from `from` and offers `stop` each character that stands at depth 0
+ * once read (outside `$…$` with `dollars`; never an escaped character or a `$`). Returns the first index
+ * `stop` accepts, or -1.
+ */
+export function scanTopLevel(
+  text: string,
+  stop: (i: number) => boolean,
+  reading: BracketReading = {},
+  from = 0,
+): number {
+  const openers = reading.brackets ?? '{';
+  const closers = [...openers].map((o) => CLOSER[o]).join('');
+  const backslash = reading.backslash ?? 'skip';
   let depth = 0;
-  for (let i = open; i < text.length; i++) {
+  let inDollar = false;
+  const close = () => {
+    if (depth > 0 || !reading.clamp) depth--;
+  };
+  for (let i = from; i < text.length; i++) {
     const c = text[i];
-    if (c === '\\') {
+    if (c === '\\' && backslash !== 'plain') {
+      if (backslash === 'brackets') {
+        const next = text[i + 1];
+        if (next !== undefined && openers.includes(next)) depth++;
+        else if (next !== undefined && closers.includes(next)) close();
+      }
       i++;
       continue;
     }
-    if (c === '{') depth++;
-    else if (c === '}') {
-      depth--;
-      if (depth === 0) return i;
+    if (reading.dollars && c === '$') {
+      inDollar = !inDollar;
+      continue;
     }
+    if (inDollar) continue;
+    if (openers.includes(c)) depth++;
+    else if (closers.includes(c)) close();
+    if (depth === 0 && stop(i)) return i;
   }
   return -1;
+}
+
+/**
+ * Index of the bracket closing the one at `open` (a brace unless `reading` says otherwise), skipping escaped
+ * braces; -1 when unbalanced or when `open` is no opening bracket.
+ */
+export function matchClosing(text: string, open: number, reading: BracketReading = {}): number {
+  if (!(reading.brackets ?? '{').includes(text[open] ?? '')) return -1;
+  // From the opener, depth is at least 1 until its partner closes it: the first top-level character is that one.
+  return scanTopLevel(text, () => true, { ...reading, clamp: false }, open);
+}
+
+/** Index of the brace closing the one at `open`, skipping escaped braces; -1 when unbalanced. */
+export function matchBrace(text: string, open: number): number {
+  return matchClosing(text, open);
+}
+
+/**
+ * Reading backwards from `from`: the first index at depth 0 that `stop` accepts, or -1. Read backwards, a
+ * closer of `([{` opens a group and its opener ends it; that opener is not offered, but one with nothing open
+ * after it is (it starts the group the reading stands in). Backslashes are not read: escapes cannot be told
+ * apart reading backwards.
+ */
+export function scanTopLevelBackward(text: string, stop: (i: number) => boolean, from = text.length - 1): number {
+  let depth = 0;
+  for (let i = from; i >= 0; i--) {
+    const c = text[i];
+    if (c === ')' || c === '}' || c === ']') depth++;
+    else if ((c === '(' || c === '{' || c === '[') && depth > 0) {
+      depth--;
+      continue;
+    }
+    if (depth === 0 && stop(i)) return i;
+  }
+  return -1;
+}
+
+/** Splits on top-level commas or semicolons (semicolons win: "2,5; 3" is a Hungarian list of decimals). */
+export function splitTopLevel(text: string): string[] {
+  const sep = hasTopLevel(text, ';') ? ';' : ',';
+  const out: string[] = [];
+  let start = 0;
+  scanTopLevel(
+    text,
+    (i) => {
+      if (text[i] === sep) {
+        out.push(text.slice(start, i));
+        start = i + 1;
+      }
+      return false;
+    },
+    LIST_READING,
+  );
+  out.push(text.slice(start));
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** Answer lists: `\{…\}` nests like `{…}`, and a stray closer leaves the rest nested. */
+const LIST_READING: BracketReading = { brackets: '([{', backslash: 'plain' };
+
+function hasTopLevel(text: string, ch: string): boolean {
+  return scanTopLevel(text, (i) => text[i] === ch, LIST_READING) >= 0;
 }
 
 export interface BoxSpan {

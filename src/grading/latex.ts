@@ -1,4 +1,4 @@
-import { matchBrace } from './latex-scan.js';
+import { type BracketReading, matchBrace, matchClosing } from './latex-scan.js';
 
 /**
  * LaTeX (or plain ASCII maths) → mathjs syntax: `\frac{a}{b}` → `((a)/(b))`, `\sqrt[n]{x}` → `nthRoot(x, n)`,
@@ -134,7 +134,7 @@ function convert(s: string): string {
     }
     let arg: string;
     if (s[i] === '(') {
-      const close = matchParen(s, i);
+      const close = matchClosing(s, i, PARENS);
       arg = convert(s.slice(i + 1, close < 0 ? s.length : close));
       i = close < 0 ? s.length : close + 1;
     } else {
@@ -170,7 +170,7 @@ function convert(s: string): string {
         let n: string | undefined;
         while (s[i] === ' ') i++;
         if (s[i] === '[') {
-          const close = s.indexOf(']', i);
+          const close = matchClosing(s, i, { brackets: '[' });
           n = convert(s.slice(i + 1, close < 0 ? s.length : close));
           i = close < 0 ? s.length : close + 1;
         }
@@ -235,17 +235,8 @@ function convert(s: string): string {
   return out;
 }
 
-function matchParen(s: string, open: number): number {
-  let depth = 0;
-  for (let i = open; i < s.length; i++) {
-    if (s[i] === '(') depth++;
-    else if (s[i] === ')') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
-}
+/** A function's argument in parentheses: by now only `{…}` groups are LaTeX, so a backslash escapes nothing. */
+const PARENS: BracketReading = { brackets: '(', backslash: 'plain' };
 
 /** `|x|` → `abs(x)`: a bar opens after an operator, bracket or start, and closes otherwise. */
 function absBars(s: string): string {

@@ -1,28 +1,17 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type BenchmarkSource, loadBenchmarkSource } from '../contamination/benchmarks.js';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { HeldoutError } from '../errors.js';
-import { loadExam } from '../exam/load.js';
-import { examHash, examQuestions, questionPromptText } from '../exam/model.js';
 import { displayPath } from '../io/files.js';
 import { JsonlWriter } from '../io/jsonl.js';
 import type { HeldoutConfig } from '../models/config.js';
-import { type OpenModelOptions, openModel } from '../models/index.js';
-import { type RunEvent, retryEvent } from '../run/events.js';
+import type { OpenModelOptions } from '../models/index.js';
+import type { RunEvent } from '../run/events.js';
 import { runPools } from '../run/pool.js';
 import { isRunDir, loadRunManifest } from '../store/run.js';
 import { analyseProbes, type MemorisationFindings } from './analyse.js';
 import { runTask } from './ask.js';
-import { mmluQuestions } from './mmlu.js';
-import {
-  type CostEstimate,
-  datasetName,
-  estimateCost,
-  itemSplits,
-  type ProbeSet,
-  planTasks,
-  sampleItems,
-} from './plan.js';
+import { type CostEstimate, estimateCost, planTasks } from './plan.js';
+import { loadProbeBenchmarks, loadProbeControl, openProbeModels, probeSets, relativeDir } from './probe-setup.js';
 import { loadTemplates } from './prompts.js';
 import {
   hasProbe,
@@ -129,115 +118,10 @@ export async function runProbes(opts: ProbeOptions): Promise<ProbeResult> {
     templates: loadTemplates(opts.templatesDir ? resolve(cwd, opts.templatesDir) : undefined),
   };
 
-  // Benchmarks: a resume reloads the recorded files and insists they are unchanged.
-  const benchSpecs = previous ? previous.benchmarks.map((b) => `${b.label}=${b.path}`) : (opts.benches ?? []);
-  if (!benchSpecs.length) {
-    throw new HeldoutError('no benchmark to probe', {
-      hint: 'add --bench gsm8k (or mmlu, math, humaneval, or a path)',
-    });
-  }
-  const sources: BenchmarkSource[] = [];
-  for (const spec of benchSpecs) {
-    const src = await loadBenchmarkSource(spec, { cwd, benchDir: opts.benchDir, itemCacheDir: opts.itemCacheDir });
-    const rec = previous?.benchmarks.find((b) => b.label === src.label);
-    if (rec && rec.hash !== src.hash) {
-      throw new HeldoutError(`benchmark "${src.label}" changed since the probe started (its files' hash differs)`, {
-        where: displayPath(src.path),
-        hint: 'start a new probe in another --out directory',
-      });
-    }
-    sources.push(src);
-  }
-
-  // The control: the held-out exam.
-  const controlDir = previous?.control
-    ? (recordedPath(previous.control.dir, dir, cwd) ?? resolve(cwd, previous.control.dir))
-    : opts.control
-      ? resolve(cwd, opts.control)
-      : run
-        ? recordedPath(run.exam.dir, dir, cwd)
-        : undefined;
-  if (!controlDir && run && !opts.control) {
-    throw new HeldoutError(`the run's exam directory "${run.exam.dir}" is not there`, {
-      where: displayPath(join(dir, 'manifest.json')),
-      hint: 'pass the held-out exam with --control <exam-dir>',
-    });
-  }
-  if (!controlDir) {
-    throw new HeldoutError('no control exam', {
-      hint: 'pass --control <exam-dir>: the held-out exam is what a model cannot have memorised, so it is the baseline',
-    });
-  }
-  const exam = loadExam(controlDir).exam;
-  const hash = examHash(exam);
-  if (previous?.control && previous.control.hash !== hash) {
-    throw new HeldoutError('the control exam changed since the probe started', {
-      where: displayPath(controlDir),
-      hint: 'start a new probe in another --out directory',
-    });
-  }
-
-  // Models: the recorded ones, plus any new; by default the run's.
-  const specs = [
-    ...new Set([
-      ...(previous?.models.map((m) => m.spec) ?? []),
-      ...(opts.models?.length ? opts.models : previous ? [] : (run?.models.map((m) => m.spec) ?? [])),
-    ]),
-  ];
-  if (!specs.length) throw new HeldoutError('no model to probe', { hint: 'add --model <spec>' });
-  const callers = specs.map((spec) =>
-    openModel(spec, {
-      config: opts.config,
-      // A resume reaches the server the probe used, unless told otherwise.
-      baseUrl: opts.baseUrl ?? previous?.models.find((m) => m.spec === spec)?.baseUrl,
-      noCache: opts.noCache,
-      cacheDir: opts.cacheDir,
-      concurrency: opts.concurrency,
-      timeoutMs: opts.timeoutMs,
-      env: opts.env,
-      ...opts.modelOptions,
-      onRetry: (i) => emit(retryEvent(i)),
-    }),
-  );
-  for (const c of callers) {
-    if (c.resolved.api !== 'openai') {
-      throw new HeldoutError(`${c.spec}: probes need an OpenAI-compatible or OpenAI model`, {
-        hint: 'replay sheets cannot be probed; anthropic has no completions endpoint for Min-K%',
-      });
-    }
-  }
-
-  // The seeded sample, recorded so that a resume (or a later reader) asks exactly the same items.
-  const sets: ProbeSet[] = [];
-  const recordedBenches: ProbeManifest['benchmarks'] = [];
-  for (const src of sources) {
-    const mmlu = src.name === 'mmlu' && params.probes.includes('ts-guessing') ? await mmluQuestions(src) : undefined;
-    const splits = itemSplits(src);
-    const split = params.split ?? (src.splits.includes('test') ? 'test' : undefined);
-    const ids =
-      previous?.benchmarks.find((b) => b.label === src.label)?.items ??
-      sampleItems(src, { n: params.n, seed: params.seed, split, mmlu });
-    const byId = new Map(src.items.map((it) => [it.id, it]));
-    const items = ids.flatMap((id) => {
-      const it = byId.get(id);
-      return it ? [{ id, text: it.text, split: splits.get(id) }] : [];
-    });
-    if (!items.length) {
-      throw new HeldoutError(`benchmark "${src.label}" has no item to probe${split ? ` in split "${split}"` : ''}`, {
-        where: displayPath(src.path),
-        hint: `its splits: ${src.splits.join(', ')}; choose one with --split`,
-      });
-    }
-    sets.push({ set: 'benchmark', source: src.label, dataset: datasetName(src), format: src.name, items, mmlu });
-    recordedBenches.push({ label: src.label, name: datasetName(src), path: src.path, hash: src.hash, items: ids });
-  }
-  const controlItems = examQuestions(exam).map(({ question }) => ({
-    id: question.id,
-    // The question as printed, without the "(3 points)" marks: those are this exam's, not part of its text.
-    text: questionPromptText(question).replace(/ \(\d+(?:\.\d+)? points?\)/g, ''),
-    split: 'test',
-  }));
-  sets.push({ set: 'control', source: `exam:${exam.id}`, dataset: exam.title, format: 'exam', items: controlItems });
+  const sources = await loadProbeBenchmarks(opts, previous, cwd);
+  const { dir: controlDir, exam, hash } = loadProbeControl(opts, previous, run, dir, cwd);
+  const callers = openProbeModels(opts, previous, run, emit);
+  const { sets, benchmarks: recordedBenches, controlItems } = await probeSets(sources, exam, params, previous);
 
   const tasks = callers.flatMap((c) => planTasks(c, sets, params));
   // TS-Guessing is on by default; without MMLU it only deserves a word when the user asked for it.
@@ -389,15 +273,4 @@ function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
     else s.addEventListener('abort', () => ctl.abort(), { once: true });
   }
   return ctl.signal;
-}
-
-/** A path a run manifest recorded: as typed (from the cwd), or relative to the run (runs/<id>/ is two levels down). */
-function recordedPath(path: string, runDir: string, cwd: string): string | undefined {
-  if (isAbsolute(path)) return existsSync(path) ? path : undefined;
-  return [resolve(cwd, path), resolve(runDir, path), resolve(runDir, '..', '..', path)].find((p) => existsSync(p));
-}
-
-function relativeDir(cwd: string, dir: string): string {
-  const rel = relative(cwd, dir);
-  return rel && !rel.startsWith('..') ? rel : dir;
 }

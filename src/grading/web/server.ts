@@ -4,8 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { HeldoutError } from '../../errors.js';
-import { PACKAGE_ROOT } from '../../package-root.js';
 import { loadMathRenderer } from '../../html/math.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 import { loadRunContext, type RunContextOptions } from '../context.js';
 import { humanSession } from '../human.js';
 import { DeskError, GradingDesk, saveSchema } from './desk.js';
