@@ -22,7 +22,32 @@ export interface BracketReading {
   clamp?: boolean;
 }
 
-const CLOSER: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+/** Which of `(`, `[`, `{` nest, as bits: read per character, so looked up once per reading. */
+const PAREN = 1;
+const SQUARE = 2;
+const BRACE = 4;
+const bracketBits = (brackets: string) =>
+  (brackets.includes('(') ? PAREN : 0) | (brackets.includes('[') ? SQUARE : 0) | (brackets.includes('{') ? BRACE : 0);
+
+/** +1 for an opener that nests under `bits`, -1 for its closer, 0 for anything else. */
+function bracketStep(code: number | undefined, bits: number): number {
+  switch (code) {
+    case 40: // (
+      return bits & PAREN ? 1 : 0;
+    case 41:
+      return bits & PAREN ? -1 : 0;
+    case 91: // [
+      return bits & SQUARE ? 1 : 0;
+    case 93:
+      return bits & SQUARE ? -1 : 0;
+    case 123: // {
+      return bits & BRACE ? 1 : 0;
+    case 125:
+      return bits & BRACE ? -1 : 0;
+    default:
+      return 0;
+  }
+}
 
 /**
  * The one bracket scanner: reads `text` from `from` and offers `stop` each character that stands at depth 0
@@ -35,32 +60,32 @@ export function scanTopLevel(
   reading: BracketReading = {},
   from = 0,
 ): number {
-  const openers = reading.brackets ?? '{';
-  const closers = [...openers].map((o) => CLOSER[o]).join('');
+  return scan(text, stop, reading, from, reading.clamp ?? false);
+}
+
+function scan(text: string, stop: (i: number) => boolean, reading: BracketReading, from: number, clamp: boolean) {
+  const bits = bracketBits(reading.brackets ?? '{');
   const backslash = reading.backslash ?? 'skip';
+  const dollars = reading.dollars ?? false;
   let depth = 0;
   let inDollar = false;
-  const close = () => {
-    if (depth > 0 || !reading.clamp) depth--;
-  };
   for (let i = from; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\\' && backslash !== 'plain') {
+    const code = text.charCodeAt(i);
+    if (code === 92 /* \ */ && backslash !== 'plain') {
       if (backslash === 'brackets') {
-        const next = text[i + 1];
-        if (next !== undefined && openers.includes(next)) depth++;
-        else if (next !== undefined && closers.includes(next)) close();
+        const step = bracketStep(text.charCodeAt(i + 1), bits);
+        if (step > 0 || (step < 0 && (depth > 0 || !clamp))) depth += step;
       }
       i++;
       continue;
     }
-    if (reading.dollars && c === '$') {
+    if (dollars && code === 36 /* $ */) {
       inDollar = !inDollar;
       continue;
     }
     if (inDollar) continue;
-    if (openers.includes(c)) depth++;
-    else if (closers.includes(c)) close();
+    const step = bracketStep(code, bits);
+    if (step > 0 || (step < 0 && (depth > 0 || !clamp))) depth += step;
     if (depth === 0 && stop(i)) return i;
   }
   return -1;
@@ -71,9 +96,9 @@ export function scanTopLevel(
  * braces; -1 when unbalanced or when `open` is no opening bracket.
  */
 export function matchClosing(text: string, open: number, reading: BracketReading = {}): number {
-  if (!(reading.brackets ?? '{').includes(text[open] ?? '')) return -1;
+  if (bracketStep(text.charCodeAt(open), bracketBits(reading.brackets ?? '{')) !== 1) return -1;
   // From the opener, depth is at least 1 until its partner closes it: the first top-level character is that one.
-  return scanTopLevel(text, () => true, { ...reading, clamp: false }, open);
+  return scan(text, () => true, reading, open, false);
 }
 
 /** Index of the brace closing the one at `open`, skipping escaped braces; -1 when unbalanced. */
