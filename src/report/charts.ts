@@ -1,5 +1,5 @@
+import type { ScatterView } from './benchmarks-section.js';
 import { escapeHtml, type Html, plainVisible, trusted } from './html.js';
-import type { ScatterView } from './model.js';
 import { niceAxis } from './stats.js';
 
 /** ColorBrewer YlGnBu: sequential, colour-blind safe, and prints legibly in greyscale. */

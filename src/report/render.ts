@@ -1,7 +1,8 @@
+import type { ScatterView } from './benchmarks-section.js';
 import { heatLegendStyle, heatStyle, scatterSvg } from './charts.js';
 import { anchorId, escapeVisible, trusted } from './html.js';
 import { loadMathRenderer } from './math.js';
-import type { ReportModel, ScatterView } from './model.js';
+import type { ReportModel } from './model.js';
 import { referenceFieldSvg } from './reference-chart.js';
 import type { ReferenceFieldView } from './reference-field.js';
 import type { Segment } from './shared-ngrams.js';
