@@ -5,6 +5,7 @@ import type { Empty, Hints } from './empty-section.js';
 import { anchorId, truncateForDisplay } from './html.js';
 import type { ReportInputs } from './inputs.js';
 import type { ModelRef } from './model-names.js';
+import { type FigureView, questionFigures } from './report-figures.js';
 
 /**
  * The Answers section: one fold per question, and in it one per model with every sample's answer and its grading
@@ -52,7 +53,9 @@ export interface QuestionView {
   partTitle: string;
   points: number;
   text: string;
-  subparts: { label: string; text: string; points: number }[];
+  /** The question's own figures (absent when it has none); each sub-part carries its own. */
+  figures?: FigureView[];
+  subparts: { label: string; text: string; points: number; figures?: FigureView[] }[];
   reference?: string;
   answers: AnswerView[];
   folds: AnswerFold[];
@@ -73,7 +76,7 @@ export interface ByModelFold {
 
 /** Every answer under its top-level question, samples folded per model (models in scoreboard order). */
 export function answersSection(
-  inputs: Pick<ReportInputs, 'exam' | 'responses' | 'rubric'>,
+  inputs: Pick<ReportInputs, 'exam' | 'responses' | 'rubric' | 'figures'>,
   units: Map<string, Unit>,
   modelOf: Map<string, ModelRef>,
   gradesByUnit: Map<string, GradeRecord[]>,
@@ -132,6 +135,7 @@ export function answersSection(
         });
     }
     for (const f of folds) foldSummary(f);
+    const figures = questionFigures(question, inputs.figures);
     return {
       id: question.id,
       anchor: anchorId('q', question.id),
@@ -139,9 +143,15 @@ export function answersSection(
       partTitle: part.title,
       points: question.points,
       text: question.text,
+      figures: figures.question.length ? figures.question : undefined,
       subparts: [...units.values()]
         .filter((u) => u.questionId === question.id && u.id !== question.id)
-        .map((u) => ({ label: u.labels.slice(1).join(' '), text: u.text, points: u.points })),
+        .map((u) => ({
+          label: u.labels.slice(1).join(' '),
+          text: u.text,
+          points: u.points,
+          figures: figures.byUnit.get(u.id)?.length ? figures.byUnit.get(u.id) : undefined,
+        })),
       reference: question.reference ?? (question.subparts?.length ? subpartReferences(question.id, units) : undefined),
       answers,
       folds,

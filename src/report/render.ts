@@ -57,6 +57,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
   ]) {
     hb.registerPartial(name === 'sidebyside' ? 'sideBySide' : name, readTemplate(`report-${name}.hbs`));
   }
+  hb.registerPartial('figure', readTemplate('figure.hbs').trimEnd());
   const body = hb.compile(readTemplate('report.hbs'))(model);
   return renderPage({ title: model.title, body: trusted(body), script: readTemplate('nav.js') });
 }
