@@ -17,7 +17,6 @@ const BIG = 5 * 1024 * 1024;
 
 /** The tiny fixture plus every example adversarial answer and a 5 MB answer, as three more "models". */
 async function hostileReport(): Promise<string> {
-  const inputs = tinyInputs();
   const adversarial = readFileSync(join(ROOT, 'examples/answers/adversarial.jsonl'), 'utf8')
     .trim()
     .split('\n')
@@ -33,16 +32,17 @@ async function hostileReport(): Promise<string> {
     },
     { model: 'replay:huge.jsonl', q: '1', units: ['1'], text: `${'A long answer. '.repeat(BIG / 15)}$x = 6$` },
   ];
-  for (const e of extra) {
-    inputs.responses.push({
+  // Written into the run's responses.jsonl, so they go through the loader like any answer.
+  const inputs = await tinyInputs({
+    moreResponses: extra.map((e) => ({
       id: responseId(e.model, e.q, 0),
       model: e.model,
       questionId: e.q,
       unitIds: e.units,
       sample: 0,
       text: e.text,
-    });
-  }
+    })),
+  });
   const file = join(dir, 'report.html');
   writeFileSync(file, await renderReport(buildReportModel(inputs)));
   return file;

@@ -10,8 +10,10 @@ import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const FIX = join(ROOT, 'tests/fixtures/report');
 
+const inputs = await tinyInputs();
+
 describe('report view model (tiny-run fixture)', () => {
-  const model = buildReportModel(tinyInputs());
+  const model = buildReportModel(inputs);
 
   it('ranks models by score, with part subtotals and a percent interval for the sampled model', () => {
     const percents = model.scoreboard.rows.map((r) => r.percent);
@@ -114,7 +116,6 @@ describe('report view model (tiny-run fixture)', () => {
   });
 
   it('says which command produces a section that has no data', () => {
-    const inputs = tinyInputs();
     const bare = buildReportModel({
       ...inputs,
       grades: [],
@@ -135,7 +136,7 @@ describe('report view model (tiny-run fixture)', () => {
 
 describe('report HTML', () => {
   it('is one self-contained page with every section, a no-network CSP and only the hashed navigation script', async () => {
-    const html = await renderReport(buildReportModel(tinyInputs()));
+    const html = await renderReport(buildReportModel(inputs));
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);
     for (const title of Object.values(SECTION_TITLES)) expect(html).toContain(`<h2>${title}</h2>`);
     expect(html).not.toMatch(/<link|<iframe|<img|<svg onload|@import|url\(http/i);
