@@ -81,6 +81,11 @@ describe('report view model (tiny-run fixture)', () => {
     expect(c.flaggedAnswers[0]).toMatchObject({ model: 'hostile', questionId: '1', rules: ['palm-8gram-70'] });
     const hostile1 = model.answers.questions[0].answers.find((a) => a.model.label === 'hostile')!;
     expect(hostile1.reproduces).toEqual(['fixturebench/test:17']);
+    // The answer's fold and the per-model list say so too, not only the answer itself.
+    const fold = model.answers.questions[0].folds.find((f) => f.model.label === 'hostile')!;
+    expect(fold.tags.map((t) => t.text)).toContain('reproduces a benchmark');
+    const byModel = model.byModel.find((m) => m.model.label === 'hostile')!;
+    expect(byModel.entries.find((e) => e.label === '1')!.state).toContain('reproduces a benchmark');
   });
 
   it('flags the model whose public score overstates its exam score', () => {

@@ -80,6 +80,8 @@ export function answersSection(
   units: Map<string, Unit>,
   modelOf: Map<string, ModelRef>,
   gradesByUnit: Map<string, GradeRecord[]>,
+  /** Per response: the benchmark items the contamination check found it reproducing. */
+  reproduces: Map<string, string[]>,
   hints: Hints,
 ): AnswersSection {
   const marking = inputs.rubric?.marking ?? {};
@@ -118,7 +120,7 @@ export function answersSection(
         maxPoints: us.reduce((s, u) => s + u.maxPoints, 0),
         units: us,
         disagree: us.some((u) => u.disagree),
-        reproduces: [],
+        reproduces: reproduces.get(r.id) ?? [],
       };
     });
     const folds: AnswerFold[] = [];

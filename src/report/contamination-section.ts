@@ -60,7 +60,6 @@ export interface ContaminationSection {
   note?: string;
 }
 
-/** Marks the answers the check flagged (`reproduces`) as it lists them. */
 export function contaminationSection(
   inputs: Pick<ReportInputs, 'check' | 'checkFile' | 'checkNote' | 'alsoChecked' | 'benchItems'>,
   exam: Exam,
@@ -157,18 +156,33 @@ function checkBenchmarks(check: CheckInput | undefined): string[] {
   return names.length ? names : [...new Set(fromMatches)];
 }
 
+/** The rules under which the check found an answer contaminated, and the benchmark items it matched (at most 5). */
+function contaminatedBy(answer: NonNullable<CheckInput['answers']>[number]): { rules: string[]; items: string[] } {
+  const rules = Object.entries(answer.verdicts ?? {})
+    .filter(([, v]) => v === 'contaminated')
+    .map(([r]) => r);
+  const items = [...new Set((answer.matches ?? []).map((m) => m.itemId))].slice(0, 5);
+  return { rules, items };
+}
+
+/** Per response the check flagged: the benchmark items it reproduces (or, without matches, the rules that fired). */
+export function reproducedItems(check: CheckInput | undefined): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const a of check?.answers ?? []) {
+    const { rules, items } = contaminatedBy(a);
+    if (rules.length) out.set(a.id, items.length ? items : rules);
+  }
+  return out;
+}
+
 /** Answers the check found reproducing a benchmark solution (a contaminated verdict under any rule). */
 function answerFlags(check: CheckInput, answers: AnswerView[], bench: BenchItemTexts): FlaggedAnswer[] {
   const out: FlaggedAnswer[] = [];
   const byResponse = new Map(answers.map((a) => [a.responseId, a]));
   for (const a of check.answers ?? []) {
-    const rules = Object.entries(a.verdicts ?? {})
-      .filter(([, v]) => v === 'contaminated')
-      .map(([r]) => r);
+    const { rules, items } = contaminatedBy(a);
     if (!rules.length) continue;
     const view = byResponse.get(a.id);
-    const items = [...new Set((a.matches ?? []).map((m) => m.itemId))].slice(0, 5);
-    if (view) view.reproduces = items.length ? items : rules;
     out.push({
       anchor: view?.anchor,
       model: view?.model.label ?? a.model ?? a.id,

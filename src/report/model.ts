@@ -2,7 +2,7 @@ import { examUnits } from '../exam/model.js';
 import { gradesByUnitOf } from './answer-audit.js';
 import { type AnswersSection, answersSection, type ByModelFold, byModelFolds, foldAnchors } from './answers-section.js';
 import { type BenchmarksSection, benchmarksSection } from './benchmarks-section.js';
-import { type ContaminationSection, contaminationSection } from './contamination-section.js';
+import { type ContaminationSection, contaminationSection, reproducedItems } from './contamination-section.js';
 import { type Hints, shellArg } from './empty-section.js';
 import { fictionalData } from './fictional.js';
 import { type GradersSection, gradersSection } from './graders-section.js';
@@ -73,7 +73,7 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     inputs.grades,
   );
   const gradesByUnit = gradesByUnitOf(inputs.grades);
-  const answers = answersSection(inputs, units, modelOf, gradesByUnit, hints);
+  const answers = answersSection(inputs, units, modelOf, gradesByUnit, reproducedItems(inputs.check), hints);
   const allAnswers = answers.questions.flatMap((q) => q.answers);
   const fictional = fictionalData(inputs, models);
   // Memorisation appears only with probe results, before Run.
@@ -96,7 +96,6 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
     questions: questionsSection(exam, scored, modelOf, foldAnchors(answers.questions), hints),
     answers,
     graders: gradersSection(gradesByUnit, inputs.agreement, answers.disagreements, hints),
-    // Marks the flagged answers, so it comes after the answers are built and before the per-model folds list them.
     contamination: contaminationSection(inputs, exam, allAnswers, hints),
     benchmarks: benchmarksSection(inputs, models, fictional, hints),
     byModel: byModelFolds(models, answers.questions),
