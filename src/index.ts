@@ -72,7 +72,15 @@ export {
   loadRubric,
   loadRubricDoc,
 } from './exam/load.js';
-export { examHash, examMaxPoints, examQuestions, examUnits, partMaxPoints, questionPromptText, type Unit } from './exam/model.js';
+export {
+  examHash,
+  examMaxPoints,
+  examQuestions,
+  examUnits,
+  partMaxPoints,
+  questionPromptText,
+  type Unit,
+} from './exam/model.js';
 export { examOutline } from './exam/outline.js';
 export { rubricSkeleton, writeRubricSkeleton } from './exam/rubric-skeleton.js';
 export * from './exam/schema.js';
@@ -127,12 +135,12 @@ export {
   resolveModelSpec,
 } from './models/index.js';
 export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate } from './models/replay.js';
+export { type DemoOptions, type DemoResult, runDemo } from './pipeline/demo.js';
 export { analyseProbes, type MemorisationFindings } from './probe/analyse.js';
 export { type ProbeRecord, probeRecordSchema, readProbeManifest, readProbeRecords } from './probe/records.js';
 export { type ProbeOptions, type ProbeResult, runProbes } from './probe/run-probe.js';
 export { type CompareResult, compareMarkdown, compareRuns } from './report/compare.js';
 export { renderCompare } from './report/compare-render.js';
-export { type DemoOptions, type DemoResult, runDemo } from './pipeline/demo.js';
 export type { ReportInputs } from './report/inputs.js';
 export { loadReportInputs, readBenchmarkScores, readCheckFile } from './report/load.js';
 export { buildReportModel, type ReportModel, SECTION_TITLES } from './report/model.js';

@@ -154,9 +154,29 @@ describe('answer rendering (hostile input)', () => {
   });
 
   it('stays linear on pathological delimiters', () => {
-    // Quadratic scanning would take seconds here; the bench file measures speed, this only must finish.
-    const html = renderInline('\\('.repeat(20_000) + '$a'.repeat(20_000) + '`'.repeat(3), mathAsSource);
-    expect(html.length).toBeGreaterThan(60_000);
+    // Unclosed `\(` openers, then `$a$` pairs: an implementation that looks for the closer again from each opener
+    // does quadratic work. Eight times the input must cost about eight times the CPU time (measured: 8–13×; a
+    // quadratic scan: 65×). The bound is generous for a loaded machine and still far below quadratic.
+    const input = (n: number) => `${'\\('.repeat(n)}${'$a'.repeat(n)}\`\`\``;
+    const cpuMs = (n: number) => {
+      const s = input(n);
+      let best = Number.POSITIVE_INFINITY;
+      for (let k = 0; k < 5; k++) {
+        const start = process.cpuUsage();
+        renderInline(s, mathAsSource);
+        const used = process.cpuUsage(start);
+        best = Math.min(best, (used.user + used.system) / 1000);
+      }
+      return best;
+    };
+    const n = 4_000;
+    cpuMs(n); // warm-up: the first runs also compile the code
+    const ratio = cpuMs(8 * n) / cpuMs(n);
+    expect(ratio).toBeLessThan(32);
+    // And the output is right: the openers stay text, every `$a$` is one formula.
+    const html = renderInline(input(n), mathAsSource);
+    expect(html.startsWith('\\('.repeat(n))).toBe(true);
+    expect(html.match(/<code class="math-src">a<\/code>/g)).toHaveLength(n / 2);
   });
 });
 

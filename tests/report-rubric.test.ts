@@ -56,7 +56,9 @@ describe('rubric preview', () => {
     expect(r.stdout.trim()).toBe(out);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('Mathematics finals, middle level');
-    expect((html.match(/<math/g) ?? []).length).toBeGreaterThan(100);
+    // Every formula of the exam and rubric rendered: none failed, none left as source.
+    expect(html).not.toMatch(/class="(katex-error|math-src)"/);
+    expect((html.match(/<math[\s>]/g) ?? []).length).toBeGreaterThan(100);
   });
 
   it('a bad exam dir is one clear error', () => {

@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { runFacts } from '../src/report/run-facts.js';
 import { tinyInputs } from './fixtures/report/inputs.js';
 
+const tiny = await tinyInputs();
 const params = { temperature: 0.1, shots: 5, mode: 'chat', samples: 1, splitSubparts: false, maxTokens: 2048 };
 const ref = (spec: string, index: number) => ({ spec, label: spec, index });
 
 describe('run section: parameters only where they applied', () => {
   it('a replay-only run shows no sampling parameter, and says why', () => {
-    const inputs = { ...tinyInputs(), manifest: { params } };
+    const inputs = { ...tiny, manifest: { params } };
     const facts = runFacts(inputs, [ref('replay:a.jsonl', 0), ref('replay:b.jsonl', 1)]);
     expect(facts.params.map((p) => p.key).sort()).toEqual(['samples', 'splitSubparts']);
     expect(facts.paramsNote).toMatch(
@@ -17,7 +18,7 @@ describe('run section: parameters only where they applied', () => {
   });
 
   it('with called models, sampling parameters show (shots only in completion mode) with a note on the replayed ones', () => {
-    const inputs = { ...tinyInputs(), manifest: { params } };
+    const inputs = { ...tiny, manifest: { params } };
     const facts = runFacts(inputs, [ref('openai:fict-alpha', 0), ref('replay:answers/hostile.jsonl', 1)]);
     expect(facts.params.map((p) => p.key).sort()).toEqual([
       'maxTokens',
@@ -27,14 +28,14 @@ describe('run section: parameters only where they applied', () => {
       'temperature',
     ]);
     expect(facts.paramsNote).toMatch(/applied to the 1 called model only, not to the replayed 1/);
-    const completion = runFacts({ ...tinyInputs(), manifest: { params: { ...params, mode: 'completion' } } }, [
+    const completion = runFacts({ ...tiny, manifest: { params: { ...params, mode: 'completion' } } }, [
       ref('openai:fict-alpha', 0),
     ]);
     expect(completion.params.map((p) => p.key)).toContain('shots');
   });
 
   it('tokens, cost (with recorded prices), call time and wall time per model', () => {
-    const inputs = tinyInputs();
+    const inputs = { ...tiny, responses: tiny.responses.map((r) => ({ ...r })) };
     inputs.manifest = {
       ...inputs.manifest,
       models: [{ spec: 'openai:fict-alpha', prices: { input: 2, output: 8 } }],

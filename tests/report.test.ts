@@ -10,8 +10,10 @@ import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const FIX = join(ROOT, 'tests/fixtures/report');
 
+const inputs = await tinyInputs();
+
 describe('report view model (tiny-run fixture)', () => {
-  const model = buildReportModel(tinyInputs());
+  const model = buildReportModel(inputs);
 
   it('ranks models by score, with part subtotals and a percent interval for the sampled model', () => {
     const percents = model.scoreboard.rows.map((r) => r.percent);
@@ -79,6 +81,11 @@ describe('report view model (tiny-run fixture)', () => {
     expect(c.flaggedAnswers[0]).toMatchObject({ model: 'hostile', questionId: '1', rules: ['palm-8gram-70'] });
     const hostile1 = model.answers.questions[0].answers.find((a) => a.model.label === 'hostile')!;
     expect(hostile1.reproduces).toEqual(['fixturebench/test:17']);
+    // The answer's fold and the per-model list say so too, not only the answer itself.
+    const fold = model.answers.questions[0].folds.find((f) => f.model.label === 'hostile')!;
+    expect(fold.tags.map((t) => t.text)).toContain('reproduces a benchmark');
+    const byModel = model.byModel.find((m) => m.model.label === 'hostile')!;
+    expect(byModel.entries.find((e) => e.label === '1')!.state).toContain('reproduces a benchmark');
   });
 
   it('flags the model whose public score overstates its exam score', () => {
@@ -114,7 +121,6 @@ describe('report view model (tiny-run fixture)', () => {
   });
 
   it('says which command produces a section that has no data', () => {
-    const inputs = tinyInputs();
     const bare = buildReportModel({
       ...inputs,
       grades: [],
@@ -135,7 +141,7 @@ describe('report view model (tiny-run fixture)', () => {
 
 describe('report HTML', () => {
   it('is one self-contained page with every section, a no-network CSP and only the hashed navigation script', async () => {
-    const html = await renderReport(buildReportModel(tinyInputs()));
+    const html = await renderReport(buildReportModel(inputs));
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none';`);
     for (const title of Object.values(SECTION_TITLES)) expect(html).toContain(`<h2>${title}</h2>`);
     expect(html).not.toMatch(/<link|<iframe|<img|<svg onload|@import|url\(http/i);

@@ -1,5 +1,5 @@
 import { escapeHtml, type Html, plainVisible, trusted } from '../html/escape.js';
-import type { ScatterView } from './model.js';
+import type { ScatterView } from './benchmarks-section.js';
 import { niceAxis } from './stats.js';
 
 /** ColorBrewer YlGnBu: sequential, colour-blind safe, and prints legibly in greyscale. */

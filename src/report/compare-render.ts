@@ -1,6 +1,6 @@
-import type { CompareResult } from './compare.js';
 import { trusted } from '../html/escape.js';
 import { loadMathRenderer } from '../html/math.js';
+import type { CompareResult } from './compare.js';
 import { redactParams } from './run-facts.js';
 import { createEngine, readTemplate, renderPage } from './templates.js';
 

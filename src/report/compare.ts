@@ -7,7 +7,7 @@ import { DEFAULT_PRECEDENCE, pickUnitGrade } from '../grading/score.js';
 import { latestGrades } from '../store/grades.js';
 import type { GradeRecord } from '../store/records.js';
 import type { ReportInputs } from './inputs.js';
-import { modelLabel } from './model.js';
+import { modelLabel } from './model-names.js';
 import { isSecretKey } from './run-facts.js';
 import { countedQuestionPoints } from './scoreboard.js';
 

@@ -1,8 +1,9 @@
 import { type Coverage, coverage } from '../contamination/coverage.js';
 import { examQuestions, examUnits } from '../exam/model.js';
 import type { Exam } from '../exam/schema.js';
+import type { AnswerView } from './answers-section.js';
+import type { ContaminationRow } from './contamination-section.js';
 import type { BenchItemTexts, CheckInput } from './inputs.js';
-import type { AnswerView, ContaminationRow } from './model.js';
 import { type Segment, sharedNgramSegments } from './shared-ngrams.js';
 
 /**

@@ -123,6 +123,8 @@ export interface ReportInputs {
   generatedAt: string;
   /** Notes on data in the report that is fictional or an example (the demo's); shown in the page. */
   fictional?: string[];
+  /** The exam's figures as data: URIs, by the file name the exam gives (absent: missing or unusable). */
+  figures?: Record<string, string>;
   /** Exam and rubric versions now, and those each model's counted grades were made under. */
   versions?: ScoreVersions;
 }

@@ -14,6 +14,7 @@ import type { AlsoCheckedInput } from './contamination-view.js';
 import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from './inputs.js';
 import { loadMemorisation } from './memorisation.js';
 import { readReferenceCsv } from './reference-field.js';
+import { readFigureSources } from './report-figures.js';
 
 export interface ReportLoadOptions {
   exam?: string;
@@ -78,6 +79,7 @@ export async function loadReportInputs(runDir: string, opts: ReportLoadOptions =
     reference: referenceFile ? readReferenceCsv(referenceFile) : undefined,
     referenceFile: referenceFile ? displayPath(referenceFile) : undefined,
     memorisation: loadMemorisation(ctx.runDir),
+    figures: readFigureSources(exam, ctx.exam.dir),
     fictional: opts.fictional,
     toolVersion: toolVersion(),
     versions: gradeVersionSummary(ctx, grades),

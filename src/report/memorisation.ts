@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { truncateForDisplay } from '../html/escape.js';
 import { analyseProbes, fmtP, type MemorisationFindings, type RateStat } from '../probe/analyse.js';
 import { PROBE_MANIFEST_FILE, readProbeManifest, readProbeRecords } from '../probe/records.js';
-import { truncateForDisplay } from '../html/escape.js';
 
 /**
  * The report's "Memorisation" section: what `heldout probe` found in this run directory, as display-ready rows.

@@ -1,7 +1,7 @@
 import { HeldoutError } from '../errors.js';
 import { displayPath } from '../io/files.js';
 import { readTable } from '../io/tabular.js';
-import type { ModelRef } from './model.js';
+import type { ModelRef } from './model-names.js';
 import { leastSquares } from './stats.js';
 
 /**

@@ -1,7 +1,8 @@
-import { heatLegendStyle, heatStyle, scatterSvg } from './charts.js';
 import { anchorId, escapeVisible, trusted } from '../html/escape.js';
 import { loadMathRenderer } from '../html/math.js';
-import type { ReportModel, ScatterView } from './model.js';
+import type { ScatterView } from './benchmarks-section.js';
+import { heatLegendStyle, heatStyle, scatterSvg } from './charts.js';
+import type { ReportModel } from './model.js';
 import { referenceFieldSvg } from './reference-chart.js';
 import type { ReferenceFieldView } from './reference-field.js';
 import type { Segment } from './shared-ngrams.js';
@@ -56,6 +57,7 @@ export async function renderReport(model: ReportModel): Promise<string> {
   ]) {
     hb.registerPartial(name === 'sidebyside' ? 'sideBySide' : name, readTemplate(`report-${name}.hbs`));
   }
+  hb.registerPartial('figure', readTemplate('figure.hbs').trimEnd());
   const body = hb.compile(readTemplate('report.hbs'))(model);
   return renderPage({ title: model.title, body: trusted(body), script: readTemplate('nav.js') });
 }

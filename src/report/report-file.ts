@@ -10,7 +10,8 @@ export async function writeReport(
   out: string,
   opts: ReportLoadOptions = {},
 ): Promise<{ file: string; model: ReportModel }> {
-  const model = buildReportModel(await loadReportInputs(runDir, opts));
+  const inputs = await loadReportInputs(runDir, opts);
+  const model = buildReportModel(inputs);
   const file = writeFileAtomic(out, await renderReport(model));
   return { file: displayPath(file), model };
 }

@@ -7,9 +7,9 @@ import { isHeldoutError } from '../errors.js';
 import { lintExam, lintRubric } from '../exam/lint.js';
 import { findExamFile, findRubricFile, loadExam, loadExamDoc, loadRubric, loadRubricDoc } from '../exam/load.js';
 import type { Exam, Question, SubPart } from '../exam/schema.js';
+import { escapeHtml } from '../html/escape.js';
 import { displayPath } from '../io/files.js';
 import { toolVersion } from '../version.js';
-import { escapeHtml } from '../html/escape.js';
 import { buildRubricPreviewModel, renderRubricPreview } from './rubric-preview.js';
 import { CSP, renderPage } from './templates.js';
 

@@ -184,6 +184,7 @@ export function buildRubricPreviewModel(
 export async function renderRubricPreview(model: RubricPreviewModel): Promise<string> {
   const hb = createEngine(await loadMathRenderer());
   hb.registerPartial('node', readTemplate('rubric-node.hbs'));
+  hb.registerPartial('figure', readTemplate('figure.hbs').trimEnd());
   const body = hb.compile(readTemplate('rubric.hbs'))(model);
   return renderPage({ title: `Rubric preview: ${model.title}`, body: body as never });
 }

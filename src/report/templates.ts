@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { PACKAGE_ROOT } from '../package-root.js';
 import { escapeHtml, escapeVisible, type Html, plainVisible, trusted } from '../html/escape.js';
 import { renderInline, renderMarkdown } from '../html/markdown.js';
 import type { MathRenderer } from '../html/math.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
 /** The templates ship as source files (package.json "files" has src/report/templates). */
 export const TEMPLATE_DIR = join(PACKAGE_ROOT, 'src/report/templates');
