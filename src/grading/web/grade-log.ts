@@ -29,6 +29,11 @@ export class GradeLog {
     this.refresh();
   }
 
+  /** Bytes read so far: it changes exactly when the file has grown since the last refresh. */
+  get version(): number {
+    return this.offset;
+  }
+
   /** Reads whatever was appended since the last call (by this process or another). */
   refresh(): void {
     const size = fstatSync(this.fd).size;
