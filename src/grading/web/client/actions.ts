@@ -1,4 +1,4 @@
-import type { SaveReply } from '../protocol.js';
+import type { SaveReply, UnitView } from '../protocol.js';
 import { refreshProgress } from './header.js';
 import { markSelected, refreshMarking } from './marking.js';
 import { api, loadUnit, units } from './net.js';
@@ -14,14 +14,21 @@ export function toast(text: string, kind: 'ok' | 'bad' | '' = ''): void {
   t.className = `toast ${kind}`;
 }
 
+/** Counts calls to show: only the latest may draw (a live refresh can ask while the grader moves on). */
+let showing = 0;
+
 export async function show(i: number, opts: { keepToast?: boolean } = {}): Promise<void> {
+  const mine = ++showing;
+  let u: UnitView;
   try {
-    state.current = await loadUnit(i);
+    u = await loadUnit(i);
   } catch (err) {
-    toast(`Could not load: ${(err as Error).message}`, 'bad');
+    if (mine === showing) toast(`Could not load: ${(err as Error).message}`, 'bad');
     return;
   }
-  state.form = emptyForm(state.current);
+  if (mine !== showing) return;
+  state.current = u;
+  state.form = emptyForm(u);
   state.selected = 0;
   renderUnit();
   // For the bench: navigation start to the first screen built, then painted (a task after the next frame), in the
