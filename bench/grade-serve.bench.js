@@ -1,6 +1,7 @@
 // `heldout grade serve` on a run with 2,000 units (and 4,000 existing grades): the first page must load in
 // < 300 ms, and each save (appended and fsynced) must be acknowledged in < 50 ms.
 // Run alone: npm run build && node bench/grade-serve.bench.js
+import { spawn } from 'node:child_process';
 import {
   closeSync,
   existsSync,
@@ -64,6 +65,34 @@ const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
 // The same first page in Chromium, when it is installed: from navigation start to the first unit on the page.
 const chromiumPath = ['/usr/lib/chromium/chromium', '/usr/lib/chromium-browser/chromium'].find((p) => existsSync(p));
+/**
+ * The server as a grader runs it: `heldout grade serve` in its own process. In this process it would share one event
+ * loop with playwright's client, which is busy with the browser's events exactly while the page loads.
+ */
+function serveProcess(args) {
+  const child = spawn(process.execPath, [join(root, 'bin/heldout.js'), 'grade', 'serve', run, '--no-open', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /Open (http:\/\/\S+)/.exec(out);
+      if (m) {
+        resolve({
+          url: m[1],
+          stop: () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`grade serve exited ${code}: ${out}`)));
+  });
+}
+
 /** A mark's time once the page has set it (polled from outside: the page's CSP allows no eval for waitForFunction). */
 async function markTime(page, name) {
   for (let k = 0; k < 400; k++) {
@@ -80,7 +109,7 @@ if (chromiumPath) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox'] });
   for (let round = 0; round < 5; round++) {
-    const server = await startGradingServer(run, { grader: `browser-${round}`, seed: round + 11 });
+    const server = await serveProcess(['--grader', `browser-${round}`, '--seed', String(round + 11)]);
     const page = await browser.newPage();
     await page.goto(server.url);
     await page.waitForSelector('#rubric');
@@ -88,7 +117,7 @@ if (chromiumPath) {
     inBrowser.push(await page.evaluate("performance.getEntriesByName('heldout:first-unit')[0].startTime"));
     painted.push(await markTime(page, 'heldout:first-unit-painted'));
     await page.close();
-    await server.close();
+    await server.stop();
   }
   // The browser's own floor on this machine: an empty page, to the end of its DOMContentLoaded.
   for (let round = 0; round < 5; round++) {
