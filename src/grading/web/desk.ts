@@ -88,6 +88,7 @@ export class GradingDesk {
   private readonly salt: string;
   private readonly questionText: Map<string, { number: string; text: string }>;
   readonly figures: ExamFigures;
+  private queued?: { version: number; queue: readonly QueueEntry[] };
 
   constructor(
     readonly ctx: RunContext,
@@ -143,9 +144,19 @@ export class GradingDesk {
     return g && g.grader.kind === this.myKind() ? g : undefined;
   }
 
-  /** The page's queue: one pass over the latest grades, indexed by unit. */
-  queue(): QueueEntry[] {
+  /**
+   * The page's queue: one pass over the latest grades, indexed by unit. Kept until the log changes: the page asked
+   * for at start-up, and every open page's poll after one save, reuse one pass. Callers must not change it.
+   */
+  queue(): readonly QueueEntry[] {
     this.log.refresh();
+    if (this.queued?.version !== this.log.version) {
+      this.queued = { version: this.log.version, queue: this.computeQueue() };
+    }
+    return this.queued.queue;
+  }
+
+  private computeQueue(): QueueEntry[] {
     const kind = this.myKind();
     return this.order.map((t, i) => {
       const gs = this.gradesOf(t);
@@ -197,7 +208,7 @@ export class GradingDesk {
       filter: this.opts.filter,
       filters: deskFilters,
       start,
-      queue,
+      queue: [...queue],
       version,
     };
   }
