@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SessionWire, sessionFromWire, type UnitView } from '../src/grading/web/protocol.js';
 import { readGrades } from '../src/store/grades.js';
 import { CHOOSE_EXAM, writeRun } from './fixtures/grading/make-run.js';
 import { type BrowserSession, chromiumPath, launchChromium } from './helpers/browser.js';
 import { ROOT, runCliAsync, tempDir } from './helpers/cli.js';
-import { gradingRun, serveProcess } from './helpers/grade-serve.js';
+import { figureRun, getJson, gradingRun, postJson, serveProcess } from './helpers/grade-serve.js';
 
 const CHROMIUM = chromiumPath();
 
@@ -233,6 +234,94 @@ describe.skipIf(!CHROMIUM)('grade serve in a real browser (Chromium)', () => {
       const res2 = await p.goto(`${origin}/g/not-the-token/api/session`);
       expect(res2?.status()).toBe(403);
       await p.close();
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+
+  it('keeps counts live: a save in another tab and by another grader shows without a reload', async () => {
+    const dir = gradingRun();
+    const ann = await serveProcess([dir, '--grader', 'ann', '--seed', '11']);
+    const ben = await serveProcess([dir, '--grader', 'ben', '--seed', '12', '--no-blind']);
+    try {
+      // Two tabs of Ann's, in two browser contexts: both open on the same first unit.
+      const a = await openPage(session, ann.url);
+      const b = await openPage(session, ann.url);
+      const title = await b.page.locator('#unit-title').textContent();
+      expect(await a.page.locator('#unit-title').textContent()).toBe(title);
+      expect(await counts(b.page)).toMatch(/^0 of 12 graded · 0 flagged · 0 undetermined by the checker · 0 dis/);
+      await gradeByKeys(a.page, '1', 0);
+      // Tab B follows: counts, the filter's numbers, and the unit on its screen (untouched there) now graded.
+      await waitText(b.page, '#counts', /^1 of 12 graded/);
+      expect(await b.page.locator('#filter option[value="todo"]').textContent()).toBe('Not yet graded (11)');
+      await waitText(b.page, '.meta', / graded$/);
+      const items = await b.page.locator('[data-item]').count();
+      expect(await b.page.locator('[data-item]:checked').count()).toBe(items);
+      expect(await b.page.locator('#unit-title').textContent()).toBe(title);
+      // Ben, on his own server (another process), gives the same answer 0: Ann's tabs count a disagreement.
+      const mine = readGrades(dir)[0];
+      const benSession = sessionFromWire(await getJson<SessionWire>(`${ben.url}api/session`));
+      let target: UnitView | undefined;
+      for (const e of benSession.queue.filter((x) => x.label === benSession.queue[0].label)) {
+        const u = await getJson<UnitView>(`${ben.url}api/unit/${e.i}`);
+        if (u.key === `${mine.responseId}/${mine.unitId}`) target = u;
+      }
+      const zero = Object.fromEntries(target!.items.map((it) => [it.id, 0]));
+      expect((await postJson(`${ben.url}api/grade`, { i: target!.i, key: target!.key, items: zero })).status).toBe(200);
+      for (const w of [a, b]) {
+        await waitText(w.page, '#counts', /· 1 disagreements$/);
+        expect(await w.page.locator('#filter option[value="disagreements"]').textContent()).toBe('Disagreements (1)');
+      }
+      // The polls are token-bound and same-origin: nothing else was asked for, and nothing failed.
+      const origin = new URL(ann.url).origin;
+      for (const w of [a, b]) {
+        expect(w.requests.every((r) => r.startsWith(`${origin}${new URL(ann.url).pathname}`))).toBe(true);
+        expect(w.requests.some((r) => r.endsWith('/api/queue'))).toBe(true);
+        expect(w.pageErrors).toEqual([]);
+        expect(w.consoleErrors).toEqual([]);
+        await w.context.close();
+      }
+    } finally {
+      await Promise.all([ann.stop(), ben.stop()]);
+    }
+  }, 120_000);
+
+  it("shows the exam's figures with their alt text; an SVG figure's script never runs", async () => {
+    const dir = figureRun();
+    const server = await serveProcess([dir, '--grader', 'ann', '--no-blind']);
+    try {
+      const w = await openPage(session, server.url);
+      expect(await w.page.locator('#unit-title').textContent()).toBe('Q1 · 2 points');
+      const image = (selector: string) =>
+        w.page.evaluate(`(async () => {
+          const img = document.querySelector(${JSON.stringify(selector)});
+          if (!img) return null;
+          await img.decode().catch(() => undefined);
+          return { w: img.naturalWidth, alt: img.getAttribute('alt'), src: img.getAttribute('src') };
+        })()`);
+      expect(await image('.question .figure img')).toEqual({ w: 2, alt: 'A balance <b>scale</b>.', src: 'fig/0' });
+      // The alt text is text: its markup is shown, not made.
+      expect(await w.page.locator('.question figcaption').textContent()).toBe('A balance <b>scale</b>.');
+      expect(await w.page.locator('.question figcaption b').count()).toBe(0);
+      while ((await w.page.locator('#unit-title').textContent()) !== 'Q2 (b) · 2 points') {
+        const before = await w.page.locator('.meta').textContent();
+        await w.page.keyboard.press('n');
+        await w.page.locator('.meta').filter({ hasNotText: before! }).waitFor();
+      }
+      expect(await image('.question .figure img')).toEqual({ w: 60, alt: 'A number line from -3 to 5.', src: 'fig/1' });
+      expect(await w.page.locator('.question .figure').nth(1).textContent()).toBe(
+        'The figure file figures/gone.png cannot be shown.A missing plot.',
+      );
+      expect(await w.page.locator('svg, script:not([src="app.js"])').count()).toBe(0);
+      expect(await w.page.evaluate('typeof window.__pwned')).toBe('undefined');
+      expect(w.pageErrors).toEqual([]);
+      expect(w.consoleErrors).toEqual([]);
+      // Opened on its own, the SVG is a sandboxed document: its script and onload do not run either.
+      const direct = await w.context.newPage();
+      const res = await direct.goto(`${server.url}fig/1`);
+      expect(res?.headers()['content-type']).toBe('image/svg+xml');
+      expect(await direct.evaluate('typeof window.__pwned')).toBe('undefined');
+      await w.context.close();
     } finally {
       await server.stop();
     }

@@ -3,11 +3,26 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scoreRun } from '../src/grading/score-run.js';
-import type { SessionView, UnitView } from '../src/grading/web/protocol.js';
+import {
+  decodeQueue,
+  type QueueReply,
+  type SessionWire,
+  sessionFromWire,
+  type UnitView,
+} from '../src/grading/web/protocol.js';
 import { bootData, CSP, type GradingServer, isLoopback, startGradingServer } from '../src/grading/web/server.js';
 import { readGrades } from '../src/store/grades.js';
 import { runCli, runCliAsync } from './helpers/cli.js';
-import { getJson, gradingRun, postJson, serveProcess } from './helpers/grade-serve.js';
+import {
+  figureRun,
+  getJson,
+  getSession,
+  gradingRun,
+  HOSTILE_SVG,
+  PNG,
+  postJson,
+  serveProcess,
+} from './helpers/grade-serve.js';
 
 const open: GradingServer[] = [];
 async function serve(runDir: string, opts: Parameters<typeof startGradingServer>[1]) {
@@ -88,10 +103,81 @@ describe('grade serve: the server', () => {
     const s = await serve(dir, { grader: 'ann' });
     const html = await (await fetch(s.url)).text();
     const boot = /<script type="application\/json" id="boot">(.*)<\/script>/.exec(html)![1];
-    const { session, unit } = JSON.parse(boot) as { session: SessionView; unit: UnitView };
+    const { session: wire, unit } = JSON.parse(boot) as { session: SessionWire; unit: UnitView };
+    const session = sessionFromWire(wire);
     expect(session.queue).toHaveLength(12);
+    // The queue travels compact: four distinct labels and one number per unit.
+    expect(wire.queue.labels).toEqual(['Q1', 'Q2 (a)', 'Q2 (b)', 'Q3']);
+    expect(wire.queue.codes).toHaveLength(12);
     expect(unit.i).toBe(session.start);
     expect(html).not.toContain('secret-model');
+  });
+
+  it('answers a queue poll with 304 until the grades change, here or in another server', async () => {
+    const dir = gradingRun();
+    const ann = await serve(dir, { grader: 'ann', seed: 3 });
+    const ben = await serve(dir, { grader: 'ben', seed: 4 });
+    const first = await fetch(`${ann.url}api/queue`);
+    const etag = first.headers.get('etag')!;
+    const reply = (await first.json()) as QueueReply;
+    expect(reply.version).toBe(etag);
+    expect((await getSession(ann.url)).version).toBe(etag);
+    expect(decodeQueue(reply.queue).every((e) => e.s === 0)).toBe(true);
+    const poll = (url: string, tag: string) => fetch(`${url}api/queue`, { headers: { 'If-None-Match': tag } });
+    const same = await poll(ann.url, etag);
+    expect(same.status).toBe(304);
+    expect(await same.text()).toBe('');
+    // Ben saves on his own server (another process could, the same way): Ann's poll sees a new version.
+    const u = await getJson<UnitView>(`${ben.url}api/unit/0`);
+    expect((await postJson(`${ben.url}api/grade`, fullMarks(u))).status).toBe(200);
+    const changed = await poll(ann.url, etag);
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    // Ann saves the same answer with other points: her entry is graded and the two now disagree.
+    const annSession = await getSession(ann.url);
+    const mine = await Promise.all(
+      annSession.queue.filter((e) => e.label === u.label).map((e) => getJson<UnitView>(`${ann.url}api/unit/${e.i}`)),
+    );
+    const same2 = mine.find((x) => x.answerId === u.answerId)!;
+    const zero = { ...fullMarks(same2), items: Object.fromEntries(same2.items.map((it) => [it.id, 0])) };
+    expect((await postJson(`${ann.url}api/grade`, zero)).status).toBe(200);
+    const after = decodeQueue(((await (await fetch(`${ann.url}api/queue`)).json()) as QueueReply).queue);
+    expect(after[same2.i]).toMatchObject({ s: 1, d: true });
+    expect(after.filter((e) => e.s > 0)).toHaveLength(1);
+    // The poll is under the token like everything else.
+    const base = `http://127.0.0.1:${ann.port}`;
+    expect((await fetch(`${base}/api/queue`)).status).toBe(403);
+  });
+
+  it("serves the exam's figures under the token, numbered, with a sandboxing CSP", async () => {
+    const dir = figureRun();
+    const s = await serve(dir, { grader: 'ann', blind: false });
+    const session = await getSession(s.url);
+    const unitOf = async (label: string) =>
+      getJson<UnitView>(`${s.url}api/unit/${session.queue.find((e) => e.label === label)!.i}`);
+    const q1 = await unitOf('Q1');
+    expect(q1.questionFigures).toEqual([{ alt: 'A balance <b>scale</b>.', file: 'figures/scale.png', src: 'fig/0' }]);
+    expect(q1.partFigures).toBeUndefined();
+    const b = await unitOf('Q2 (b)');
+    expect(b.questionFigures).toBeUndefined();
+    expect(b.partFigures).toEqual([
+      { alt: 'A number line from -3 to 5.', file: 'figures/line.svg', src: 'fig/1' },
+      // A missing file is described, never linked.
+      { alt: 'A missing plot.', file: 'figures/gone.png' },
+    ]);
+    expect((await unitOf('Q2 (a)')).partFigures).toBeUndefined();
+    const png = await fetch(`${s.url}fig/0`);
+    expect(png.status).toBe(200);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await png.arrayBuffer())).toEqual(PNG);
+    const svg = await fetch(`${s.url}fig/1`);
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    expect(svg.headers.get('content-security-policy')).toMatch(/^default-src 'none'.*; sandbox$/);
+    expect(svg.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await svg.text()).toBe(HOSTILE_SVG);
+    expect((await fetch(`${s.url}fig/2`)).status).toBe(404);
+    expect((await fetch(`${s.url}fig/../exam.yaml`)).status).not.toBe(200);
+    expect((await fetch(`http://127.0.0.1:${s.port}/fig/0`)).status).toBe(403);
   });
 
   it('binds loopback only unless told otherwise', async () => {
@@ -111,7 +197,7 @@ describe('grade serve: the server', () => {
   it('is blind: no model names, no other person’s points, machine verdicts only after deciding', async () => {
     const dir = gradingRun();
     const ann = await serve(dir, { grader: 'ann', seed: 5 });
-    const annSession = await getJson<SessionView>(`${ann.url}api/session`);
+    const annSession = await getSession(ann.url);
     expect(annSession.queue).toHaveLength(12);
     // Ann grades everything with full marks.
     for (const e of annSession.queue) {
@@ -129,7 +215,7 @@ describe('grade serve: the server', () => {
 
     const ben = await serve(dir, { grader: 'ben', seed: 9 });
     const texts: string[] = [];
-    const benSession = await getJson<SessionView>(`${ben.url}api/session`);
+    const benSession = await getSession(ben.url);
     texts.push(JSON.stringify(benSession));
     expect(benSession.queue.every((e) => e.s === 0)).toBe(true);
     expect(benSession.start).toBe(0);
@@ -179,7 +265,7 @@ describe('grade serve: the server', () => {
     ];
     writeFileSync(join(dir, 'grades.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     const s = await serve(dir, { grader: 'ann', blind: false, filter: 'review' });
-    const session = await getJson<SessionView>(`${s.url}api/session`);
+    const session = await getSession(s.url);
     const review = session.queue.filter((e) => e.u || e.d);
     expect(review).toHaveLength(2);
     const views = await Promise.all(review.map((e) => getJson<UnitView>(`${s.url}api/unit/${e.i}`)));
@@ -204,7 +290,7 @@ describe('grade serve: the server', () => {
     expect(first.revealed).toMatchObject({ beforeDecision: true, checker: { kind: 'auto' } });
     // Adjudication lists only the disagreement, with both sides.
     const adj = await serve(dir, { grader: 'carol', adjudicate: true, blind: false });
-    const adjSession = await getJson<SessionView>(`${adj.url}api/session`);
+    const adjSession = await getSession(adj.url);
     expect(adjSession.queue).toHaveLength(1);
     const unit = await getJson<UnitView>(`${adj.url}api/unit/0`);
     expect(unit.graders?.map((g) => g.id).sort()).toEqual(['ann', 'judge:x', 'zoe']);
@@ -218,16 +304,16 @@ describe('grade serve: the server', () => {
       adjudicates: ['judge:x', 'zoe', 'ann'],
     });
     // Settled: it leaves the graders' review queue, and stays in the adjudicator's list as done.
-    const annAfter = await getJson<SessionView>(`${s.url}api/session`);
+    const annAfter = await getSession(s.url);
     expect(annAfter.queue[b.i].d).toBe(false);
-    const adjAfter = await getJson<SessionView>(`${adj.url}api/session`);
+    const adjAfter = await getSession(adj.url);
     expect(adjAfter.queue[0]).toMatchObject({ d: true, s: 1 });
   });
 
   it('validates a decision and enforces the rubric: caps, requires and item maxima', async () => {
     const dir = gradingRun();
     const s = await serve(dir, { grader: 'ann', blind: false });
-    const session = await getJson<SessionView>(`${s.url}api/session`);
+    const session = await getSession(s.url);
     const idx = session.queue.find((e) => e.label === 'Q2 (b)')!.i;
     const u = await getJson<UnitView>(`${s.url}api/unit/${idx}`);
     expect(u.model).toMatch(/^secret-model-/);
@@ -272,7 +358,7 @@ describe('grade serve: the server', () => {
       comment: 'tried values',
       flagged: true,
     });
-    const after = await getJson<SessionView>(`${s.url}api/session`);
+    const after = await getSession(s.url);
     expect(after.queue[idx].s).toBe(2);
   });
 
@@ -284,7 +370,7 @@ describe('grade serve: the server', () => {
     ]);
     try {
       const units = async (url: string) => {
-        const s = await getJson<SessionView>(`${url}api/session`);
+        const s = await getSession(url);
         return Promise.all(s.queue.map((e) => getJson<UnitView>(`${url}api/unit/${e.i}`)));
       };
       const [ua, ub] = await Promise.all([units(a.url), units(b.url)]);
@@ -305,7 +391,7 @@ describe('grade serve: the server', () => {
       expect(grades.filter((g) => g.grader.id === 'ann')).toHaveLength(60);
       expect(grades.filter((g) => g.grader.id === 'ben')).toHaveLength(60);
       // Each server sees the other's writes without a restart.
-      const sa = await getJson<SessionView>(`${a.url}api/session`);
+      const sa = await getSession(a.url);
       expect(sa.queue.every((e) => e.s === 1)).toBe(true);
     } finally {
       // SIGTERM (or Ctrl-C) stops the server cleanly.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { HeldoutError } from '../src/errors.js';
-import { JsonlWriter, readJsonl } from '../src/io/jsonl.js';
+import { JsonlTail, JsonlWriter, readJsonl } from '../src/io/jsonl.js';
 import { tempDir } from './helpers/cli.js';
 
 const rec = z.object({ n: z.number() });
@@ -47,5 +47,39 @@ describe('JSONL store', () => {
     const f = join(tempDir(), 'r.jsonl');
     writeFileSync(f, '{"n":"x"}\n');
     expect(failure(() => readJsonl(f, rec))).toMatch(/r\.jsonl:1: invalid record: field n/);
+  });
+});
+
+describe('JsonlTail: following a file another process appends to', () => {
+  const schema = z.object({ n: z.number() });
+
+  it('reads only what was appended since the last read, and a line only once it is complete', () => {
+    const file = join(tempDir(), 'log.jsonl');
+    writeFileSync(file, '{"n":1}\n');
+    const tail = new JsonlTail(file, schema);
+    expect(tail.read()).toEqual([{ n: 1 }]);
+    expect(tail.read()).toEqual([]);
+    appendFileSync(file, '{"n":2}\n{"n":');
+    expect(tail.read()).toEqual([{ n: 2 }]);
+    const at = tail.position;
+    appendFileSync(file, '3}\n');
+    expect(tail.read()).toEqual([{ n: 3 }]);
+    expect(tail.position).toBeGreaterThan(at);
+    tail.close();
+  });
+
+  it('names the file and line of a record that breaks the schema', () => {
+    const file = join(tempDir(), 'log.jsonl');
+    writeFileSync(file, '{"n":1}\n\n{"n":"two"}\n');
+    const tail = new JsonlTail(file, schema);
+    try {
+      tail.read();
+      expect.unreachable();
+    } catch (err) {
+      expect((err as HeldoutError).message).toMatch(/invalid record: field n/);
+      expect((err as HeldoutError).where).toMatch(/log\.jsonl:3$/);
+    } finally {
+      tail.close();
+    }
   });
 });

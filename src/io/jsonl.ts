@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 import type { z } from 'zod';
 import { HeldoutError } from '../errors.js';
 import { displayPath } from './files.js';
@@ -53,14 +63,7 @@ export function readJsonl<S extends z.ZodType>(
           hint: 'this is not a torn last line; fix or remove the line by hand',
         });
       }
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new HeldoutError(`invalid record: field ${issue.path.join('.') || '(record)'} ${issue.message}`, {
-          where: `${displayPath(file)}:${line}`,
-        });
-      }
-      records.push(parsed.data);
+      records.push(validRecord(schema, value, file, line));
     }
     if (nl === -1 || isLast) break;
     start = nl + 1;
@@ -70,6 +73,75 @@ export function readJsonl<S extends z.ZodType>(
     else if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) appendRaw(file, '\n');
   }
   return { records, torn };
+}
+
+function validRecord<S extends z.ZodType>(schema: S, value: unknown, file: string, line: number): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HeldoutError(`invalid record: field ${issue.path.join('.') || '(record)'} ${issue.message}`, {
+      where: `${displayPath(file)}:${line}`,
+    });
+  }
+  return parsed.data;
+}
+
+/**
+ * Follows an append-only JSONL file that other processes append to: each `read` parses only what was appended since
+ * the last one. Only complete lines are read; a line still being written is picked up by a later `read`.
+ */
+export class JsonlTail<S extends z.ZodType> {
+  private readonly fd: number;
+  private offset = 0;
+  private line = 0;
+  private carry = '';
+  constructor(
+    readonly file: string,
+    private readonly schema: S,
+  ) {
+    this.fd = openSync(file, 'r');
+  }
+
+  /** Bytes consumed so far: it changes exactly when the file has grown since the last read. */
+  get position(): number {
+    return this.offset;
+  }
+
+  read(): z.output<S>[] {
+    const size = fstatSync(this.fd).size;
+    if (size <= this.offset) return [];
+    const buf = Buffer.alloc(size - this.offset);
+    let got = 0;
+    while (got < buf.length) {
+      const n = readSync(this.fd, buf, got, buf.length - got, this.offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    this.offset += got;
+    const text = this.carry + buf.subarray(0, got).toString('utf8');
+    const lastNl = text.lastIndexOf('\n');
+    this.carry = lastNl === -1 ? text : text.slice(lastNl + 1);
+    const out: z.output<S>[] = [];
+    if (lastNl === -1) return out;
+    for (const raw of text.slice(0, lastNl).split('\n')) {
+      this.line++;
+      if (!raw.trim()) continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch (err) {
+        throw new HeldoutError(`corrupt record: ${(err as Error).message}`, {
+          where: `${displayPath(this.file)}:${this.line}`,
+        });
+      }
+      out.push(validRecord(this.schema, value, this.file, this.line));
+    }
+    return out;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 function truncateTo(file: string, size: number): void {

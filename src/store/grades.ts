@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { canonicalJson } from '../io/hash.js';
-import { JsonlWriter, readJsonl } from '../io/jsonl.js';
+import { JsonlTail, JsonlWriter, readJsonl } from '../io/jsonl.js';
 import { type GradeRecord, gradeRecordSchema } from './records.js';
 
 /**
@@ -85,4 +85,9 @@ export function gradeHistory(records: GradeRecord[]): GradeChange[] {
 export function openGradeLog(runDir: string, durable = true): JsonlWriter {
   readGrades(runDir, { repair: true });
   return new JsonlWriter(gradesFile(runDir), durable);
+}
+
+/** Follows grades.jsonl as other processes append to it (a grading server beside a second grader's). */
+export function tailGrades(runDir: string): JsonlTail<typeof gradeRecordSchema> {
+  return new JsonlTail(gradesFile(runDir), gradeRecordSchema);
 }

@@ -10,14 +10,17 @@ import { type RunContext, rubricFor } from '../context.js';
 import { type HumanSession, type HumanTask, humanOrder } from '../human.js';
 import { applyRubric } from '../rubric-apply.js';
 import { disagreement } from './adjudicate.js';
+import { ExamFigures } from './figure-files.js';
 import type { GradeLog } from './grade-log.js';
 import {
   type DeskFilter,
   type DeskMode,
   deskFilters,
+  encodeQueue,
   type GraderView,
   matches,
   type QueueEntry,
+  type QueueReply,
   type SessionView,
   type UnitView,
 } from './protocol.js';
@@ -66,6 +69,8 @@ export class DeskError extends Error {
 interface RenderedUnit {
   question: Html;
   part?: Html;
+  questionFigures?: UnitView['questionFigures'];
+  partFigures?: UnitView['partFigures'];
   reference?: Html;
   notes?: Html;
   answer: Html;
@@ -82,6 +87,8 @@ export class GradingDesk {
   private readonly rendered = new Map<number, RenderedUnit>();
   private readonly salt: string;
   private readonly questionText: Map<string, { number: string; text: string }>;
+  readonly figures: ExamFigures;
+  private queued?: { version: number; queue: readonly QueueEntry[] };
 
   constructor(
     readonly ctx: RunContext,
@@ -96,6 +103,7 @@ export class GradingDesk {
         { number: question.number, text: question.text },
       ]),
     );
+    this.figures = new ExamFigures(ctx.exam.exam, ctx.exam.dir);
     const all = humanOrder(ctx, opts.session);
     // Adjudication works through the units graders disagree on; the set is fixed when the server starts.
     this.order = opts.mode === 'adjudicate' ? all.filter((t) => this.disagreeing(t)) : all;
@@ -136,9 +144,19 @@ export class GradingDesk {
     return g && g.grader.kind === this.myKind() ? g : undefined;
   }
 
-  /** The page's queue: one pass over the latest grades, indexed by unit. */
-  queue(): QueueEntry[] {
+  /**
+   * The page's queue: one pass over the latest grades, indexed by unit. Kept until the log changes: the page asked
+   * for at start-up, and every open page's poll after one save, reuse one pass. Callers must not change it.
+   */
+  queue(): readonly QueueEntry[] {
     this.log.refresh();
+    if (this.queued?.version !== this.log.version) {
+      this.queued = { version: this.log.version, queue: this.computeQueue() };
+    }
+    return this.queued.queue;
+  }
+
+  private computeQueue(): QueueEntry[] {
     const kind = this.myKind();
     return this.order.map((t, i) => {
       const gs = this.gradesOf(t);
@@ -161,7 +179,20 @@ export class GradingDesk {
     });
   }
 
+  /** Changes whenever the grade log does (this process's saves or another's): the queue's ETag. */
+  version(): string {
+    this.log.refresh();
+    return `"g${this.log.version}"`;
+  }
+
+  /** What `GET api/queue` answers. The version is read first, so a save that lands meanwhile shows next time. */
+  queueReply(): QueueReply {
+    const version = this.version();
+    return { version, queue: encodeQueue(this.queue()) };
+  }
+
   session(): SessionView {
+    const version = this.version();
     const queue = this.queue();
     const inFilter = queue.filter((e) => matches(e, this.opts.filter));
     const start = (inFilter.find((e) => e.s === 0) ?? inFilter[0] ?? { i: 0 }).i;
@@ -177,7 +208,8 @@ export class GradingDesk {
       filter: this.opts.filter,
       filters: deskFilters,
       start,
-      queue,
+      queue: [...queue],
+      version,
     };
   }
 
@@ -196,9 +228,12 @@ export class GradingDesk {
     const md = (text: string, breaks = false) => renderMarkdown(text, this.math, { breaks });
     const text = response.text ?? '';
     const cut = text.length > MAX_ANSWER_DISPLAY;
+    const figures = this.figures.forUnit(unit.id);
     const out: RenderedUnit = {
       question: md(q?.text ?? ''),
       ...(unit.id !== unit.questionId ? { part: md(unit.text) } : {}),
+      ...(figures.question.length ? { questionFigures: figures.question } : {}),
+      ...(figures.part.length ? { partFigures: figures.part } : {}),
       ...(unit.reference ? { reference: md(unit.reference) } : {}),
       ...(target.notes?.trim() ? { notes: md(target.notes) } : {}),
       answer: md(cut ? text.slice(0, MAX_ANSWER_DISPLAY) : text, true),

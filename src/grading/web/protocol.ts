@@ -23,6 +23,46 @@ export interface QueueEntry {
   d: boolean;
 }
 
+/**
+ * The queue as it travels: each distinct label once, and one number per unit (label index × 16 + state bits). For
+ * 2,000 units that is ~8 KB instead of ~100 KB of objects, which the page parses on every load and every refresh.
+ */
+export interface QueueIndex {
+  labels: string[];
+  codes: number[];
+}
+
+export function encodeQueue(entries: readonly QueueEntry[]): QueueIndex {
+  const labels: string[] = [];
+  const number = new Map<string, number>();
+  const codes = entries.map((e) => {
+    let n = number.get(e.label);
+    if (n === undefined) {
+      n = labels.length;
+      number.set(e.label, n);
+      labels.push(e.label);
+    }
+    return n * 16 + e.s + (e.u ? 4 : 0) + (e.d ? 8 : 0);
+  });
+  return { labels, codes };
+}
+
+export function decodeQueue(q: QueueIndex): QueueEntry[] {
+  return q.codes.map((c, i) => ({
+    i,
+    label: q.labels[Math.floor(c / 16)],
+    s: (c & 3) as QueueEntry['s'],
+    u: (c & 4) !== 0,
+    d: (c & 8) !== 0,
+  }));
+}
+
+/** `GET api/queue`: the queue now, and its version (also its ETag), so a page can poll for others' saves cheaply. */
+export interface QueueReply {
+  version: string;
+  queue: QueueIndex;
+}
+
 export interface SessionView {
   grader: string;
   mode: DeskMode;
@@ -36,6 +76,21 @@ export interface SessionView {
   /** Where this grader stopped: the first unit (in the filter) they have not graded. */
   start: number;
   queue: QueueEntry[];
+  /** The grade log's version this queue reflects (see QueueReply). */
+  version: string;
+}
+
+/** The session as `api/session` and the page's boot data carry it: the queue compact. */
+export type SessionWire = Omit<SessionView, 'queue'> & { queue: QueueIndex };
+
+export const sessionToWire = (s: SessionView): SessionWire => ({ ...s, queue: encodeQueue(s.queue) });
+export const sessionFromWire = (s: SessionWire): SessionView => ({ ...s, queue: decodeQueue(s.queue) });
+
+/** A figure of the question or sub-part: `src` is a URL under the page's token, absent when the file is unusable. */
+export interface FigureView {
+  alt: string;
+  file: string;
+  src?: string;
 }
 
 export interface GraderView {
@@ -61,6 +116,8 @@ export interface UnitView {
   maxPoints: number;
   question: Html;
   part?: Html;
+  questionFigures?: FigureView[];
+  partFigures?: FigureView[];
   reference?: Html;
   notes?: Html;
   answer: Html;
