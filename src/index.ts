@@ -62,7 +62,9 @@ export { examTexts, itemsFileTexts, runAnswerTexts } from './contamination/texts
 export { ExitCode, HeldoutError } from './errors.js';
 export { importExamFile } from './exam/import.js';
 export { detectLanguage } from './exam/language.js';
-export { type LintFinding, type LintResult, lintExam, lintRubric } from './exam/lint.js';
+export { lintExam } from './exam/lint.js';
+export type { LintFinding, LintResult } from './exam/lint-findings.js';
+export { lintRubric } from './exam/lint-rubric.js';
 export {
   findRubricFile,
   type LoadedExam,

@@ -2,7 +2,7 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { lintRubric } from '../src/exam/lint.js';
+import { lintRubric } from '../src/exam/lint-rubric.js';
 import { loadExam, loadRubricDoc } from '../src/exam/load.js';
 import { parseMarkingGuide } from '../src/exam/marking-guide.js';
 import { writeRubricSkeleton } from '../src/exam/rubric-skeleton.js';

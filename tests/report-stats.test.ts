@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { matchBenchmarks, modelLabel } from '../src/report/model.js';
+import { matchBenchmarks } from '../src/report/benchmarks-section.js';
+import { modelLabel } from '../src/report/model-names.js';
 import { leastSquares, niceAxis, overfitAnalysis } from '../src/report/stats.js';
 
 describe('least squares', () => {

@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lintRubric } from '../src/exam/lint.js';
+import { lintRubric } from '../src/exam/lint-rubric.js';
 import { loadExam, loadRubricDoc } from '../src/exam/load.js';
 import { writeRubricSkeleton } from '../src/exam/rubric-skeleton.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';

@@ -1,4 +1,4 @@
-import type { LintResult } from '../exam/lint.js';
+import type { LintResult } from '../exam/lint-findings.js';
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -24,7 +24,7 @@ export function registerRubricCommands(program: Command): void {
     .option('--json', 'print machine-readable findings')
     .action(async (dir: string, opts: { rubric?: string; json?: boolean }) => {
       const { loadExam, loadRubricDoc } = await import('../exam/load.js');
-      const { lintRubric } = await import('../exam/lint.js');
+      const { lintRubric } = await import('../exam/lint-rubric.js');
       const loaded = loadExam(dir);
       const res = lintRubric(loaded, loadRubricDoc(loaded, opts.rubric));
       if (opts.json) printJson(res);

@@ -7,9 +7,6 @@ import { examSchema, type Figure } from './schema.js';
 import type { SourceDoc } from './source.js';
 import { validateAll } from './source.js';
 
-export type { LintFinding, LintResult, Severity } from './lint-findings.js';
-export { lintRubric } from './lint-rubric.js';
-
 /*
  * `exam lint`: schema, points arithmetic, ids, `choose`, figures, sizes and language of an exam document. The
  * rubric's checks are in lint-rubric.ts, the finding types both share in lint-findings.ts.

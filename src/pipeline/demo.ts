@@ -5,7 +5,8 @@ import { displayPath } from '../io/files.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { CheckInput } from '../report/inputs.js';
 import type { ReportLoadOptions } from '../report/load.js';
-import { modelLabel, type ReportModel } from '../report/model.js';
+import type { ReportModel } from '../report/model.js';
+import { modelLabel } from '../report/model-names.js';
 import { loadRunManifest, writeRunManifest } from '../store/run.js';
 
 /** The package root: exams/, rubrics/ and examples/ ship next to dist/ and src/. */

@@ -105,12 +105,4 @@ export function buildReportModel(inputs: ReportInputs): ReportModel {
   };
 }
 
-export { keyText } from './answer-audit.js';
 // Other modules and the package's API name these from here.
-export { ANSWER_DISPLAY_CHARS, type AnswerView, type QuestionView } from './answers-section.js';
-export { matchBenchmarks, type ScatterView } from './benchmarks-section.js';
-export { type ContaminationRow, contaminationRows } from './contamination-section.js';
-export { type Empty, shellArg } from './empty-section.js';
-export { EXAMPLE_HUMAN_GRADER } from './fictional.js';
-export { type ModelRef, modelLabel } from './model-names.js';
-export { redactParams } from './run-facts.js';

@@ -1,4 +1,5 @@
-import { lintExam, lintRubric } from '../exam/lint.js';
+import { lintExam } from '../exam/lint.js';
+import { lintRubric } from '../exam/lint-rubric.js';
 import { loadExam, loadRubric } from '../exam/load.js';
 import { displayPath } from '../io/files.js';
 import { writeFileAtomic } from '../io/write-file.js';

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { basename, dirname, resolve } from 'node:path';
 import { isHeldoutError } from '../errors.js';
-import { lintExam, lintRubric } from '../exam/lint.js';
+import { lintExam } from '../exam/lint.js';
+import { lintRubric } from '../exam/lint-rubric.js';
 import { findExamFile, findRubricFile, loadExam, loadExamDoc, loadRubric, loadRubricDoc } from '../exam/load.js';
 import type { Exam, Question, SubPart } from '../exam/schema.js';
 import { escapeHtml } from '../html/escape.js';
