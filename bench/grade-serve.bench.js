@@ -17,13 +17,39 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadExam } from '../dist/exam/load.js';
+import { examHash } from '../dist/exam/model.js';
 import { startGradingServer } from '../dist/grading/web/server.js';
+import { RUN_FORMAT, writeRunManifest } from '../dist/store/run.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'heldout-bench-serve-'));
 const run = join(work, 'run');
 mkdirSync(run);
-writeFileSync(join(run, 'manifest.json'), JSON.stringify({ examDir: join(root, 'exams/tiny') }));
+{
+  // A manifest as the runner writes it, through the store's own writer.
+  const { exam } = loadExam(join(root, 'exams/tiny'));
+  const hash = examHash(exam);
+  const startedAt = '2026-12-01T00:00:00.000Z';
+  writeRunManifest(run, {
+    format: RUN_FORMAT,
+    id: 'bench',
+    exam: { id: exam.id, title: exam.title, hash, dir: join(root, 'exams/tiny') },
+    examHash: hash,
+    models: Array.from({ length: 10 }, (_, m) => ({
+      spec: `model-${m}`,
+      provider: 'replay',
+      model: `model-${m}`,
+      mode: 'chat',
+    })),
+    params: { temperature: 0, samples: 50, splitSubparts: false, mode: 'chat', shots: 0 },
+    toolVersion: 'bench',
+    startedAt,
+    status: 'complete',
+    counts: { planned: 1500, answered: 1500, failed: 0, missing: 0 },
+    sessions: [{ startedAt, resumed: false }],
+  });
+}
 
 // The tiny exam has 4 units over 3 questions: 500 (model, sample) pairs give 2,000 units.
 const responses = [];
