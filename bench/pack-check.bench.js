@@ -13,7 +13,7 @@ const exam = join(root, 'exams/heldout-finals-2026-11');
 const names = ['gsm8k', 'math', 'mmlu', 'humaneval'];
 
 async function phase(cacheDir) {
-  const { loadBenchmarkSources } = await import('../dist/contamination/benchmarks.js');
+  const { loadBenchmarkSources } = await import('../dist/contamination/bench/load.js');
   const { checkContamination } = await import('../dist/contamination/run-check.js');
   const { loadExam } = await import('../dist/exam/load.js');
   const { examTexts } = await import('../dist/contamination/texts.js');

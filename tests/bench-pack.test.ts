@@ -3,8 +3,9 @@ import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadBenchmarkSource } from '../src/contamination/benchmarks.js';
-import { compressPackFile, DEFAULT_PACK_DIR, loadPackSource, type PackManifest } from '../src/contamination/pack.js';
+import { compressPackFile } from '../src/contamination/bench/build-pack.js';
+import { loadBenchmarkSource } from '../src/contamination/bench/load.js';
+import { DEFAULT_PACK_DIR, loadPackSource, type PackManifest } from '../src/contamination/bench/pack.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { sharedBenchmarks } from './helpers/shared.js';
 

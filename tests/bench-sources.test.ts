@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBenchmarkSource, loadBenchmarkSources, parseCsvRecords } from '../src/contamination/benchmarks.js';
+import { parseCsvRecords } from '../src/contamination/bench/csv.js';
+import { loadBenchmarkSource, loadBenchmarkSources } from '../src/contamination/bench/load.js';
 import { ROOT, runCli, runCliAsync, tempDir } from './helpers/cli.js';
 
 const F = join(ROOT, 'tests/fixtures/contamination/formats');

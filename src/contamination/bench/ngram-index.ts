@@ -1,6 +1,6 @@
-import type { BenchItem } from './benchmarks.js';
-import { type NgramHasher, ngramHashesInto, stringHash2 } from './hash.js';
-import { gpt4Chars, type WordNormalization, wordTokens } from './normalize.js';
+import { type NgramHasher, ngramHashesInto, stringHash2 } from '../hash.js';
+import { gpt4Chars, type WordNormalization, wordTokens } from '../normalize.js';
+import type { BenchItem } from './source.js';
 
 /**
  * An inverted index from hashed n-grams to the benchmark items that contain them, in typed arrays:

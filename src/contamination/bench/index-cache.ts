@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { sha256 } from '../io/hash.js';
+import { sha256 } from '../../io/hash.js';
 import {
   deserializeIndex,
   INDEX_VERSION,

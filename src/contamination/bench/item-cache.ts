@@ -1,0 +1,178 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { sha256 } from '../../io/hash.js';
+import type { BenchFormat, BenchItem } from './source.js';
+
+/**
+ * Parsed benchmark files, cached by content hash. `JSON.parse` of 40k records costs more than the whole warm
+ * check, and a check reads only the items its n-grams hit: so the cache is one read, and an item's strings are
+ * decoded from it when the item is first read (see `lazyItems`). A file that fails validation is parsed again.
+ *
+ * Layout: "HLDITEM1" | u32 headerLength | header JSON | zero padding to 4 | Uint32Array of 4 byte lengths per item
+ * (id, text, solution, answer; 0xFFFFFFFF = absent) | all strings concatenated, UTF-8.
+ */
+
+const MAGIC = 'HLDITEM1';
+const VERSION = 3;
+const NONE = 0xffffffff;
+const FIELDS = 4;
+
+export interface CachedFile {
+  format: BenchFormat;
+  items: BenchItem[];
+  badLines: { line: number; error: string }[];
+  total: number;
+}
+
+export function itemCacheDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  return join(env.HELDOUT_CACHE_DIR ? resolve(cwd, env.HELDOUT_CACHE_DIR) : resolve(cwd, '.heldout-cache'), 'items');
+}
+
+/** The cache file for one data file read with one id prefix and loader options. */
+export function itemCacheFile(dir: string, key: string): string {
+  return join(dir, `${sha256(`${VERSION}\0${key}`).slice(0, 32)}.items`);
+}
+
+export function writeItemCache(file: string, parsed: CachedFile): void {
+  const lens = new Uint32Array(parsed.items.length * FIELDS);
+  const parts: Buffer[] = [];
+  let at = 0;
+  const put = (s: string | undefined) => {
+    if (s === undefined) {
+      lens[at++] = NONE;
+      return;
+    }
+    const b = Buffer.from(s, 'utf8');
+    lens[at++] = b.length;
+    parts.push(b);
+  };
+  for (const it of parsed.items) {
+    put(it.id);
+    put(it.text);
+    put(it.solution);
+    put(it.answer);
+  }
+  const header = Buffer.from(
+    JSON.stringify({
+      version: VERSION,
+      format: parsed.format,
+      count: parsed.items.length,
+      total: parsed.total,
+      badLines: parsed.badLines,
+    }),
+  );
+  const pad = (4 - ((12 + header.length) % 4)) % 4;
+  const head = Buffer.alloc(12);
+  head.write(MAGIC, 0, 'latin1');
+  head.writeUInt32LE(header.length, 8);
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, Buffer.concat([head, header, Buffer.alloc(pad), Buffer.from(lens.buffer), ...parts]));
+    renameSync(tmp, file);
+  } catch {
+    // A read-only cache only costs speed.
+    rmSync(tmp, { force: true });
+  }
+}
+
+export function readItemCache(file: string): CachedFile | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) return undefined;
+  const headerLen = buf.readUInt32LE(8);
+  if (12 + headerLen > buf.length) return undefined;
+  let header: { version: number; format: BenchFormat; count: number; total: number; badLines: CachedFile['badLines'] };
+  try {
+    header = JSON.parse(buf.toString('utf8', 12, 12 + headerLen));
+  } catch {
+    return undefined;
+  }
+  if (header.version !== VERSION || !Number.isInteger(header.count) || !Array.isArray(header.badLines))
+    return undefined;
+  let off = 12 + headerLen;
+  off += (4 - (off % 4)) % 4;
+  const n = header.count * FIELDS;
+  if (off + 4 * n > buf.length) return undefined;
+  const lens = new Uint32Array(n);
+  new Uint8Array(lens.buffer).set(buf.subarray(off, off + 4 * n));
+  const body = buf.subarray(off + 4 * n);
+  // Where each item's strings start in the body; the lengths must add up to the body exactly.
+  const starts = new Float64Array(header.count + 1);
+  let p = 0;
+  for (let i = 0; i < header.count; i++) {
+    starts[i] = p;
+    for (let f = 0; f < FIELDS; f++) if (lens[i * FIELDS + f] !== NONE) p += lens[i * FIELDS + f];
+  }
+  starts[header.count] = p;
+  if (p !== body.length) return undefined;
+  const decode = (i: number): BenchItem => {
+    let a = starts[i];
+    const take = (f: number) => {
+      const len = lens[i * FIELDS + f];
+      if (len === NONE) return undefined;
+      const s = body.toString('utf8', a, a + len);
+      a += len;
+      return s;
+    };
+    const item: BenchItem = { id: take(0)!, text: take(1)! };
+    const solution = take(2);
+    if (solution !== undefined) item.solution = solution;
+    const answer = take(3);
+    if (answer !== undefined) item.answer = answer;
+    return item;
+  };
+  return {
+    format: header.format,
+    items: lazyItems(header.count, decode),
+    badLines: header.badLines,
+    total: header.total,
+  };
+}
+
+const indexOf = (key: string | symbol, count: number): number => {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 10) return -1;
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57 || (c === 48 && key.length > 1)) return -1;
+  const i = Number(key);
+  return Number.isInteger(i) && i < count ? i : -1;
+};
+
+/**
+ * An array of `count` items, each decoded by `decode` when it is first read and kept. A check reads the items its
+ * n-grams hit, a few hundred of 14,000; anything that walks the whole array (a rebuild, `map`, `toEqual`) decodes
+ * all of them and sees an ordinary array.
+ */
+export function lazyItems(count: number, decode: (i: number) => BenchItem): BenchItem[] {
+  const target: BenchItem[] = new Array(count);
+  const fill = (t: BenchItem[], i: number) => {
+    let v = t[i];
+    if (v === undefined) {
+      v = decode(i);
+      t[i] = v;
+    }
+    return v;
+  };
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      const i = indexOf(key, count);
+      return i >= 0 ? fill(t, i) : Reflect.get(t, key, receiver);
+    },
+    has(t, key) {
+      return indexOf(key, count) >= 0 || Reflect.has(t, key);
+    },
+    getOwnPropertyDescriptor(t, key) {
+      const i = indexOf(key, count);
+      if (i >= 0) fill(t, i);
+      return Reflect.getOwnPropertyDescriptor(t, key);
+    },
+    ownKeys(t) {
+      for (let i = 0; i < count; i++) fill(t, i);
+      return Reflect.ownKeys(t);
+    },
+  });
+}
