@@ -1,12 +1,13 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sha256 } from '../../io/hash.js';
 import type { BenchFormat, BenchItem } from './source.js';
 
 /**
  * Parsed benchmark files, cached by content hash. `JSON.parse` of 40k records costs more than the whole warm
- * check, and a check reads only the items its n-grams hit: so the cache is one read, and an item's strings are
- * decoded from it when the item is first read (see `lazyItems`). A file that fails validation is parsed again.
+ * check, and a check reads only the items its n-grams hit (18 of 20,525 for the shipped exam against the pack):
+ * so a load reads the header and length table, and an item's strings when the item is first read (see
+ * `lazyItems`). A file that fails validation is parsed again.
  *
  * Layout: "HLDITEM1" | u32 headerLength | header JSON | zero padding to 4 | Uint32Array of 4 byte lengths per item
  * (id, text, solution, answer; 0xFFFFFFFF = absent) | all strings concatenated, UTF-8.
@@ -35,16 +36,14 @@ export function itemCacheFile(dir: string, key: string): string {
 
 export function writeItemCache(file: string, parsed: CachedFile): void {
   const lens = new Uint32Array(parsed.items.length * FIELDS);
-  const parts: Buffer[] = [];
+  const parts: string[] = [];
   let at = 0;
   const put = (s: string | undefined) => {
-    if (s === undefined) {
-      lens[at++] = NONE;
-      return;
+    if (s === undefined) lens[at++] = NONE;
+    else {
+      lens[at++] = Buffer.byteLength(s, 'utf8');
+      parts.push(s);
     }
-    const b = Buffer.from(s, 'utf8');
-    lens[at++] = b.length;
-    parts.push(b);
   };
   for (const it of parsed.items) {
     put(it.id);
@@ -62,13 +61,21 @@ export function writeItemCache(file: string, parsed: CachedFile): void {
     }),
   );
   const pad = (4 - ((12 + header.length) % 4)) % 4;
-  const head = Buffer.alloc(12);
+  const head = Buffer.alloc(12 + header.length + pad);
   head.write(MAGIC, 0, 'latin1');
   head.writeUInt32LE(header.length, 8);
+  header.copy(head, 12);
   mkdirSync(resolve(file, '..'), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, Buffer.concat([head, header, Buffer.alloc(pad), Buffer.from(lens.buffer), ...parts]));
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, head);
+      writeSync(fd, Buffer.from(lens.buffer, lens.byteOffset, lens.byteLength));
+      writeSync(fd, parts.join(''), null, 'utf8');
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch {
     // A read-only cache only costs speed.
@@ -76,62 +83,120 @@ export function writeItemCache(file: string, parsed: CachedFile): void {
   }
 }
 
+/** Item reads served from the file one by one before the rest of it is read at once. */
+const SINGLE_READS = 64;
+
+/** Closes the file of an item list that was dropped before it read its whole body. */
+const openFiles = new FinalizationRegistry<{ fd: number | undefined }>((h) => {
+  if (h.fd !== undefined) closeSync(h.fd);
+});
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, out, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return got === length ? out : out.subarray(0, got);
+}
+
+/**
+ * The cached items, or undefined when the file is missing or fails validation. Reads the header and the length
+ * table; each item's strings are read when the item is first read (a warm check reads a few dozen of 20,000), and
+ * the file stays open until then (so a cache cleaned meanwhile still serves it; writers replace, never modify).
+ */
 export function readItemCache(file: string): CachedFile | undefined {
-  let buf: Buffer;
+  let fd: number;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch {
     return undefined;
   }
-  if (buf.length < 12 || buf.toString('latin1', 0, 8) !== MAGIC) return undefined;
-  const headerLen = buf.readUInt32LE(8);
-  if (12 + headerLen > buf.length) return undefined;
-  let header: { version: number; format: BenchFormat; count: number; total: number; badLines: CachedFile['badLines'] };
+  let keepOpen = false;
   try {
-    header = JSON.parse(buf.toString('utf8', 12, 12 + headerLen));
-  } catch {
-    return undefined;
-  }
-  if (header.version !== VERSION || !Number.isInteger(header.count) || !Array.isArray(header.badLines))
-    return undefined;
-  let off = 12 + headerLen;
-  off += (4 - (off % 4)) % 4;
-  const n = header.count * FIELDS;
-  if (off + 4 * n > buf.length) return undefined;
-  const lens = new Uint32Array(n);
-  new Uint8Array(lens.buffer).set(buf.subarray(off, off + 4 * n));
-  const body = buf.subarray(off + 4 * n);
-  // Where each item's strings start in the body; the lengths must add up to the body exactly.
-  const starts = new Float64Array(header.count + 1);
-  let p = 0;
-  for (let i = 0; i < header.count; i++) {
-    starts[i] = p;
-    for (let f = 0; f < FIELDS; f++) if (lens[i * FIELDS + f] !== NONE) p += lens[i * FIELDS + f];
-  }
-  starts[header.count] = p;
-  if (p !== body.length) return undefined;
-  const decode = (i: number): BenchItem => {
-    let a = starts[i];
-    const take = (f: number) => {
-      const len = lens[i * FIELDS + f];
-      if (len === NONE) return undefined;
-      const s = body.toString('utf8', a, a + len);
-      a += len;
-      return s;
+    const size = fstatSync(fd).size;
+    const head = readAt(fd, Math.min(size, 1 << 16), 0);
+    if (head.length < 12 || head.toString('latin1', 0, 8) !== MAGIC) return undefined;
+    const headerLen = head.readUInt32LE(8);
+    if (12 + headerLen > size) return undefined;
+    const headerBuf = 12 + headerLen <= head.length ? head.subarray(12, 12 + headerLen) : readAt(fd, headerLen, 12);
+    let header: {
+      version: number;
+      format: BenchFormat;
+      count: number;
+      total: number;
+      badLines: CachedFile['badLines'];
     };
-    const item: BenchItem = { id: take(0)!, text: take(1)! };
-    const solution = take(2);
-    if (solution !== undefined) item.solution = solution;
-    const answer = take(3);
-    if (answer !== undefined) item.answer = answer;
-    return item;
-  };
-  return {
-    format: header.format,
-    items: lazyItems(header.count, decode),
-    badLines: header.badLines,
-    total: header.total,
-  };
+    try {
+      header = JSON.parse(headerBuf.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (header.version !== VERSION || !Number.isInteger(header.count) || !Array.isArray(header.badLines))
+      return undefined;
+    let off = 12 + headerLen;
+    off += (4 - (off % 4)) % 4;
+    const n = header.count * FIELDS;
+    if (off + 4 * n > size) return undefined;
+    const lens = new Uint32Array(n);
+    const lensBytes = off + 4 * n <= head.length ? head.subarray(off, off + 4 * n) : readAt(fd, 4 * n, off);
+    new Uint8Array(lens.buffer).set(lensBytes);
+    const bodyAt = off + 4 * n;
+    // Where each item's strings start in the body; the lengths must add up to the body exactly.
+    const starts = new Float64Array(header.count + 1);
+    let p = 0;
+    for (let i = 0; i < header.count; i++) {
+      starts[i] = p;
+      for (let f = 0; f < FIELDS; f++) if (lens[i * FIELDS + f] !== NONE) p += lens[i * FIELDS + f];
+    }
+    starts[header.count] = p;
+    if (bodyAt + p !== size) return undefined;
+    const handle: { fd: number | undefined } = { fd };
+    let body: Buffer | undefined;
+    let singleReads = 0;
+    const bytesOf = (i: number): { buf: Buffer; at: number } => {
+      if (!body && handle.fd !== undefined && singleReads < SINGLE_READS) {
+        singleReads++;
+        return { buf: readAt(handle.fd, starts[i + 1] - starts[i], bodyAt + starts[i]), at: 0 };
+      }
+      if (!body) {
+        body = handle.fd === undefined ? Buffer.alloc(0) : readAt(handle.fd, p, bodyAt);
+        if (handle.fd !== undefined) closeSync(handle.fd);
+        handle.fd = undefined;
+      }
+      return { buf: body, at: starts[i] };
+    };
+    const decode = (i: number): BenchItem => {
+      const { buf, at } = bytesOf(i);
+      if (buf.length < at + starts[i + 1] - starts[i]) {
+        throw new Error(`the item cache ${file} was cut short while in use`);
+      }
+      let a = at;
+      const take = (f: number) => {
+        const len = lens[i * FIELDS + f];
+        if (len === NONE) return undefined;
+        const s = buf.toString('utf8', a, a + len);
+        a += len;
+        return s;
+      };
+      const item: BenchItem = { id: take(0)!, text: take(1)! };
+      const solution = take(2);
+      if (solution !== undefined) item.solution = solution;
+      const answer = take(3);
+      if (answer !== undefined) item.answer = answer;
+      return item;
+    };
+    const items = lazyItems(header.count, decode);
+    if (header.count > 0) {
+      keepOpen = true;
+      openFiles.register(items, handle);
+    }
+    return { format: header.format, items, badLines: header.badLines, total: header.total };
+  } finally {
+    if (!keepOpen) closeSync(fd);
+  }
 }
 
 const indexOf = (key: string | symbol, count: number): number => {

@@ -1,6 +1,7 @@
 import { type NgramHasher, ngramHashesInto, stringHash2 } from '../hash.js';
 import { gpt4Chars, type WordNormalization, wordTokens } from '../normalize.js';
 import type { BenchItem } from './source.js';
+import { codeUnitHash2, fastTokensApply, forEachTokenHash, gpt4CharCodes } from './token-hashes.js';
 
 /**
  * An inverted index from hashed n-grams to the benchmark items that contain them, in typed arrays:
@@ -187,25 +188,30 @@ export function tokenStream(
   let h1 = new Uint32Array(1 << 16);
   let h2 = new Uint32Array(1 << 16);
   let w = 0;
-  for (let it = 0; it < items.length; it++) {
-    starts[it] = w;
-    const text = fieldText(items[it], field);
-    if (!text) continue;
-    const tokens = wordTokens(text, norm, language);
-    if (w + tokens.length > h1.length) {
-      const size = Math.max(h1.length * 2, w + tokens.length);
-      const g1 = new Uint32Array(size);
-      const g2 = new Uint32Array(size);
+  const add = (a: number, b: number) => {
+    if (w === h1.length) {
+      const g1 = new Uint32Array(h1.length * 2);
+      const g2 = new Uint32Array(h1.length * 2);
       g1.set(h1);
       g2.set(h2);
       h1 = g1;
       h2 = g2;
     }
-    for (const t of tokens) {
-      const [a, b] = stringHash2(t);
-      h1[w] = a;
-      h2[w] = b;
-      w++;
+    h1[w] = a;
+    h2[w] = b;
+    w++;
+  };
+  const fast = fastTokensApply(norm, language);
+  for (let it = 0; it < items.length; it++) {
+    starts[it] = w;
+    const text = fieldText(items[it], field);
+    if (!text) continue;
+    if (fast) forEachTokenHash(text, norm, add);
+    else {
+      for (const t of wordTokens(text, norm, language)) {
+        const [a, b] = stringHash2(t);
+        add(a, b);
+      }
     }
   }
   starts[items.length] = w;
@@ -265,13 +271,21 @@ export function buildCharIndex(
   sourceHash: string,
   opts: { hasher?: (s: string, start: number, len: number) => [number, number] } = {},
 ): NgramIndex {
-  const hash = opts.hasher ?? charGramHash;
   const entries = new Entries();
   const g = spec.n;
   for (let it = 0; it < items.length; it++) {
-    const s = gpt4Chars(fieldText(items[it], spec.field));
-    for (let p = 0; p + g <= s.length; p += g) {
-      const [hi, lo] = hash(s, p, g);
+    const text = fieldText(items[it], spec.field);
+    if (opts.hasher) {
+      const s = gpt4Chars(text);
+      for (let p = 0; p + g <= s.length; p += g) {
+        const [hi, lo] = opts.hasher(s, p, g);
+        entries.push(hi, lo, it);
+      }
+      continue;
+    }
+    const { codes, length } = gpt4CharCodes(text);
+    for (let p = 0; p + g <= length; p += g) {
+      const [hi, lo] = codeUnitHash2(codes, p, p + g);
       entries.push(hi, lo, it);
     }
   }
@@ -315,7 +329,8 @@ interface IndexMeta {
   postings: number;
 }
 
-export function serializeIndex(index: NgramIndex): Buffer {
+/** The index file's bytes in order, as views of the index's arrays (written with `writev`, no copy). */
+export function indexFileParts(index: NgramIndex): Buffer[] {
   const meta: IndexMeta = {
     version: INDEX_VERSION,
     spec: index.spec,
@@ -332,7 +347,11 @@ export function serializeIndex(index: NgramIndex): Buffer {
   for (const a of [index.keysHi, index.keysLo, index.offsets, index.postings]) {
     parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
   }
-  return Buffer.concat(parts);
+  return parts;
+}
+
+export function serializeIndex(index: NgramIndex): Buffer {
+  return Buffer.concat(indexFileParts(index));
 }
 
 /** Why a cached index cannot be used, or the index. Checks the layout, the key and every offset and posting. */
