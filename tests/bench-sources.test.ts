@@ -217,6 +217,46 @@ describe('benchmark loaders (fixtures written for these tests)', () => {
     ]);
   });
 
+  it('an MMLU CSV with commas, doubled quotes and line breaks inside quoted cells loads cell by cell', async () => {
+    const rows = [
+      '"Which of these, if any, is ""prime""?","2, the even one","4\n(four)",6,8,A',
+      'A plain question with no quotes,a,b,c,d,B',
+      '"Line one\r\nLine two, after a CRLF","x","y ""quoted"" y","z","""w""",C',
+      '"Ends with a comma,",",","""","",last,D',
+    ];
+    const text = `${rows.join('\r\n')}\n`;
+    // What a split on lines and commas would read: six records for four, the first cut at its first comma.
+    const naive = text
+      .split(/\r?\n/)
+      .filter(Boolean)
+      .map((l) => l.split(','));
+    expect(naive).toHaveLength(6);
+    expect(naive[0][0]).toBe('"Which of these');
+    const dir = join(tempDir(), 'mmlu', 'test');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tricky_test.csv'), text);
+    const s = await loadBenchmarkSource(join(dir, 'tricky_test.csv'), { itemCacheDir: false });
+    expect(s.badLines).toEqual([]);
+    expect(s.items.map((i) => [i.id, i.answer])).toEqual([
+      ['mmlu/test/tricky:1', 'A'],
+      ['mmlu/test/tricky:2', 'B'],
+      ['mmlu/test/tricky:3', 'C'],
+      ['mmlu/test/tricky:4', 'D'],
+    ]);
+    expect(s.items[0].text).toBe('Which of these, if any, is "prime"?\nA. 2, the even one\nB. 4\n(four)\nC. 6\nD. 8');
+    expect(s.items[2].text).toBe('Line one\r\nLine two, after a CRLF\nA. x\nB. y "quoted" y\nC. z\nD. "w"');
+    expect(s.items[3].text).toBe('Ends with a comma,\nA. ,\nB. "\nC. \nD. last');
+    // Line numbers count the breaks inside quoted cells; a quote never closed is one bad record, not the rest.
+    const records = parseCsvRecords(`${text}"never closed,a,b\nc,d,e\n`);
+    expect(records.map((r) => [r.line, r.cells.length, r.error !== undefined])).toEqual([
+      [1, 6, false],
+      [3, 6, false],
+      [4, 6, false],
+      [6, 6, false],
+      [7, 0, true],
+    ]);
+  });
+
   it('the CSV reader handles quotes, doubled quotes, CRLF and cells spanning lines', () => {
     const recs = parseCsvRecords('a,"b, c","say ""hi"""\r\n"multi\nline",x,\n\nlast,1,2');
     expect(recs).toEqual([
