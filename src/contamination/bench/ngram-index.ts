@@ -1,7 +1,14 @@
 import { type NgramHasher, ngramHashesInto, stringHash2 } from '../hash.js';
 import { gpt4Chars, type WordNormalization, wordTokens } from '../normalize.js';
 import type { BenchItem } from './source.js';
-import { codeUnitHash2, fastTokensApply, forEachTokenHash, gpt4CharCodes } from './token-hashes.js';
+import {
+  appendHash,
+  appendTokenHashes,
+  codeUnitHash2,
+  fastTokensApply,
+  gpt4CharCodes,
+  type HashColumns,
+} from './token-hashes.js';
 
 /**
  * An inverted index from hashed n-grams to the benchmark items that contain them, in typed arrays:
@@ -185,37 +192,22 @@ export function tokenStream(
   language?: string,
 ): TokenStream {
   const starts = new Uint32Array(items.length + 1);
-  let h1 = new Uint32Array(1 << 16);
-  let h2 = new Uint32Array(1 << 16);
-  let w = 0;
-  const add = (a: number, b: number) => {
-    if (w === h1.length) {
-      const g1 = new Uint32Array(h1.length * 2);
-      const g2 = new Uint32Array(h1.length * 2);
-      g1.set(h1);
-      g2.set(h2);
-      h1 = g1;
-      h2 = g2;
-    }
-    h1[w] = a;
-    h2[w] = b;
-    w++;
-  };
+  const out: HashColumns = { h1: new Uint32Array(1 << 16), h2: new Uint32Array(1 << 16), length: 0 };
   const fast = fastTokensApply(norm, language);
   for (let it = 0; it < items.length; it++) {
-    starts[it] = w;
+    starts[it] = out.length;
     const text = fieldText(items[it], field);
     if (!text) continue;
-    if (fast) forEachTokenHash(text, norm, add);
+    if (fast) appendTokenHashes(text, norm, out);
     else {
       for (const t of wordTokens(text, norm, language)) {
         const [a, b] = stringHash2(t);
-        add(a, b);
+        appendHash(out, a, b);
       }
     }
   }
-  starts[items.length] = w;
-  return { h1: h1.subarray(0, w), h2: h2.subarray(0, w), starts };
+  starts[items.length] = out.length;
+  return { h1: out.h1.subarray(0, out.length), h2: out.h2.subarray(0, out.length), starts };
 }
 
 export function buildWordIndexFromStream(

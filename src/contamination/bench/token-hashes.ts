@@ -44,74 +44,98 @@ const LATEX_CHARS = /[\\$~]/;
 let scratch = new Uint16Array(256);
 const NUM = stringHash2(NUM_TOKEN);
 
-/** Receives each token's two hash halves, in order. */
-export type TokenSink = (h1: number, h2: number) => void;
+/** Token hash halves, appended at `length` (the arrays grow by doubling). */
+export interface HashColumns {
+  h1: Uint32Array;
+  h2: Uint32Array;
+  length: number;
+}
+
+export function appendHash(out: HashColumns, a: number, b: number): void {
+  if (out.length === out.h1.length) {
+    const g1 = new Uint32Array(Math.max(1024, out.h1.length * 2));
+    const g2 = new Uint32Array(g1.length);
+    g1.set(out.h1);
+    g2.set(out.h2);
+    out.h1 = g1;
+    out.h2 = g2;
+  }
+  out.h1[out.length] = a;
+  out.h2[out.length] = b;
+  out.length++;
+}
+
+/** ASCII classes for the janitor: 0 kept (A–Z lowered), 1 deleted punctuation, 2 whitespace, 3 digit. */
+const ASCII_CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_CLASS[c] = isPunct(c) ? 1 : isPyWhitespace(c) ? 2 : c >= 48 && c <= 57 ? 3 : 0;
+}
+
+/** Appends the hash of the token in `scratch[0, len)`. */
+function appendToken(out: HashColumns, len: number): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ len;
+  for (let i = 0; i < len; i++) {
+    const c = scratch[i];
+    a = Math.imul(a ^ c, 0x01000193);
+    let k = Math.imul(c, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    b ^= Math.imul(k, 0x1b873593);
+    b = (b << 13) | (b >>> 19);
+    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
+  }
+  appendHash(out, fmix32(a ^ len) >>> 0, fmix32(b) >>> 0);
+}
 
 /**
- * Calls `sink` with `stringHash2(t)` for each token `t` of `wordTokens(text, norm)`; only for normalisations where
+ * Appends `stringHash2(t)` for each token `t` of `wordTokens(text, norm)` to `out`; only for normalisations where
  * `fastTokensApply` holds.
  */
-export function forEachTokenHash(text: string, norm: WordNormalization, sink: TokenSink): void {
+export function appendTokenHashes(text: string, norm: WordNormalization, out: HashColumns): void {
   const s = norm.latex && LATEX_CHARS.test(text) ? latexNormalize(text) : text;
   const mask = norm.maskNumbers === true;
+  if (scratch.length < s.length) scratch = new Uint16Array(Math.max(s.length, scratch.length * 2));
   let len = 0;
+  // In a run of digits, which masking turns into one <num> token.
   let inDigits = false;
-  const flush = () => {
-    if (len > 0) {
-      const [h1, h2] = codeUnitHash2(scratch, 0, len);
-      sink(h1, h2);
-      len = 0;
-    }
-  };
-  const push = (c: number) => {
-    if (inDigits) {
-      sink(NUM[0], NUM[1]);
-      inDigits = false;
-    }
-    if (len === scratch.length) {
-      const grown = new Uint16Array(scratch.length * 2);
-      grown.set(scratch);
-      scratch = grown;
-    }
-    scratch[len++] = c;
-  };
-  const digit = () => {
-    if (!inDigits) {
-      flush();
-      inDigits = true;
-    }
-  };
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+    let c = s.charCodeAt(i);
+    // 0 kept, 1 deleted, 2 whitespace, 3 digit; a surrogate pair is kept or is a digit as a whole.
+    let cls: number;
+    let pair = false;
     if (c < 128) {
-      if (isPunct(c)) continue;
-      if (isPyWhitespace(c)) {
-        flush();
-        if (inDigits) {
-          sink(NUM[0], NUM[1]);
-          inDigits = false;
-        }
-      } else if (mask && c >= 48 && c <= 57) digit();
-      else push(c >= 65 && c <= 90 ? c + 32 : c);
-    } else if (isPyWhitespace(c)) {
-      flush();
+      cls = ASCII_CLASS[c];
+      if (cls === 3 && !mask) cls = 0;
+      else if (cls === 0 && c >= 65 && c <= 90) c += 32;
+    } else if (isPyWhitespace(c)) cls = 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      pair = true;
+      cls = mask && ND.test(s.slice(i, i + 2)) ? 3 : 0;
+    } else cls = mask && ND.test(s[i]) ? 3 : 0;
+    if (cls === 1) continue;
+    if (cls === 0) {
       if (inDigits) {
-        sink(NUM[0], NUM[1]);
+        appendHash(out, NUM[0], NUM[1]);
         inDigits = false;
       }
-    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      const pair = s.slice(i, i + 2);
-      if (mask && ND.test(pair)) digit();
-      else {
-        push(c);
-        push(s.charCodeAt(i + 1));
-      }
-      i++;
-    } else if (mask && ND.test(s[i])) digit();
-    else push(c);
+      scratch[len++] = c;
+      if (pair) scratch[len++] = s.charCodeAt(++i);
+      continue;
+    }
+    if (len > 0) {
+      appendToken(out, len);
+      len = 0;
+    }
+    if (cls === 3) {
+      inDigits = true;
+      if (pair) i++;
+    } else if (inDigits) {
+      appendHash(out, NUM[0], NUM[1]);
+      inDigits = false;
+    }
   }
-  flush();
-  if (inDigits) sink(NUM[0], NUM[1]);
+  if (len > 0) appendToken(out, len);
+  if (inDigits) appendHash(out, NUM[0], NUM[1]);
 }
 
 /**
