@@ -17,7 +17,7 @@ import {
  */
 
 /** Bumped when hashing, tokenising or the layout changes, so stale cache files are rebuilt. */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /** Characters per indexed gram for the 50-character rule, and the stride between indexed grams. */
 export const CHAR_GRAM = 25;
@@ -38,10 +38,17 @@ export interface NgramIndex {
   itemCount: number;
   keysHi: Uint32Array;
   keysLo: Uint32Array;
-  /** `postings[offsets[k] .. offsets[k+1])` are the items holding key k. */
+  /**
+   * Per key: the one item holding it, or `MULTI | m` when several do: they are `postings[offsets[m] ..
+   * offsets[m+1])`. Most n-grams occur in one item, so this is a quarter smaller than offsets for every key.
+   */
+  values: Uint32Array;
   offsets: Uint32Array;
   postings: Uint32Array;
 }
+
+/** The flag of a `values` entry that points into `offsets` (item numbers stay below it). */
+export const MULTI = 0x80000000;
 
 export function specId(spec: IndexSpec): string {
   return `${spec.kind}:${spec.field}:${spec.n}:${spec.normalization}`;
@@ -72,6 +79,20 @@ class Entries {
 }
 
 /**
+ * The radix sort's second set of columns, kept between builds: fresh memory is paid for page by page, and the
+ * indexes of one check are built one after another.
+ */
+let scratchColumns: { hi: Uint32Array; lo: Uint32Array; item: Uint32Array } | undefined;
+
+function sortScratch(n: number): { hi: Uint32Array; lo: Uint32Array; item: Uint32Array } {
+  if (!scratchColumns || scratchColumns.hi.length < n) {
+    const size = Math.max(n, (scratchColumns?.hi.length ?? 0) * 2);
+    scratchColumns = { hi: new Uint32Array(size), lo: new Uint32Array(size), item: new Uint32Array(size) };
+  }
+  return scratchColumns;
+}
+
+/**
  * Sorts entries by the 64-bit key (hi, lo), items ascending within a key: a stable LSD radix sort on hi
  * (four 8-bit digits; 256 buckets keep the scattered writes in cache), then a small sort of the rare runs
  * whose hi is equal but lo differs (a 32-bit collision, or nothing at all most of the time).
@@ -80,9 +101,10 @@ function radixSort(hi: Uint32Array, lo: Uint32Array, item: Uint32Array, n: numbe
   let aH = hi;
   let aL = lo;
   let aI = item;
-  let bH: Uint32Array = new Uint32Array(n);
-  let bL: Uint32Array = new Uint32Array(n);
-  let bI: Uint32Array = new Uint32Array(n);
+  const scratch = sortScratch(n);
+  let bH: Uint32Array = scratch.hi;
+  let bL: Uint32Array = scratch.lo;
+  let bI: Uint32Array = scratch.item;
   const count = new Uint32Array(256);
   for (let shift = 0; shift < 32; shift += 8) {
     count.fill(0);
@@ -138,9 +160,11 @@ function finish(
   sourceHash: string,
   itemCount: number,
 ): NgramIndex {
+  if (itemCount >= MULTI) throw new Error(`too many items to index: ${itemCount}`);
   radixSort(hi, lo, item, n);
-  // Unique keys are written over the sorted key columns (k never passes i), postings over the item column.
-  const offsets = new Uint32Array(n + 1);
+  // Unique keys are written over the sorted key columns (k never passes i), postings over the item column; the
+  // sort's spare column holds where each key's postings start.
+  const starts = sortScratch(n + 1).hi;
   let k = -1;
   let p = 0;
   for (let i = 0; i < n; i++) {
@@ -151,20 +175,48 @@ function finish(
       k++;
       hi[k] = h;
       lo[k] = l;
-      offsets[k] = p;
+      starts[k] = p;
     } else if (item[p - 1] === it) continue; // the same item holds this n-gram twice
     item[p++] = it;
   }
   const keys = k + 1;
-  offsets[keys] = p;
+  starts[keys] = p;
+  // Most n-grams occur in one item: its number goes in `values`; the others point into `offsets`/`postings`.
+  const values = new Uint32Array(keys);
+  let multi = 0;
+  let shared = 0;
+  for (let j = 0; j < keys; j++) {
+    const count = starts[j + 1] - starts[j];
+    if (count > 1) {
+      multi++;
+      shared += count;
+    }
+  }
+  const offsets = new Uint32Array(multi + 1);
+  const postings = new Uint32Array(shared);
+  let m = 0;
+  let q = 0;
+  for (let j = 0; j < keys; j++) {
+    const a = starts[j];
+    const b = starts[j + 1];
+    if (b - a === 1) values[j] = item[a];
+    else {
+      values[j] = MULTI | m;
+      offsets[m++] = q;
+      for (let x = a; x < b; x++) postings[q++] = item[x];
+    }
+  }
+  offsets[multi] = q;
+  // Views, not copies: the unused tails are small (repeated n-grams), and copying would touch fresh memory.
   return {
     spec,
     sourceHash,
     itemCount,
-    keysHi: hi.slice(0, keys),
-    keysLo: lo.slice(0, keys),
-    offsets: offsets.slice(0, keys + 1),
-    postings: item.slice(0, p),
+    keysHi: hi.subarray(0, keys),
+    keysLo: lo.subarray(0, keys),
+    values,
+    offsets,
+    postings,
   };
 }
 
@@ -296,19 +348,28 @@ export function lookup(index: NgramIndex, hi: number, lo: number): Uint32Array {
     else b = m;
   }
   if (a < keysHi.length && keysHi[a] === hi && keysLo[a] === lo) {
-    return index.postings.subarray(index.offsets[a], index.offsets[a + 1]);
+    const v = index.values[a];
+    if (v < MULTI) return index.values.subarray(a, a + 1);
+    const m = v - MULTI;
+    return index.postings.subarray(index.offsets[m], index.offsets[m + 1]);
   }
   return EMPTY;
 }
 const EMPTY = new Uint32Array(0);
 
 export function indexBytes(index: NgramIndex): number {
-  return index.keysHi.byteLength + index.keysLo.byteLength + index.offsets.byteLength + index.postings.byteLength;
+  return (
+    index.keysHi.byteLength +
+    index.keysLo.byteLength +
+    index.values.byteLength +
+    index.offsets.byteLength +
+    index.postings.byteLength
+  );
 }
 
 // ---- On-disk format -------------------------------------------------------------------------------------
-// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | offsets | postings.
-// All integers little-endian.
+// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | values | offsets |
+// postings. All integers little-endian. Loading is one read: the arrays are views of the file's buffer.
 
 const MAGIC = 'HLDNGIX1';
 
@@ -318,6 +379,8 @@ interface IndexMeta {
   sourceHash: string;
   itemCount: number;
   keys: number;
+  /** Keys held by several items (the length of `offsets` less one). */
+  shared: number;
   postings: number;
 }
 
@@ -329,6 +392,7 @@ export function indexFileParts(index: NgramIndex): Buffer[] {
     sourceHash: index.sourceHash,
     itemCount: index.itemCount,
     keys: index.keysHi.length,
+    shared: index.offsets.length - 1,
     postings: index.postings.length,
   };
   const metaBuf = Buffer.from(JSON.stringify(meta), 'utf8');
@@ -336,7 +400,7 @@ export function indexFileParts(index: NgramIndex): Buffer[] {
   const pad = (4 - (head % 4)) % 4;
   const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.alloc(4), metaBuf, Buffer.alloc(pad)];
   parts[1].writeUInt32LE(metaBuf.length, 0);
-  for (const a of [index.keysHi, index.keysLo, index.offsets, index.postings]) {
+  for (const a of [index.keysHi, index.keysLo, index.values, index.offsets, index.postings]) {
     parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
   }
   return parts;
@@ -368,10 +432,11 @@ export function deserializeIndex(
   let off = 12 + metaLen;
   off += (4 - (off % 4)) % 4;
   const K = meta.keys;
+  const M = meta.shared;
   const P = meta.postings;
-  const words = 2 * K + (K + 1) + P;
+  const words = 3 * K + (M + 1) + P;
   const need = off + 4 * words;
-  if (!Number.isInteger(K) || !Number.isInteger(P) || buf.length !== need) {
+  if (!Number.isInteger(K) || !Number.isInteger(M) || !Number.isInteger(P) || buf.length !== need) {
     return { invalid: `size ${buf.length} bytes, expected ${need}` };
   }
   // A view when the bytes are 4-aligned (large reads are), else a copy.
@@ -389,16 +454,27 @@ export function deserializeIndex(
   };
   const keysHi = take(K);
   const keysLo = take(K);
-  const offsets = take(K + 1);
+  const values = take(K);
+  const offsets = take(M + 1);
   const postings = take(P);
-  if (offsets[0] !== 0 || offsets[K] !== P) return { invalid: 'bad offsets' };
-  for (let k = 0; k < K; k++) {
-    if (offsets[k + 1] <= offsets[k]) return { invalid: 'bad offsets' };
-    if (k > 0 && (keysHi[k] < keysHi[k - 1] || (keysHi[k] === keysHi[k - 1] && keysLo[k] <= keysLo[k - 1]))) {
-      return { invalid: 'keys out of order' };
-    }
-  }
   const items = meta.itemCount;
+  // Each shared key points at the next run of postings, in order, so every run is reached exactly once.
+  let m = 0;
+  let prevHi = -1;
+  let prevLo = -1;
+  for (let k = 0; k < K; k++) {
+    const h = keysHi[k];
+    const l = keysLo[k];
+    if (h < prevHi || (h === prevHi && l <= prevLo)) return { invalid: 'keys out of order' };
+    prevHi = h;
+    prevLo = l;
+    const v = values[k];
+    if (v < MULTI) {
+      if (v >= items) return { invalid: 'posting out of range' };
+    } else if (v - MULTI !== m++) return { invalid: 'bad offsets' };
+  }
+  if (m !== M || offsets[0] !== 0 || offsets[M] !== P) return { invalid: 'bad offsets' };
+  for (let j = 0; j < M; j++) if (offsets[j + 1] < offsets[j] + 2) return { invalid: 'bad offsets' };
   for (let p = 0; p < P; p++) if (postings[p] >= items) return { invalid: 'posting out of range' };
-  return { spec: meta.spec, sourceHash: meta.sourceHash, itemCount: items, keysHi, keysLo, offsets, postings };
+  return { spec: meta.spec, sourceHash: meta.sourceHash, itemCount: items, keysHi, keysLo, values, offsets, postings };
 }
