@@ -36,13 +36,20 @@ export function itemCacheFile(dir: string, key: string): string {
 
 export function writeItemCache(file: string, parsed: CachedFile): void {
   const lens = new Uint32Array(parsed.items.length * FIELDS);
-  const parts: string[] = [];
+  let room = 0;
+  for (const it of parsed.items) {
+    room += it.id.length + it.text.length + (it.solution?.length ?? 0) + (it.answer?.length ?? 0);
+  }
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; pages past what is written are never touched.
+  const body = Buffer.allocUnsafe(3 * room);
+  let used = 0;
   let at = 0;
   const put = (s: string | undefined) => {
     if (s === undefined) lens[at++] = NONE;
     else {
-      lens[at++] = Buffer.byteLength(s, 'utf8');
-      parts.push(s);
+      const n = body.write(s, used, 'utf8');
+      lens[at++] = n;
+      used += n;
     }
   };
   for (const it of parsed.items) {
@@ -72,7 +79,7 @@ export function writeItemCache(file: string, parsed: CachedFile): void {
     try {
       writeSync(fd, head);
       writeSync(fd, Buffer.from(lens.buffer, lens.byteOffset, lens.byteLength));
-      writeSync(fd, parts.join(''), null, 'utf8');
+      for (let done = 0; done < used; ) done += writeSync(fd, body, done, used - done);
     } finally {
       closeSync(fd);
     }

@@ -86,7 +86,8 @@ let scratchColumns: { hi: Uint32Array; lo: Uint32Array; item: Uint32Array } | un
 
 function sortScratch(n: number): { hi: Uint32Array; lo: Uint32Array; item: Uint32Array } {
   if (!scratchColumns || scratchColumns.hi.length < n) {
-    const size = Math.max(n, (scratchColumns?.hi.length ?? 0) * 2);
+    // Room for the offsets `finish` keeps there (n + 1), and for the next, usually larger, index.
+    const size = Math.max(n + 1, (scratchColumns?.hi.length ?? 0) * 2);
     scratchColumns = { hi: new Uint32Array(size), lo: new Uint32Array(size), item: new Uint32Array(size) };
   }
   return scratchColumns;

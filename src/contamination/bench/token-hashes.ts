@@ -71,7 +71,7 @@ for (let c = 0; c < 128; c++) {
   ASCII_CLASS[c] = isPunct(c) ? 1 : isPyWhitespace(c) ? 2 : c >= 48 && c <= 57 ? 3 : 0;
 }
 
-/** Appends the hash of the token in `scratch[0, len)`. */
+/** The hash of the token in `scratch[0, len)`, written at `out.length`. */
 function appendToken(out: HashColumns, len: number): void {
   let a = 0x811c9dc5;
   let b = 0x9747b28c ^ len;
@@ -84,7 +84,15 @@ function appendToken(out: HashColumns, len: number): void {
     b = (b << 13) | (b >>> 19);
     b = (Math.imul(b, 5) + 0xe6546b64) | 0;
   }
-  appendHash(out, fmix32(a ^ len) >>> 0, fmix32(b) >>> 0);
+  out.h1[out.length] = fmix32(a ^ len) >>> 0;
+  out.h2[out.length] = fmix32(b) >>> 0;
+  out.length++;
+}
+
+function appendNum(out: HashColumns): void {
+  out.h1[out.length] = NUM[0];
+  out.h2[out.length] = NUM[1];
+  out.length++;
 }
 
 /**
@@ -95,6 +103,15 @@ export function appendTokenHashes(text: string, norm: WordNormalization, out: Ha
   const s = norm.latex && LATEX_CHARS.test(text) ? latexNormalize(text) : text;
   const mask = norm.maskNumbers === true;
   if (scratch.length < s.length) scratch = new Uint16Array(Math.max(s.length, scratch.length * 2));
+  // Every token takes at least one character: room for s.length more, so the loop writes without checks.
+  if (out.length + s.length > out.h1.length) {
+    const g1 = new Uint32Array(Math.max(out.length + s.length, out.h1.length * 2));
+    const g2 = new Uint32Array(g1.length);
+    g1.set(out.h1.subarray(0, out.length));
+    g2.set(out.h2.subarray(0, out.length));
+    out.h1 = g1;
+    out.h2 = g2;
+  }
   let len = 0;
   // In a run of digits, which masking turns into one <num> token.
   let inDigits = false;
@@ -115,7 +132,7 @@ export function appendTokenHashes(text: string, norm: WordNormalization, out: Ha
     if (cls === 1) continue;
     if (cls === 0) {
       if (inDigits) {
-        appendHash(out, NUM[0], NUM[1]);
+        appendNum(out);
         inDigits = false;
       }
       scratch[len++] = c;
@@ -130,12 +147,12 @@ export function appendTokenHashes(text: string, norm: WordNormalization, out: Ha
       inDigits = true;
       if (pair) i++;
     } else if (inDigits) {
-      appendHash(out, NUM[0], NUM[1]);
+      appendNum(out);
       inDigits = false;
     }
   }
   if (len > 0) appendToken(out, len);
-  if (inDigits) appendHash(out, NUM[0], NUM[1]);
+  if (inDigits) appendNum(out);
 }
 
 /**
