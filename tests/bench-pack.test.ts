@@ -69,6 +69,19 @@ describe('the offline benchmark pack', () => {
     expect(() => loadPackSource('gsm8k', { packDir: copy })).toThrow(/does not match its manifest/);
   });
 
+  it('a second load reads the items from the item cache, equal to the parsed ones (MMLU answer letters too)', () => {
+    const cache = tempDir();
+    const cold = loadPackSource('mmlu', { itemCacheDir: cache });
+    expect(readdirSync(cache)).toHaveLength(1);
+    const warm = loadPackSource('mmlu', { itemCacheDir: cache });
+    expect(warm.hash).toBe(cold.hash);
+    expect(warm.items).toHaveLength(14042);
+    // Items read one by one (as a check does), then all of them.
+    for (const i of [0, 7, 14041]) expect(warm.items[i]).toEqual(cold.items[i]);
+    expect(warm.items[7].answer).toMatch(/^[A-D]$/);
+    expect([...warm.items]).toEqual(cold.items);
+  });
+
   it('overlapping splits are counted once: MATH500 ⊂ MATH test', async () => {
     const shared = sharedBenchmarks();
     if (!shared) return;
