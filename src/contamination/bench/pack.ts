@@ -153,13 +153,13 @@ function parsePackFile(packed: Buffer, entry: PackEntry, damaged: (what: string)
   }
   if (sha256(jsonl) !== entry.sha256) throw damaged('sha256 of the JSONL');
   const items: BenchItem[] = [];
-  const text = jsonl.toString('utf8');
+  // Line by line from the bytes: decoding all 11 MB into one string first costs a copy of twice that size.
   let start = 0;
-  while (start < text.length) {
-    let nl = text.indexOf('\n', start);
-    if (nl < 0) nl = text.length;
+  while (start < jsonl.length) {
+    let nl = jsonl.indexOf(10, start);
+    if (nl < 0) nl = jsonl.length;
     if (nl > start) {
-      const r = JSON.parse(text.slice(start, nl)) as PackRecord;
+      const r = JSON.parse(jsonl.toString('utf8', start, nl)) as PackRecord;
       const it: BenchItem = { id: r.id, text: r.text };
       if (r.solution !== undefined) it.solution = r.solution;
       if (r.answer !== undefined) it.answer = r.answer;
