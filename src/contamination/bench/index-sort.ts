@@ -16,10 +16,15 @@ export interface IndexColumns {
 
 /** A growable triple of Uint32 columns (char indexes, whose size is not known up front). */
 export class Entries {
-  hi = new Uint32Array(1 << 16);
-  lo = new Uint32Array(1 << 16);
-  item = new Uint32Array(1 << 16);
+  hi: Uint32Array;
+  lo: Uint32Array;
+  item: Uint32Array;
   length = 0;
+  constructor(capacity = 1 << 16) {
+    this.hi = new Uint32Array(capacity);
+    this.lo = new Uint32Array(capacity);
+    this.item = new Uint32Array(capacity);
+  }
   push(h: number, l: number, it: number): void {
     if (this.length === this.hi.length) {
       const grow = (a: Uint32Array) => {

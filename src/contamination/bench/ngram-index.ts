@@ -76,7 +76,11 @@ export function tokenStream(
   language?: string,
 ): TokenStream {
   const starts = new Uint32Array(items.length + 1);
-  const out: HashColumns = { h1: new Uint32Array(1 << 16), h2: new Uint32Array(1 << 16), length: 0 };
+  // A token takes at least one character, so the characters bound the tokens (LaTeX clean-up may add a few; the
+  // columns then grow). Pages past what is written are never touched, so the bound costs nothing.
+  let chars = 0;
+  for (const item of items) chars += fieldText(item, field).length;
+  const out: HashColumns = { h1: new Uint32Array(chars + 1), h2: new Uint32Array(chars + 1), length: 0 };
   const fast = fastTokensApply(norm, language);
   for (let it = 0; it < items.length; it++) {
     starts[it] = out.length;
@@ -147,8 +151,10 @@ export function buildCharIndex(
   sourceHash: string,
   opts: { hasher?: (s: string, start: number, len: number) => [number, number] } = {},
 ): NgramIndex {
-  const entries = new Entries();
   const g = spec.n;
+  let grams = 0;
+  for (const item of items) grams += Math.floor(fieldText(item, spec.field).length / g);
+  const entries = new Entries(grams + 1);
   for (let it = 0; it < items.length; it++) {
     const text = fieldText(items[it], spec.field);
     if (opts.hasher) {
