@@ -15,7 +15,7 @@ const exam = join(root, 'exams/heldout-finals-2026-11');
 const mb = (b) => `${(b / 1e6).toFixed(0)} MB`;
 
 async function phase(kind, cacheDir) {
-  const { loadBenchmarkSources } = await import('../dist/contamination/benchmarks.js');
+  const { loadBenchmarkSources } = await import('../dist/contamination/bench/load.js');
   const { checkContamination } = await import('../dist/contamination/run-check.js');
   const { indexSpecs, prepareSource, RULE_NAMES, sourceLanguage } = await import('../dist/contamination/check.js');
   const { loadExam } = await import('../dist/exam/load.js');

@@ -3,8 +3,9 @@ import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { loadBenchmarkSource } from '../src/contamination/benchmarks.js';
-import { compressPackFile, DEFAULT_PACK_DIR, loadPackSource, type PackManifest } from '../src/contamination/pack.js';
+import { compressPackFile } from '../src/contamination/bench/build-pack.js';
+import { loadBenchmarkSource } from '../src/contamination/bench/load.js';
+import { DEFAULT_PACK_DIR, loadPackSource, type PackManifest } from '../src/contamination/bench/pack.js';
 import { runCli, tempDir } from './helpers/cli.js';
 import { sharedBenchmarks } from './helpers/shared.js';
 
@@ -66,6 +67,19 @@ describe('the offline benchmark pack', () => {
     jsonl[40] ^= 1;
     writeFileSync(join(copy, m.benchmarks[0].file), compressPackFile(jsonl));
     expect(() => loadPackSource('gsm8k', { packDir: copy })).toThrow(/does not match its manifest/);
+  });
+
+  it('a second load reads the items from the item cache, equal to the parsed ones (MMLU answer letters too)', () => {
+    const cache = tempDir();
+    const cold = loadPackSource('mmlu', { itemCacheDir: cache });
+    expect(readdirSync(cache)).toHaveLength(1);
+    const warm = loadPackSource('mmlu', { itemCacheDir: cache });
+    expect(warm.hash).toBe(cold.hash);
+    expect(warm.items).toHaveLength(14042);
+    // Items read one by one (as a check does), then all of them.
+    for (const i of [0, 7, 14041]) expect(warm.items[i]).toEqual(cold.items[i]);
+    expect(warm.items[7].answer).toMatch(/^[A-D]$/);
+    expect([...warm.items]).toEqual(cold.items);
   });
 
   it('overlapping splits are counted once: MATH500 ⊂ MATH test', async () => {

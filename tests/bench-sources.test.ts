@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBenchmarkSource, loadBenchmarkSources, parseCsvRecords } from '../src/contamination/benchmarks.js';
+import { parseCsvRecords } from '../src/contamination/bench/csv.js';
+import { loadBenchmarkSource, loadBenchmarkSources } from '../src/contamination/bench/load.js';
 import { ROOT, runCli, runCliAsync, tempDir } from './helpers/cli.js';
 
 const F = join(ROOT, 'tests/fixtures/contamination/formats');
@@ -213,6 +214,46 @@ describe('benchmark loaders (fixtures written for these tests)', () => {
     writeFileSync(file, `${JSON.stringify({ question: 'Only one now?', answer: '#### 1' })}\n`);
     expect((await loadBenchmarkSource(file, { itemCacheDir: cache })).items.map((i) => i.text)).toEqual([
       'Only one now?',
+    ]);
+  });
+
+  it('an MMLU CSV with commas, doubled quotes and line breaks inside quoted cells loads cell by cell', async () => {
+    const rows = [
+      '"Which of these, if any, is ""prime""?","2, the even one","4\n(four)",6,8,A',
+      'A plain question with no quotes,a,b,c,d,B',
+      '"Line one\r\nLine two, after a CRLF","x","y ""quoted"" y","z","""w""",C',
+      '"Ends with a comma,",",","""","",last,D',
+    ];
+    const text = `${rows.join('\r\n')}\n`;
+    // What a split on lines and commas would read: six records for four, the first cut at its first comma.
+    const naive = text
+      .split(/\r?\n/)
+      .filter(Boolean)
+      .map((l) => l.split(','));
+    expect(naive).toHaveLength(6);
+    expect(naive[0][0]).toBe('"Which of these');
+    const dir = join(tempDir(), 'mmlu', 'test');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'tricky_test.csv'), text);
+    const s = await loadBenchmarkSource(join(dir, 'tricky_test.csv'), { itemCacheDir: false });
+    expect(s.badLines).toEqual([]);
+    expect(s.items.map((i) => [i.id, i.answer])).toEqual([
+      ['mmlu/test/tricky:1', 'A'],
+      ['mmlu/test/tricky:2', 'B'],
+      ['mmlu/test/tricky:3', 'C'],
+      ['mmlu/test/tricky:4', 'D'],
+    ]);
+    expect(s.items[0].text).toBe('Which of these, if any, is "prime"?\nA. 2, the even one\nB. 4\n(four)\nC. 6\nD. 8');
+    expect(s.items[2].text).toBe('Line one\r\nLine two, after a CRLF\nA. x\nB. y "quoted" y\nC. z\nD. "w"');
+    expect(s.items[3].text).toBe('Ends with a comma,\nA. ,\nB. "\nC. \nD. last');
+    // Line numbers count the breaks inside quoted cells; a quote never closed is one bad record, not the rest.
+    const records = parseCsvRecords(`${text}"never closed,a,b\nc,d,e\n`);
+    expect(records.map((r) => [r.line, r.cells.length, r.error !== undefined])).toEqual([
+      [1, 6, false],
+      [3, 6, false],
+      [4, 6, false],
+      [6, 6, false],
+      [7, 0, true],
     ]);
   });
 

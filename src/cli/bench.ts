@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { CachedBenchmark } from '../contamination/pull.js';
+import type { CachedBenchmark } from '../contamination/bench/pull.js';
 import { printJson, table } from './output.js';
 
 export function registerBenchCommands(program: Command): void {
@@ -20,7 +20,7 @@ The cache is $HELDOUT_BENCH_DIR (default ~/.cache/heldout/benchmarks). HF_ENDPOI
 --bench gsm8k=path/to/gsm8k.`,
     )
     .action(async (names: string[], opts: { from?: string }) => {
-      const { pullBenchmark } = await import('../contamination/pull.js');
+      const { pullBenchmark } = await import('../contamination/bench/pull.js');
       const { HeldoutError } = await import('../errors.js');
       if (opts.from && names.length > 1) throw new HeldoutError('--from caches one benchmark at a time');
       for (const name of names) {
@@ -54,8 +54,9 @@ Example:
     .action(async (opts: { from?: string; out: string }) => {
       const { existsSync } = await import('node:fs');
       const { join } = await import('node:path');
-      const { buildPack, PACK_BENCHMARKS } = await import('../contamination/pack.js');
-      const { benchCacheDir } = await import('../contamination/benchmarks.js');
+      const { buildPack } = await import('../contamination/bench/build-pack.js');
+      const { PACK_BENCHMARKS } = await import('../contamination/bench/pack.js');
+      const { benchCacheDir } = await import('../contamination/bench/locate.js');
       const { HeldoutError } = await import('../errors.js');
       const root = opts.from ?? benchCacheDir();
       if (!existsSync(root)) throw new HeldoutError('no such folder', { where: opts.from ?? root });
@@ -81,9 +82,10 @@ Example:
     .description('show the benchmarks check uses by name: where each comes from (cache, pack), splits, items, hash')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const { listCachedBenchmarks } = await import('../contamination/pull.js');
-      const { benchCacheDir, KNOWN_BENCHMARKS } = await import('../contamination/benchmarks.js');
-      const { activePackDir, loadPackSource, packHas } = await import('../contamination/pack.js');
+      const { listCachedBenchmarks } = await import('../contamination/bench/pull.js');
+      const { benchCacheDir } = await import('../contamination/bench/locate.js');
+      const { KNOWN_BENCHMARKS } = await import('../contamination/bench/source.js');
+      const { activePackDir, loadPackSource, packHas } = await import('../contamination/bench/pack.js');
       const packDir = activePackDir() ?? 'none';
       const dir = benchCacheDir();
       const cached = await listCachedBenchmarks(dir);

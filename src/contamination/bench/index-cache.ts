@@ -1,12 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { sha256 } from '../io/hash.js';
+import { sha256 } from '../../io/hash.js';
 import {
   deserializeIndex,
   INDEX_VERSION,
   type IndexSpec,
+  indexFileParts,
   type NgramIndex,
-  serializeIndex,
   specId,
 } from './ngram-index.js';
 
@@ -61,7 +61,15 @@ export function loadOrBuildIndex(
     try {
       mkdirSync(dir, { recursive: true });
       const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, serializeIndex(index));
+      const fd = openSync(tmp, 'w');
+      try {
+        // The parts are views of the index: nothing is copied into one 14 MB buffer first.
+        for (const part of indexFileParts(index)) {
+          for (let at = 0; at < part.length; ) at += writeSync(fd, part, at);
+        }
+      } finally {
+        closeSync(fd);
+      }
       renameSync(tmp, file);
     } catch (err) {
       // A read-only cache is not fatal: the check still runs, only slower next time.

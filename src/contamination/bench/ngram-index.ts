@@ -1,6 +1,15 @@
-import type { BenchItem } from './benchmarks.js';
-import { type NgramHasher, ngramHashesInto, stringHash2 } from './hash.js';
-import { gpt4Chars, type WordNormalization, wordTokens } from './normalize.js';
+import { type NgramHasher, ngramHashesInto, stringHash2 } from '../hash.js';
+import { gpt4Chars, type WordNormalization, wordTokens } from '../normalize.js';
+import { Entries, indexColumns, MULTI } from './index-sort.js';
+import type { BenchItem } from './source.js';
+import {
+  appendHash,
+  appendTokenHashes,
+  codeUnitHash2,
+  fastTokensApply,
+  gpt4CharCodes,
+  type HashColumns,
+} from './token-hashes.js';
 
 /**
  * An inverted index from hashed n-grams to the benchmark items that contain them, in typed arrays:
@@ -9,7 +18,7 @@ import { gpt4Chars, type WordNormalization, wordTokens } from './normalize.js';
  */
 
 /** Bumped when hashing, tokenising or the layout changes, so stale cache files are rebuilt. */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
 
 /** Characters per indexed gram for the 50-character rule, and the stride between indexed grams. */
 export const CHAR_GRAM = 25;
@@ -30,134 +39,17 @@ export interface NgramIndex {
   itemCount: number;
   keysHi: Uint32Array;
   keysLo: Uint32Array;
-  /** `postings[offsets[k] .. offsets[k+1])` are the items holding key k. */
+  /**
+   * Per key: the one item holding it, or `MULTI | m` when several do: they are `postings[offsets[m] ..
+   * offsets[m+1])`. Most n-grams occur in one item, so this is a quarter smaller than offsets for every key.
+   */
+  values: Uint32Array;
   offsets: Uint32Array;
   postings: Uint32Array;
 }
 
 export function specId(spec: IndexSpec): string {
   return `${spec.kind}:${spec.field}:${spec.n}:${spec.normalization}`;
-}
-
-/** A growable triple of Uint32 columns (char indexes, whose size is not known up front). */
-class Entries {
-  hi = new Uint32Array(1 << 16);
-  lo = new Uint32Array(1 << 16);
-  item = new Uint32Array(1 << 16);
-  length = 0;
-  push(h: number, l: number, it: number): void {
-    if (this.length === this.hi.length) {
-      const grow = (a: Uint32Array) => {
-        const b = new Uint32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.hi = grow(this.hi);
-      this.lo = grow(this.lo);
-      this.item = grow(this.item);
-    }
-    this.hi[this.length] = h;
-    this.lo[this.length] = l;
-    this.item[this.length] = it;
-    this.length++;
-  }
-}
-
-/**
- * Sorts entries by the 64-bit key (hi, lo), items ascending within a key: a stable LSD radix sort on hi
- * (four 8-bit digits; 256 buckets keep the scattered writes in cache), then a small sort of the rare runs
- * whose hi is equal but lo differs (a 32-bit collision, or nothing at all most of the time).
- */
-function radixSort(hi: Uint32Array, lo: Uint32Array, item: Uint32Array, n: number): void {
-  let aH = hi;
-  let aL = lo;
-  let aI = item;
-  let bH: Uint32Array = new Uint32Array(n);
-  let bL: Uint32Array = new Uint32Array(n);
-  let bI: Uint32Array = new Uint32Array(n);
-  const count = new Uint32Array(256);
-  for (let shift = 0; shift < 32; shift += 8) {
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[(aH[i] >>> shift) & 0xff]++;
-    // All entries share this digit: the pass would not move anything.
-    if (count[(aH[0] >>> shift) & 0xff] === n) continue;
-    let sum = 0;
-    for (let d = 0; d < 256; d++) {
-      const c = count[d];
-      count[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const pos = count[(aH[i] >>> shift) & 0xff]++;
-      bH[pos] = aH[i];
-      bL[pos] = aL[i];
-      bI[pos] = aI[i];
-    }
-    [aH, bH] = [bH, aH];
-    [aL, bL] = [bL, aL];
-    [aI, bI] = [bI, aI];
-  }
-  if (aH !== hi) {
-    hi.set(aH.subarray(0, n));
-    lo.set(aL.subarray(0, n));
-    item.set(aI.subarray(0, n));
-  }
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    let mixed = false;
-    while (j < n && hi[j] === hi[i]) {
-      if (lo[j] !== lo[i]) mixed = true;
-      j++;
-    }
-    if (mixed) {
-      const run = Array.from({ length: j - i }, (_, k) => [lo[i + k], item[i + k]] as const);
-      run.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-      for (let k = 0; k < run.length; k++) {
-        lo[i + k] = run[k][0];
-        item[i + k] = run[k][1];
-      }
-    }
-    i = j;
-  }
-}
-
-function finish(
-  hi: Uint32Array,
-  lo: Uint32Array,
-  item: Uint32Array,
-  n: number,
-  spec: IndexSpec,
-  sourceHash: string,
-  itemCount: number,
-): NgramIndex {
-  radixSort(hi, lo, item, n);
-  // Unique keys are written over the sorted key columns (k never passes i), postings over the item column.
-  const offsets = new Uint32Array(n + 1);
-  let k = -1;
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    const h = hi[i];
-    const l = lo[i];
-    const it = item[i];
-    if (k < 0 || h !== hi[k] || l !== lo[k]) {
-      k++;
-      hi[k] = h;
-      lo[k] = l;
-      offsets[k] = p;
-    } else if (item[p - 1] === it) continue; // the same item holds this n-gram twice
-    item[p++] = it;
-  }
-  const keys = k + 1;
-  offsets[keys] = p;
-  return {
-    spec,
-    sourceHash,
-    itemCount,
-    keysHi: hi.slice(0, keys),
-    keysLo: lo.slice(0, keys),
-    offsets: offsets.slice(0, keys + 1),
-    postings: item.slice(0, p),
-  };
 }
 
 export interface BuildOptions {
@@ -184,32 +76,26 @@ export function tokenStream(
   language?: string,
 ): TokenStream {
   const starts = new Uint32Array(items.length + 1);
-  let h1 = new Uint32Array(1 << 16);
-  let h2 = new Uint32Array(1 << 16);
-  let w = 0;
+  // A token takes at least one character, so the characters bound the tokens (LaTeX clean-up may add a few; the
+  // columns then grow). Pages past what is written are never touched, so the bound costs nothing.
+  let chars = 0;
+  for (const item of items) chars += fieldText(item, field).length;
+  const out: HashColumns = { h1: new Uint32Array(chars + 1), h2: new Uint32Array(chars + 1), length: 0 };
+  const fast = fastTokensApply(norm, language);
   for (let it = 0; it < items.length; it++) {
-    starts[it] = w;
+    starts[it] = out.length;
     const text = fieldText(items[it], field);
     if (!text) continue;
-    const tokens = wordTokens(text, norm, language);
-    if (w + tokens.length > h1.length) {
-      const size = Math.max(h1.length * 2, w + tokens.length);
-      const g1 = new Uint32Array(size);
-      const g2 = new Uint32Array(size);
-      g1.set(h1);
-      g2.set(h2);
-      h1 = g1;
-      h2 = g2;
-    }
-    for (const t of tokens) {
-      const [a, b] = stringHash2(t);
-      h1[w] = a;
-      h2[w] = b;
-      w++;
+    if (fast) appendTokenHashes(text, norm, out);
+    else {
+      for (const t of wordTokens(text, norm, language)) {
+        const [a, b] = stringHash2(t);
+        appendHash(out, a, b);
+      }
     }
   }
-  starts[items.length] = w;
-  return { h1: h1.subarray(0, w), h2: h2.subarray(0, w), starts };
+  starts[items.length] = out.length;
+  return { h1: out.h1.subarray(0, out.length), h2: out.h2.subarray(0, out.length), starts };
 }
 
 export function buildWordIndexFromStream(
@@ -241,7 +127,7 @@ export function buildWordIndexFromStream(
     } else w += ngramHashesInto(stream.h1, stream.h2, from, to, n, hi, lo, w);
     item.fill(it, before, w);
   }
-  return finish(hi, lo, item, total, spec, sourceHash, itemCount);
+  return { spec, sourceHash, itemCount, ...indexColumns(hi, lo, item, total, itemCount) };
 }
 
 export function buildWordIndex(
@@ -265,17 +151,32 @@ export function buildCharIndex(
   sourceHash: string,
   opts: { hasher?: (s: string, start: number, len: number) => [number, number] } = {},
 ): NgramIndex {
-  const hash = opts.hasher ?? charGramHash;
-  const entries = new Entries();
   const g = spec.n;
+  let grams = 0;
+  for (const item of items) grams += Math.floor(fieldText(item, spec.field).length / g);
+  const entries = new Entries(grams + 1);
   for (let it = 0; it < items.length; it++) {
-    const s = gpt4Chars(fieldText(items[it], spec.field));
-    for (let p = 0; p + g <= s.length; p += g) {
-      const [hi, lo] = hash(s, p, g);
+    const text = fieldText(items[it], spec.field);
+    if (opts.hasher) {
+      const s = gpt4Chars(text);
+      for (let p = 0; p + g <= s.length; p += g) {
+        const [hi, lo] = opts.hasher(s, p, g);
+        entries.push(hi, lo, it);
+      }
+      continue;
+    }
+    const { codes, length } = gpt4CharCodes(text);
+    for (let p = 0; p + g <= length; p += g) {
+      const [hi, lo] = codeUnitHash2(codes, p, p + g);
       entries.push(hi, lo, it);
     }
   }
-  return finish(entries.hi, entries.lo, entries.item, entries.length, spec, sourceHash, items.length);
+  return {
+    spec,
+    sourceHash,
+    itemCount: items.length,
+    ...indexColumns(entries.hi, entries.lo, entries.item, entries.length, items.length),
+  };
 }
 
 /** The items that may hold the n-gram with this hash (a view; do not modify). */
@@ -290,19 +191,28 @@ export function lookup(index: NgramIndex, hi: number, lo: number): Uint32Array {
     else b = m;
   }
   if (a < keysHi.length && keysHi[a] === hi && keysLo[a] === lo) {
-    return index.postings.subarray(index.offsets[a], index.offsets[a + 1]);
+    const v = index.values[a];
+    if (v < MULTI) return index.values.subarray(a, a + 1);
+    const m = v - MULTI;
+    return index.postings.subarray(index.offsets[m], index.offsets[m + 1]);
   }
   return EMPTY;
 }
 const EMPTY = new Uint32Array(0);
 
 export function indexBytes(index: NgramIndex): number {
-  return index.keysHi.byteLength + index.keysLo.byteLength + index.offsets.byteLength + index.postings.byteLength;
+  return (
+    index.keysHi.byteLength +
+    index.keysLo.byteLength +
+    index.values.byteLength +
+    index.offsets.byteLength +
+    index.postings.byteLength
+  );
 }
 
 // ---- On-disk format -------------------------------------------------------------------------------------
-// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | offsets | postings.
-// All integers little-endian.
+// "HLDNGIX1" | u32 metaLength | meta JSON (UTF-8) | zero padding to 4 | keysHi | keysLo | values | offsets |
+// postings. All integers little-endian. Loading is one read: the arrays are views of the file's buffer.
 
 const MAGIC = 'HLDNGIX1';
 
@@ -312,16 +222,20 @@ interface IndexMeta {
   sourceHash: string;
   itemCount: number;
   keys: number;
+  /** Keys held by several items (the length of `offsets` less one). */
+  shared: number;
   postings: number;
 }
 
-export function serializeIndex(index: NgramIndex): Buffer {
+/** The index file's bytes in order, as views of the index's arrays (written with `writev`, no copy). */
+export function indexFileParts(index: NgramIndex): Buffer[] {
   const meta: IndexMeta = {
     version: INDEX_VERSION,
     spec: index.spec,
     sourceHash: index.sourceHash,
     itemCount: index.itemCount,
     keys: index.keysHi.length,
+    shared: index.offsets.length - 1,
     postings: index.postings.length,
   };
   const metaBuf = Buffer.from(JSON.stringify(meta), 'utf8');
@@ -329,10 +243,14 @@ export function serializeIndex(index: NgramIndex): Buffer {
   const pad = (4 - (head % 4)) % 4;
   const parts: Buffer[] = [Buffer.from(MAGIC, 'latin1'), Buffer.alloc(4), metaBuf, Buffer.alloc(pad)];
   parts[1].writeUInt32LE(metaBuf.length, 0);
-  for (const a of [index.keysHi, index.keysLo, index.offsets, index.postings]) {
+  for (const a of [index.keysHi, index.keysLo, index.values, index.offsets, index.postings]) {
     parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
   }
-  return Buffer.concat(parts);
+  return parts;
+}
+
+export function serializeIndex(index: NgramIndex): Buffer {
+  return Buffer.concat(indexFileParts(index));
 }
 
 /** Why a cached index cannot be used, or the index. Checks the layout, the key and every offset and posting. */
@@ -357,10 +275,11 @@ export function deserializeIndex(
   let off = 12 + metaLen;
   off += (4 - (off % 4)) % 4;
   const K = meta.keys;
+  const M = meta.shared;
   const P = meta.postings;
-  const words = 2 * K + (K + 1) + P;
+  const words = 3 * K + (M + 1) + P;
   const need = off + 4 * words;
-  if (!Number.isInteger(K) || !Number.isInteger(P) || buf.length !== need) {
+  if (!Number.isInteger(K) || !Number.isInteger(M) || !Number.isInteger(P) || buf.length !== need) {
     return { invalid: `size ${buf.length} bytes, expected ${need}` };
   }
   // A view when the bytes are 4-aligned (large reads are), else a copy.
@@ -378,16 +297,27 @@ export function deserializeIndex(
   };
   const keysHi = take(K);
   const keysLo = take(K);
-  const offsets = take(K + 1);
+  const values = take(K);
+  const offsets = take(M + 1);
   const postings = take(P);
-  if (offsets[0] !== 0 || offsets[K] !== P) return { invalid: 'bad offsets' };
-  for (let k = 0; k < K; k++) {
-    if (offsets[k + 1] <= offsets[k]) return { invalid: 'bad offsets' };
-    if (k > 0 && (keysHi[k] < keysHi[k - 1] || (keysHi[k] === keysHi[k - 1] && keysLo[k] <= keysLo[k - 1]))) {
-      return { invalid: 'keys out of order' };
-    }
-  }
   const items = meta.itemCount;
+  // Each shared key points at the next run of postings, in order, so every run is reached exactly once.
+  let m = 0;
+  let prevHi = -1;
+  let prevLo = -1;
+  for (let k = 0; k < K; k++) {
+    const h = keysHi[k];
+    const l = keysLo[k];
+    if (h < prevHi || (h === prevHi && l <= prevLo)) return { invalid: 'keys out of order' };
+    prevHi = h;
+    prevLo = l;
+    const v = values[k];
+    if (v < MULTI) {
+      if (v >= items) return { invalid: 'posting out of range' };
+    } else if (v - MULTI !== m++) return { invalid: 'bad offsets' };
+  }
+  if (m !== M || offsets[0] !== 0 || offsets[M] !== P) return { invalid: 'bad offsets' };
+  for (let j = 0; j < M; j++) if (offsets[j + 1] < offsets[j] + 2) return { invalid: 'bad offsets' };
   for (let p = 0; p < P; p++) if (postings[p] >= items) return { invalid: 'posting out of range' };
-  return { spec: meta.spec, sourceHash: meta.sourceHash, itemCount: items, keysHi, keysLo, offsets, postings };
+  return { spec: meta.spec, sourceHash: meta.sourceHash, itemCount: items, keysHi, keysLo, values, offsets, postings };
 }

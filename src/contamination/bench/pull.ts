@@ -10,17 +10,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { HeldoutError } from '../errors.js';
-import { displayPath } from '../io/files.js';
-import { sha256 } from '../io/hash.js';
-import {
-  type BenchmarkSource,
-  benchCacheDir,
-  KNOWN_BENCHMARKS,
-  type KnownBenchmark,
-  loadBenchmarkSource,
-} from './benchmarks.js';
-import { permanentNetworkError } from './net-errors.js';
+import { HeldoutError } from '../../errors.js';
+import { displayPath } from '../../io/files.js';
+import { sha256 } from '../../io/hash.js';
+import { permanentNetworkError } from '../net-errors.js';
+import { loadBenchmarkSource } from './load.js';
+import { benchCacheDir } from './locate.js';
+import { type BenchmarkSource, KNOWN_BENCHMARKS, type KnownBenchmark } from './source.js';
 
 /**
  * `heldout bench pull`: the public Parquet copies of the benchmarks from the Hugging Face hub, via its
