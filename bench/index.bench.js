@@ -17,7 +17,9 @@ const mb = (b) => `${(b / 1e6).toFixed(0)} MB`;
 async function phase(kind, cacheDir) {
   const { loadBenchmarkSources } = await import('../dist/contamination/bench/load.js');
   const { checkContamination } = await import('../dist/contamination/run-check.js');
-  const { indexSpecs, prepareSource, RULE_NAMES, sourceLanguage } = await import('../dist/contamination/check.js');
+  const { indexSpecs, RULE_NAMES } = await import('../dist/contamination/check/rules.js');
+  const { prepareSource } = await import('../dist/contamination/check/prepare.js');
+  const { sourceLanguage } = await import('../dist/contamination/text/language.js');
   const { loadExam } = await import('../dist/exam/load.js');
   const { examTexts } = await import('../dist/contamination/texts.js');
   const out = { kind };

@@ -39,7 +39,7 @@ async function child(kind) {
     seconds = Number(process.hrtime.bigint() - t) / 1e9;
     extra.docs = docs;
   } else {
-    const { loadBenchmarkSources } = await import('../dist/contamination/benchmarks.js');
+    const { loadBenchmarkSources } = await import('../dist/contamination/bench/load.js');
     const { scanCorpus } = await import('../dist/contamination/scan/scan.js');
     const t0 = process.hrtime.bigint();
     const sources = (await loadBenchmarkSources(SPECS)).map((s) => ({ label: s.label, hash: s.hash, items: s.items }));

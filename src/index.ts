@@ -1,33 +1,8 @@
 /** The library entry: the same functions the CLI uses. */
 
-export {
-  type BadLine,
-  type BenchItem,
-  type BenchmarkSource,
-  benchCacheDir,
-  KNOWN_BENCHMARKS,
-  type LoadBenchmarkOptions,
-  loadBenchmarkSource,
-  loadBenchmarkSources,
-  parseBenchSpec,
-} from './contamination/benchmarks.js';
-export {
-  autoN,
-  type CheckOptions,
-  type CheckText,
-  checkText,
-  longestSharedRun,
-  type Match,
-  RULE_NAMES,
-  type RuleName,
-  type Span,
-  similarity,
-  type TextResult,
-  type Verdict,
-} from './contamination/check.js';
-export { confirmMatches } from './contamination/confirm.js';
-export { ngramHash, stringHash2 } from './contamination/hash.js';
-export { indexCacheDir, loadOrBuildIndex } from './contamination/index-cache.js';
+export { indexCacheDir, loadOrBuildIndex } from './contamination/bench/index-cache.js';
+export { loadBenchmarkSource, loadBenchmarkSources } from './contamination/bench/load.js';
+export { benchCacheDir, parseBenchSpec } from './contamination/bench/locate.js';
 export {
   buildCharIndex,
   buildWordIndex,
@@ -36,7 +11,28 @@ export {
   lookup,
   type NgramIndex,
   serializeIndex,
-} from './contamination/ngram-index.js';
+} from './contamination/bench/ngram-index.js';
+export { HUB_DATASETS, listCachedBenchmarks, pullBenchmark } from './contamination/bench/pull.js';
+export {
+  type BadLine,
+  type BenchItem,
+  type BenchmarkSource,
+  KNOWN_BENCHMARKS,
+  type LoadBenchmarkOptions,
+} from './contamination/bench/source.js';
+export { checkText } from './contamination/check/check-text.js';
+export type { CheckText, Match, Span, TextResult } from './contamination/check/result.js';
+export { autoN, type CheckOptions, RULE_NAMES, type RuleName, type Verdict } from './contamination/check/rules.js';
+export { longestSharedRun, similarity } from './contamination/check/similarity.js';
+export { confirmMatches } from './contamination/confirm.js';
+export { ngramHash, stringHash2 } from './contamination/hash.js';
+export { renderCheckMarkdown, renderCheckTable } from './contamination/render.js';
+export { CHECK_FORMAT, type CheckInput, type CheckResult, checkContamination } from './contamination/run-check.js';
+export { listCorpus, parseShard, shardShares } from './contamination/scan/corpus.js';
+export { countNgrams, type InfiniGramOptions, type InfiniGramResult } from './contamination/scan/infinigram.js';
+export { k8sManifest } from './contamination/scan/k8s.js';
+export { mergeScans, type ScanOutput } from './contamination/scan/result.js';
+export { type ScanOptions, type ScanSource, scanCorpus } from './contamination/scan/scan.js';
 export {
   gpt4Chars,
   JANITOR_PUNCTUATION,
@@ -45,19 +41,9 @@ export {
   latexNormalize,
   maskNumbers,
   NUM_TOKEN,
-  normalizationId,
   pySplit,
-  type WordNormalization,
-  wordTokens,
-} from './contamination/normalize.js';
-export { HUB_DATASETS, listCachedBenchmarks, pullBenchmark } from './contamination/pull.js';
-export { renderCheckMarkdown, renderCheckTable } from './contamination/render.js';
-export { CHECK_FORMAT, type CheckInput, type CheckResult, checkContamination } from './contamination/run-check.js';
-export { listCorpus, parseShard, shardShares } from './contamination/scan/corpus.js';
-export { countNgrams, type InfiniGramOptions, type InfiniGramResult } from './contamination/scan/infinigram.js';
-export { k8sManifest } from './contamination/scan/k8s.js';
-export { mergeScans, type ScanOutput } from './contamination/scan/result.js';
-export { type ScanOptions, type ScanSource, scanCorpus } from './contamination/scan/scan.js';
+} from './contamination/text/normalize.js';
+export { normalizationId, type WordNormalization, wordTokens } from './contamination/text/tokens.js';
 export { examTexts, itemsFileTexts, runAnswerTexts } from './contamination/texts.js';
 export { ExitCode, HeldoutError } from './errors.js';
 export { importExamFile } from './exam/import.js';

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { loadPackSource, PACK_BENCHMARKS } from '../src/contamination/bench/pack.js';
 import { appendTokenHashes, codeUnitHash2, gpt4CharCodes } from '../src/contamination/bench/token-hashes.js';
 import { stringHash2 } from '../src/contamination/hash.js';
-import { gpt4Chars, type WordNormalization, wordTokens } from '../src/contamination/normalize.js';
+import { gpt4Chars } from '../src/contamination/text/normalize.js';
+import { type WordNormalization, wordTokens } from '../src/contamination/text/tokens.js';
 
 // The index-building loops must hash exactly what the reference normalisation gives, or the index and the
 // queries (which use the reference) would disagree and matches would be missed.

@@ -1,13 +1,8 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BenchItem, loadBenchmarkSource } from '../src/contamination/benchmarks.js';
-import { checkText } from '../src/contamination/check/check-text.js';
-import type { TextResult } from '../src/contamination/check/result.js';
-import { autoN, type CheckOptions, indexSpecs, RULE_NAMES } from '../src/contamination/check/rules.js';
-import { longestSharedRun } from '../src/contamination/check/similarity.js';
-import { ngramHash, ngramHashesInto, stringHash2, tokenHashHalves } from '../src/contamination/hash.js';
-import { loadOrBuildIndex } from '../src/contamination/index-cache.js';
+import { loadOrBuildIndex } from '../src/contamination/bench/index-cache.js';
+import { loadBenchmarkSource } from '../src/contamination/bench/load.js';
 import {
   buildCharIndex,
   buildWordIndex,
@@ -15,7 +10,13 @@ import {
   type IndexSpec,
   lookup,
   serializeIndex,
-} from '../src/contamination/ngram-index.js';
+} from '../src/contamination/bench/ngram-index.js';
+import type { BenchItem } from '../src/contamination/bench/source.js';
+import { checkText } from '../src/contamination/check/check-text.js';
+import type { TextResult } from '../src/contamination/check/result.js';
+import { autoN, type CheckOptions, indexSpecs, RULE_NAMES } from '../src/contamination/check/rules.js';
+import { longestSharedRun } from '../src/contamination/check/similarity.js';
+import { ngramHash, ngramHashesInto, stringHash2, tokenHashHalves } from '../src/contamination/hash.js';
 import { checkContamination } from '../src/contamination/run-check.js';
 import { forEachNgramHash, tokenHashes } from '../src/contamination/scan/hash.js';
 import { examTexts } from '../src/contamination/texts.js';

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBenchmarkSource } from '../src/contamination/benchmarks.js';
+import { loadBenchmarkSource } from '../src/contamination/bench/load.js';
 import { coverage, reasonKind } from '../src/contamination/coverage.js';
 import { checkContamination } from '../src/contamination/run-check.js';
 import { detectLanguage, proseOnly } from '../src/exam/language.js';

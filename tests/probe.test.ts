@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBenchmarkSource } from '../src/contamination/benchmarks.js';
+import { loadBenchmarkSource } from '../src/contamination/bench/load.js';
 import { analyseProbes } from '../src/probe/analyse.js';
 import { minKMean, promptTokenScores } from '../src/probe/min-k.js';
 import { mmluQuestions } from '../src/probe/mmlu.js';

@@ -4,7 +4,6 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
-import { janitorTokens } from '../src/contamination/normalize.js';
 import { tokenHashes } from '../src/contamination/scan/hash.js';
 import {
   FIELD_FOUND,
@@ -18,6 +17,7 @@ import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
 import { packTexts, sharedText } from '../src/contamination/scan/texts.js';
 import { Verifier } from '../src/contamination/scan/verify.js';
+import { janitorTokens } from '../src/contamination/text/normalize.js';
 import { tempDir } from './helpers/cli.js';
 
 // Our own items (never benchmark text): ASCII, German with umlauts, emoji and accents, and a short one.

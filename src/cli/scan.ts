@@ -168,7 +168,7 @@ export function registerScanCommands(program: Command): void {
     const { parseShard } = await import('../contamination/scan/corpus.js');
     const sources: import('../contamination/scan/scan.js').ScanSource[] = [];
     if (o.bench.length > 0) {
-      const { loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+      const { loadBenchmarkSources } = await import('../contamination/bench/load.js');
       for (const s of await loadBenchmarkSources(o.bench, { fieldName: o.benchField })) {
         sources.push({ label: s.label, hash: s.hash, items: s.items });
       }
@@ -334,7 +334,7 @@ export function registerScanCommands(program: Command): void {
         }
       }
       if (Array.isArray(o.bench)) {
-        const { loadBenchmarkSources } = await import('../contamination/benchmarks.js');
+        const { loadBenchmarkSources } = await import('../contamination/bench/load.js');
         for (const s of await loadBenchmarkSources(o.bench)) items.push(...s.items);
       }
       if (items.length === 0) {

@@ -1,6 +1,6 @@
 import { parseFinalJson } from '../models/reply-json.js';
-import type { BenchmarkSource } from './benchmarks.js';
-import type { CheckText, Match } from './check.js';
+import type { BenchmarkSource } from './bench/source.js';
+import type { CheckText, Match } from './check/result.js';
 import type { CheckResult } from './run-check.js';
 
 /**

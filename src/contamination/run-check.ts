@@ -1,5 +1,6 @@
 import { ExitCode } from '../errors.js';
-import type { BadLine, BenchmarkSource } from './benchmarks.js';
+import { cachedSourceLanguage } from './bench/index-cache.js';
+import type { BadLine, BenchmarkSource } from './bench/source.js';
 import { checkText } from './check/check-text.js';
 import { type PreparedSource, prepareSource } from './check/prepare.js';
 import type { CheckText, TextResult } from './check/result.js';
@@ -19,7 +20,6 @@ import {
   type Verdict,
 } from './check/rules.js';
 import { type Coverage, coverage } from './coverage.js';
-import { cachedSourceLanguage } from './index-cache.js';
 import { sourceLanguage } from './text/language.js';
 import { normalizationId } from './text/tokens.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { BenchItem, BenchmarkSource } from '../contamination/benchmarks.js';
+import type { BenchItem, BenchmarkSource } from '../contamination/bench/source.js';
 import { HeldoutError } from '../errors.js';
 
 /**

@@ -87,7 +87,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   }
 
   // The pack's items, by id, for the planted examples: a memorising "model" and a leaky exam.
-  const { activePackDir, loadPackSource, packHas } = await import('../contamination/pack.js');
+  const { activePackDir, loadPackSource, packHas } = await import('../contamination/bench/pack.js');
   const packDir = activePackDir(env as NodeJS.ProcessEnv);
   const plantFrom =
     packDir && packHas('gsm8k', packDir) && packHas('math', packDir)
@@ -130,9 +130,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     log(`grade    human: ${DEMO_HUMAN_GRADES} not found; skipped`);
   }
 
-  const { benchCacheDir, howToGetBenchmarks, KNOWN_BENCHMARKS, loadBenchmarkSources } = await import(
-    '../contamination/benchmarks.js'
-  );
+  const { benchCacheDir, howToGetBenchmarks } = await import('../contamination/bench/locate.js');
+  const { KNOWN_BENCHMARKS } = await import('../contamination/bench/source.js');
+  const { loadBenchmarkSources } = await import('../contamination/bench/load.js');
   const benchDir = benchCacheDir(env as NodeJS.ProcessEnv);
   const specs = offlineBenchmarks(env, benchDir, KNOWN_BENCHMARKS, (n) =>
     packDir ? packHas(n as (typeof KNOWN_BENCHMARKS)[number], packDir) : false,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { type BenchmarkSource, mmluText, parseCsvRecords } from '../contamination/benchmarks.js';
+import { parseCsvRecords } from '../contamination/bench/csv.js';
+import { mmluText } from '../contamination/bench/formats.js';
+import type { BenchmarkSource } from '../contamination/bench/source.js';
 
 /**
  * MMLU items with their options and answer, for TS-Guessing. The benchmark loader keeps only the text it checks;

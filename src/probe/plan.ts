@@ -1,4 +1,4 @@
-import type { BenchmarkSource } from '../contamination/benchmarks.js';
+import type { BenchmarkSource } from '../contamination/bench/source.js';
 import { sha256 } from '../io/hash.js';
 import type { ModelCaller } from '../models/index.js';
 import { seededRandom } from '../random.js';

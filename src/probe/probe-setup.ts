@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type BenchmarkSource, loadBenchmarkSource } from '../contamination/benchmarks.js';
+import { loadBenchmarkSource } from '../contamination/bench/load.js';
+import type { BenchmarkSource } from '../contamination/bench/source.js';
 import { HeldoutError } from '../errors.js';
 import { loadExam } from '../exam/load.js';
 import { examHash, examQuestions, questionPromptText } from '../exam/model.js';

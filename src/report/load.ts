@@ -149,8 +149,9 @@ async function matchedBenchItems(checks: CheckInput[]): Promise<BenchItemTexts> 
   );
   const out: BenchItemTexts = {};
   if (!wanted.size) return out;
-  const { KNOWN_BENCHMARKS, loadBenchmarkSource } = await import('../contamination/benchmarks.js');
-  const { loadPackSource } = await import('../contamination/pack.js');
+  const { KNOWN_BENCHMARKS } = await import('../contamination/bench/source.js');
+  const { loadBenchmarkSource } = await import('../contamination/bench/load.js');
+  const { loadPackSource } = await import('../contamination/bench/pack.js');
   const seen = new Set<string>();
   for (const src of checks.flatMap((c) => c.sources ?? [])) {
     if (!src.path || !existsSync(src.path) || seen.has(src.path)) continue;

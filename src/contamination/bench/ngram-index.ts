@@ -1,5 +1,6 @@
 import { type NgramHasher, ngramHashesInto, stringHash2 } from '../hash.js';
-import { gpt4Chars, type WordNormalization, wordTokens } from '../normalize.js';
+import { gpt4Chars } from '../text/normalize.js';
+import { type WordNormalization, wordTokens } from '../text/tokens.js';
 import { Entries, indexColumns, MULTI } from './index-sort.js';
 import type { BenchItem } from './source.js';
 import {
@@ -18,7 +19,7 @@ import {
  */
 
 /** Bumped when hashing, tokenising or the layout changes, so stale cache files are rebuilt. */
-export const INDEX_VERSION = 3;
+export const INDEX_VERSION = 4;
 
 /** Characters per indexed gram for the 50-character rule, and the stride between indexed grams. */
 export const CHAR_GRAM = 25;

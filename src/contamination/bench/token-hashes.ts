@@ -1,5 +1,7 @@
-import { fmix32, stringHash2 } from '../hash.js';
-import { latexNormalize, NUM_TOKEN, type WordNormalization } from '../normalize.js';
+import { stringHash2 } from '../hash.js';
+import { codeUnitsHash } from '../scan/hash.js';
+import { latexNormalize, NUM_TOKEN } from '../text/normalize.js';
+import type { WordNormalization } from '../text/tokens.js';
 
 /**
  * Index-building fast paths that give exactly what the reference functions in normalize.ts give, without making a
@@ -71,21 +73,13 @@ for (let c = 0; c < 128; c++) {
   ASCII_CLASS[c] = isPunct(c) ? 1 : isPyWhitespace(c) ? 2 : c >= 48 && c <= 57 ? 3 : 0;
 }
 
+const hashOut = new Int32Array(2);
+
 /** The hash of the token in `scratch[0, len)`, written at `out.length`. */
 function appendToken(out: HashColumns, len: number): void {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ len;
-  for (let i = 0; i < len; i++) {
-    const c = scratch[i];
-    a = Math.imul(a ^ c, 0x01000193);
-    let k = Math.imul(c, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    b ^= Math.imul(k, 0x1b873593);
-    b = (b << 13) | (b >>> 19);
-    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
-  }
-  out.h1[out.length] = fmix32(a ^ len) >>> 0;
-  out.h2[out.length] = fmix32(b) >>> 0;
+  codeUnitsHash(scratch, 0, len, hashOut, 0);
+  out.h1[out.length] = hashOut[0] >>> 0;
+  out.h2[out.length] = hashOut[1] >>> 0;
   out.length++;
 }
 
@@ -179,16 +173,6 @@ export function gpt4CharCodes(text: string): { codes: Uint16Array; length: numbe
 
 /** `stringHash2` of `String.fromCharCode(...codes.subarray(start, end))`. */
 export function codeUnitHash2(codes: Uint16Array, start: number, end: number): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c ^ (end - start);
-  for (let i = start; i < end; i++) {
-    const c = codes[i];
-    a = Math.imul(a ^ c, 0x01000193);
-    let k = Math.imul(c, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    b ^= Math.imul(k, 0x1b873593);
-    b = (b << 13) | (b >>> 19);
-    b = (Math.imul(b, 5) + 0xe6546b64) | 0;
-  }
-  return [fmix32(a ^ (end - start)) >>> 0, fmix32(b) >>> 0];
+  codeUnitsHash(codes, start, end, hashOut, 0);
+  return [hashOut[0] >>> 0, hashOut[1] >>> 0];
 }

@@ -1,5 +1,5 @@
 import { seededRandom } from '../../random.js';
-import { CHAR_GRAM, fieldText, type IndexSpec, lookup, type NgramIndex } from '../ngram-index.js';
+import { CHAR_GRAM, fieldText, type IndexSpec, lookup, type NgramIndex } from '../bench/ngram-index.js';
 import { gpt4Chars } from '../text/normalize.js';
 import type { PreparedSource } from './prepare.js';
 import type { CharHasher } from './rules.js';

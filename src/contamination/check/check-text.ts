@@ -1,6 +1,6 @@
+import { charGramHash, fieldText, type IndexSpec, specId } from '../bench/ngram-index.js';
 import type { NgramHasher } from '../hash.js';
 import { ngramHash } from '../hash.js';
-import { charGramHash, fieldText, type IndexSpec, specId } from '../ngram-index.js';
 import { textLanguage } from '../text/language.js';
 import { gpt4Chars, NUM_TOKEN } from '../text/normalize.js';
 import { wordTokens } from '../text/tokens.js';

@@ -1,7 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { BenchmarkSource } from '../benchmarks.js';
-import { ngramHash, tokenHashHalves } from '../hash.js';
-import { loadOrBuildIndex } from '../index-cache.js';
+import { loadOrBuildIndex } from '../bench/index-cache.js';
 import {
   buildCharIndex,
   buildWordIndexFromStream,
@@ -13,7 +11,9 @@ import {
   specId,
   type TokenStream,
   tokenStream,
-} from '../ngram-index.js';
+} from '../bench/ngram-index.js';
+import type { BenchmarkSource } from '../bench/source.js';
+import { ngramHash, tokenHashHalves } from '../hash.js';
 import { sourceLanguage } from '../text/language.js';
 import { gpt4Chars } from '../text/normalize.js';
 import { normalizationId, type WordNormalization, wordTokens } from '../text/tokens.js';

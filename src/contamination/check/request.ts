@@ -1,12 +1,9 @@
 import { HeldoutError } from '../../errors.js';
 import { loadExam } from '../../exam/load.js';
 import { examHash } from '../../exam/model.js';
-import {
-  type BenchmarkSource,
-  defaultBenchmarkSpecs,
-  howToGetBenchmarks,
-  loadBenchmarkSources,
-} from '../benchmarks.js';
+import { loadBenchmarkSources } from '../bench/load.js';
+import { defaultBenchmarkSpecs, howToGetBenchmarks } from '../bench/locate.js';
+import type { BenchmarkSource } from '../bench/source.js';
 import { type CheckInput, type CheckResult, checkContamination } from '../run-check.js';
 import type { InfiniGramResult } from '../scan/infinigram.js';
 import { examTexts, itemsFileTexts, runAnswerTexts } from '../texts.js';

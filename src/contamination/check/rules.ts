@@ -1,5 +1,5 @@
+import { CHAR_GRAM, type IndexSpec, specId } from '../bench/ngram-index.js';
 import type { NgramHasher } from '../hash.js';
-import { CHAR_GRAM, type IndexSpec, specId } from '../ngram-index.js';
 import { normalizationId, type TokenizerName, type WordNormalization, wordTokens } from '../text/tokens.js';
 
 /**

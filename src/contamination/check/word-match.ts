@@ -1,6 +1,6 @@
+import { lookup, type NgramIndex } from '../bench/ngram-index.js';
 import type { NgramHasher } from '../hash.js';
 import { tokenHashHalves } from '../hash.js';
-import { lookup, type NgramIndex } from '../ngram-index.js';
 import type { WordNormalization } from '../text/tokens.js';
 import { benchGrams, GRAM_SEP, type PreparedSource } from './prepare.js';
 import type { Span } from './result.js';

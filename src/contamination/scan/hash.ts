@@ -33,21 +33,21 @@ export function powers(n: number): [number, number] {
 }
 
 /**
- * Hashes one token string (already janitor-normalised) into `out[0]`, `out[1]`, feeding the same bytes the hot
- * loop sees: the UTF-8 encoding, with lone surrogates encoded as 3 bytes (WTF-8).
+ * Hashes the token held as UTF-16 code units in `codes[start, end)` into `out[at]`, `out[at + 1]`, feeding the same
+ * bytes the hot loop sees: the UTF-8 encoding, with lone surrogates encoded as 3 bytes (WTF-8).
  */
-export function tokenHash(tok: string, out: Int32Array, at: number): void {
+export function codeUnitsHash(codes: Uint16Array, start: number, end: number, out: Int32Array, at: number): void {
   let h1 = SEED1;
   let h2 = SEED2;
-  for (let i = 0; i < tok.length; i++) {
-    let c = tok.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    let c = codes[i];
     if (c < 0x80) {
       h1 = Math.imul(h1 ^ c, P1);
       h2 = Math.imul(h2 ^ c, P2);
       continue;
     }
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < tok.length) {
-      const d = tok.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      const d = codes[i + 1];
       if (d >= 0xdc00 && d <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
         i++;
@@ -82,6 +82,18 @@ export function tokenHash(tok: string, out: Int32Array, at: number): void {
   }
   out[at] = finishToken(h1);
   out[at + 1] = finishToken(h2);
+}
+
+let units = new Uint16Array(64);
+
+/**
+ * Hashes one token string (already janitor-normalised) into `out[at]`, `out[at + 1]`: `codeUnitsHash` of its
+ * UTF-16 code units.
+ */
+export function tokenHash(tok: string, out: Int32Array, at: number): void {
+  if (units.length < tok.length) units = new Uint16Array(Math.max(tok.length, units.length * 2));
+  for (let i = 0; i < tok.length; i++) units[i] = tok.charCodeAt(i);
+  codeUnitsHash(units, 0, tok.length, out, at);
 }
 
 /** Per-token hashes of a token list, interleaved [h1, h2, h1, h2, …]. */

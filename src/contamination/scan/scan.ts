@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HeldoutError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
-import { janitorTokens } from '../normalize.js';
+import { janitorTokens } from '../text/normalize.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
 import {
   type BenchmarkScan,

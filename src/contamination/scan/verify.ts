@@ -1,4 +1,4 @@
-import { janitorTokens } from '../normalize.js';
+import { janitorTokens } from '../text/normalize.js';
 import { forEachNgramHash, tokenHashes } from './hash.js';
 import { findSlot, type NgramTable } from './table.js';
 import { type SharedTexts, sharedText } from './texts.js';

@@ -1,5 +1,5 @@
 import { detectLanguage } from '../../exam/language.js';
-import type { BenchmarkSource } from '../benchmarks.js';
+import type { BenchmarkSource } from '../bench/source.js';
 
 /** The language of a checked text, and where it came from. */
 export interface TextLanguage {
