@@ -6,14 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
 import { janitorTokens } from '../src/contamination/normalize.js';
 import { tokenHashes } from '../src/contamination/scan/hash.js';
-import {
-  FIELD_FOUND,
-  locateJsonField,
-  scanBytes,
-  useTable,
-  valueEnd,
-  valueStart,
-} from '../src/contamination/scan/hotloop.js';
+import { scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
+import { FIELD_FOUND, locateJsonField, valueEnd, valueStart } from '../src/contamination/scan/json-field.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
 import { packTexts, sharedText } from '../src/contamination/scan/texts.js';

@@ -1,17 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import {
-  FIELD_BLANK,
-  FIELD_FOUND,
-  FIELD_MISSING,
-  locateJsonField,
-  NO_HIT,
-  scanBytes,
-  useTable,
-  valueEnd,
-  valueStart,
-} from './hotloop.js';
+import { NO_HIT, scanBytes, useTable } from './hotloop.js';
+import { FIELD_BLANK, FIELD_FOUND, FIELD_MISSING, locateJsonField, valueEnd, valueStart } from './json-field.js';
 import type { ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { Verifier } from './verify.js';
 
