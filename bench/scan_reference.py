@@ -38,6 +38,7 @@ def main():
             for i in range(len(toks) - n + 1):
                 index.setdefault(tuple(toks[i : i + n]), set()).add(k)
     t1 = time.perf_counter()
+    c1 = time.process_time()
     documents = []
     hit_items = set()
     total = 0
@@ -62,6 +63,7 @@ def main():
                 if found:
                     documents.append(f"{name}:{lineno}")
     t2 = time.perf_counter()
+    c2 = time.process_time()
     per_source = {}
     for k in sorted(hit_items):
         per_source.setdefault(items[k][0], []).append(items[k][1])
@@ -70,6 +72,7 @@ def main():
             "bytes": total,
             "indexSeconds": t1 - t0,
             "scanSeconds": t2 - t1,
+            "cpuSeconds": c2 - c1,
             "ngrams": len(index),
             "documents": documents,
             "contaminated": per_source,

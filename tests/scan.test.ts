@@ -303,10 +303,10 @@ describe('hot loop vs reference janitor', () => {
         const buf = Buffer.from(text, 'utf8');
         if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
       }
-      // And the Verifier confirms it exactly.
-      expect(new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')])).match(text).slice(0, 2)).toEqual([
-        0, 0,
-      ]);
+      // And the Verifier confirms it exactly: item 0, at its position 0.
+      const v = new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')]));
+      expect(v.match(text)).toEqual([0]);
+      expect(v.takePositions()).toEqual([0, 1, 0]);
     }
     expect(misses).toBe(0);
   });
@@ -318,8 +318,11 @@ describe('hot loop vs reference janitor', () => {
     const other = a.map((t) => `${t}x`);
     const v = new Verifier(table, packTexts([other.join(' ')]));
     expect(v.match(ITEMS[0].text)).toEqual([]);
+    expect(v.takePositions()).toEqual([]);
     const honest = new Verifier(table, packTexts([ITEMS[0].text]));
-    expect(honest.match(ITEMS[0].text).length).toBe(2 * (a.length - N + 1));
+    expect(honest.match(ITEMS[0].text)).toEqual([0]);
+    const windows = a.length - N + 1;
+    expect(honest.takePositions()).toEqual([0, windows, ...Array.from({ length: windows }, (_, i) => i)]);
     expect(tokenHashes(['a']).length).toBe(2);
   });
 });

@@ -115,6 +115,7 @@ export class UnitScanner {
       missingField: 0,
       firstMissing: [],
       matches: [],
+      positions: [],
       bytes: 0,
       newlines: 0,
     };
@@ -165,13 +166,15 @@ export class UnitScanner {
         if (scanBytes(buf, s, e, false) === NO_HIT) return;
         text = this.decoder.decode(buf.subarray(s, e));
       }
-      const pairs = this.verifier.match(text);
-      if (pairs.length > 0) {
-        res.matches.push(line, pairs.length / 2);
-        for (const x of pairs) res.matches.push(x);
+      const items = this.verifier.match(text);
+      if (items.length > 0) {
+        res.matches.push(line, items.length);
+        for (const x of items) res.matches.push(x);
       }
     };
+    this.verifier.takePositions();
     await this.read(unit, onLine, res, progress);
+    res.positions = this.verifier.takePositions();
     return res;
   }
 
