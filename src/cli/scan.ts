@@ -7,7 +7,8 @@ import { paint, printJson, table } from './output.js';
 export const scanOptionDefs = {
   bench: {
     flags: '--bench <spec...>',
-    description: 'benchmarks to look for: gsm8k, math, mmlu, humaneval, a file, a directory, or label=path',
+    description:
+      'benchmarks to look for: gsm8k, math, mmlu, humaneval (pulled, else the offline pack), a file, a directory, or label=path (default: all four)',
     schema: z.array(z.string()).default([]),
   },
   exam: {
@@ -155,10 +156,6 @@ async function writeResult(file: string, out: unknown): Promise<void> {
   writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`, { flag: '--out', example: 'scan.json' });
 }
 
-function contaminated(out: ScanResultJson): boolean {
-  return Object.values(out.benchmarks).some((b) => b.contaminatedItems > 0);
-}
-
 export function registerScanCommands(program: Command): void {
   const scan = program
     .command('scan')
@@ -172,31 +169,10 @@ export function registerScanCommands(program: Command): void {
   run.action(async (_opts: unknown, cmd: Command) => {
     const o = resolveOptions(cmd, scanOptionDefs);
     if (o.corpus.length === 0) throw new HeldoutError('no corpus given', { hint: 'pass --corpus <file|dir|glob>' });
-    if (o.bench.length === 0 && o.exam.length === 0) {
-      throw new HeldoutError('nothing to look for', { hint: 'pass --bench gsm8k (or a path) and/or --exam <dir>' });
-    }
     const { scanCorpus } = await import('../contamination/scan/scan.js');
     const { parseShard } = await import('../contamination/scan/corpus.js');
-    const sources: import('../contamination/scan/scan.js').ScanSource[] = [];
-    if (o.bench.length > 0) {
-      const { loadBenchmarkSources } = await import('../contamination/benchmarks.js');
-      for (const s of await loadBenchmarkSources(o.bench, { fieldName: o.benchField })) {
-        sources.push({ label: s.label, hash: s.hash, items: s.items });
-      }
-    }
-    for (const dir of o.exam) {
-      const { loadExam } = await import('../exam/load.js');
-      const { examUnits, examHash } = await import('../exam/model.js');
-      const { exam } = loadExam(dir);
-      if (sources.some((s) => s.label === exam.id)) {
-        throw new HeldoutError(`two sources are labelled "${exam.id}"`, { where: dir });
-      }
-      sources.push({
-        label: exam.id,
-        hash: examHash(exam),
-        items: examUnits(exam).map((u) => ({ id: u.id, text: u.text })),
-      });
-    }
+    const { scanSources, scanContaminated } = await import('../contamination/scan/sources.js');
+    const sources = await scanSources({ bench: o.bench, exam: o.exam, benchField: o.benchField });
     const progress = await progressReporter(o.progress);
     const out = await scanCorpus({
       sources,
@@ -228,7 +204,7 @@ export function registerScanCommands(program: Command): void {
         );
       }
     }
-    process.exitCode = contaminated(out) && !o.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+    process.exitCode = scanContaminated(out) && !o.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
   });
 
   scan
@@ -241,6 +217,7 @@ export function registerScanCommands(program: Command): void {
     .action(async (files: string[], opts: { out?: string; json?: boolean; exitZero?: boolean }) => {
       const { readFileSync } = await import('node:fs');
       const { mergeScans } = await import('../contamination/scan/result.js');
+      const { scanContaminated } = await import('../contamination/scan/sources.js');
       const parts = files.map((file) => {
         let out: ScanResultJson;
         try {
@@ -263,7 +240,7 @@ export function registerScanCommands(program: Command): void {
       if (opts.out) await writeResult(opts.out, merged);
       if (opts.json) printJson(merged);
       else printSummary(merged, opts.out ? `; wrote ${opts.out}` : '');
-      process.exitCode = contaminated(merged) && !opts.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+      process.exitCode = scanContaminated(merged) && !opts.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
     });
 
   scan
