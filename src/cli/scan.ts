@@ -215,27 +215,9 @@ export function registerScanCommands(program: Command): void {
     .option('--json', 'print the merged result JSON on stdout')
     .option('--exit-zero', 'exit 0 even when contamination is found')
     .action(async (files: string[], opts: { out?: string; json?: boolean; exitZero?: boolean }) => {
-      const { readFileSync } = await import('node:fs');
-      const { mergeScans } = await import('../contamination/scan/result.js');
+      const { mergeScans, readScanPart } = await import('../contamination/scan/result.js');
       const { scanContaminated } = await import('../contamination/scan/sources.js');
-      const parts = files.map((file) => {
-        let out: ScanResultJson;
-        try {
-          out = JSON.parse(readFileSync(file, 'utf8'));
-        } catch (err) {
-          throw new HeldoutError(`cannot read partial result: ${(err as Error).message}`, {
-            where: file,
-            hint: 'pass the files written by `heldout scan --shard i/N --out …`',
-          });
-        }
-        if (!out || typeof out !== 'object' || !out.benchmarks || !out.fingerprint) {
-          throw new HeldoutError('not a scan result', {
-            where: file,
-            hint: 'expected the JSON of `heldout scan --out`',
-          });
-        }
-        return { file, out };
-      });
+      const parts = files.map((file) => ({ file, out: readScanPart(file) }));
       const merged = mergeScans(parts);
       if (opts.out) await writeResult(opts.out, merged);
       if (opts.json) printJson(merged);
@@ -304,32 +286,14 @@ export function registerScanCommands(program: Command): void {
     .option('--json', 'print the full result as JSON')
     .option('--exit-zero', 'exit 0 even when n-grams are found')
     .action(async (examDir: string | undefined, o: Record<string, string | string[] | boolean | undefined>) => {
-      const items: { id: string; text: string }[] = [];
-      if (examDir) {
-        const { loadExam } = await import('../exam/load.js');
-        const { examUnits } = await import('../exam/model.js');
-        for (const u of examUnits(loadExam(examDir).exam)) items.push({ id: u.id, text: u.text });
-      }
-      if (typeof o.items === 'string') {
-        const { readTable, requireColumn } = await import('../io/tabular.js');
-        const t = readTable(o.items);
-        requireColumn(t, String(o.field));
-        for (const row of t.rows) {
-          const v = row.values[String(o.field)];
-          if (typeof v !== 'string' || v.trim() === '') continue;
-          const id = row.values[String(o.idField)];
-          items.push({ id: id === undefined || id === null ? `${o.items}:${row.line}` : String(id), text: v });
-        }
-      }
-      if (Array.isArray(o.bench)) {
-        const { loadBenchmarkSources } = await import('../contamination/benchmarks.js');
-        for (const s of await loadBenchmarkSources(o.bench)) items.push(...s.items);
-      }
-      if (items.length === 0) {
-        throw new HeldoutError('nothing to look up', {
-          hint: 'pass an exam directory, --items <file> or --bench <spec>',
-        });
-      }
+      const { infiniGramItems } = await import('../contamination/scan/infinigram-items.js');
+      const items = await infiniGramItems({
+        examDir,
+        itemsFile: typeof o.items === 'string' ? o.items : undefined,
+        field: String(o.field),
+        idField: String(o.idField),
+        bench: Array.isArray(o.bench) ? o.bench : undefined,
+      });
       const num = (k: string, min: number) => {
         const v = Number(o[k]);
         const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
