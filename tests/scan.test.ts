@@ -325,6 +325,19 @@ describe('hot loop vs reference janitor', () => {
     expect(honest.takePositions()).toEqual([0, windows, ...Array.from({ length: windows }, (_, i) => i)]);
     expect(tokenHashes(['a']).length).toBe(2);
   });
+
+  it('compares each occurrence when two different n-grams share a table slot', () => {
+    const a = janitorTokens(ITEMS[0].text);
+    // Both items hash as `a`, but item 1's text differs: a slot of two n-grams, as a 64-bit collision makes.
+    const table = buildNgramTable([a, a], N);
+    const other = a.map((t) => `${t}x`).join(' ');
+    const v = new Verifier(table, packTexts([ITEMS[0].text, other]));
+    expect(v.match(ITEMS[0].text)).toEqual([0]);
+    expect(v.match(other)).toEqual([]);
+    const swapped = new Verifier(table, packTexts([other, ITEMS[0].text]));
+    expect(swapped.match(ITEMS[0].text)).toEqual([1]);
+    expect(swapped.takePositions().slice(0, 2)).toEqual([1, a.length - N + 1]);
+  });
 });
 
 describe('shared item texts', () => {

@@ -4,8 +4,7 @@ import { forEachNgramHash, tokenHashes } from './hash.js';
  * The benchmark n-gram set as flat typed arrays on SharedArrayBuffers, so worker threads use one copy.
  *
  * - `slots`: open addressing with linear probing, 4 int32 per slot: hash lane 1, lane 2, 1 + start in `occ`
- *   (0 = empty), number of occurrences: positive when all of them are the same n-gram (the verifier then compares
- *   tokens once for all), negative when two different n-grams collide in the slot.
+ *   (0 = empty), number of occurrences.
  * - `occ`: (item index, token position) pairs, grouped per slot: every place the n-gram occurs.
  * - `bloom`: a blocked Bloom filter (2 bits in one 32-bit word) that fits in cache and rejects almost every
  *   corpus n-gram before it touches the big table.
@@ -111,22 +110,6 @@ export function buildNgramTable(itemTokens: string[][], n: number): NgramTable {
     const k = start[slotOf[e]]++;
     occ[2 * k] = eitem[e];
     occ[2 * k + 1] = epos[e];
-  }
-  for (let s = 0; s <= mask; s++) {
-    if (counts[s] < 2) continue;
-    const first = start[s] - counts[s];
-    const a = itemTokens[occ[2 * first]];
-    const ap = occ[2 * first + 1];
-    for (let k = first + 1; k < start[s]; k++) {
-      const b = itemTokens[occ[2 * k]];
-      const bp = occ[2 * k + 1];
-      let same = true;
-      for (let j = 0; j < n && same; j++) same = a[ap + j] === b[bp + j];
-      if (!same) {
-        slots[(s << 2) + 3] = -counts[s];
-        break;
-      }
-    }
   }
   const bloomBits = Math.max(6, log2ceil(Math.ceil((windows * 16) / 32)));
   const bloom = sharedInt32(1 << bloomBits);

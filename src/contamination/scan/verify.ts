@@ -13,9 +13,10 @@ const POS = 2 ** 21;
  *
  * Dense corpora hit the same benchmark n-grams again and again, and a boilerplate n-gram (MMLU's "true true b
  * false false …" answer options) occurs in up to a thousand items. So the work per hit is kept to what the
- * result needs: one token comparison per table slot and document (all occurrences of a slot share one n-gram,
- * which the table records, unless two n-grams collide there), the document's items deduplicated with a stamp
- * array instead of a Set per document, and each (item, position) recorded once per unit, not once per document.
+ * result needs: one token comparison per table slot and document (all occurrences of a slot are one n-gram,
+ * checked the first time the slot is hit, unless two n-grams collide there), the document's items deduplicated
+ * with a stamp array instead of a Set per document, and each (item, position) recorded once per unit, not once
+ * per document.
  */
 export class Verifier {
   private readonly tokens = new Map<number, string[]>();
@@ -28,6 +29,8 @@ export class Verifier {
   private readonly unitSlots = new Set<number>();
   /** (item, position) pairs matched in this unit, packed as item · 2^21 + position. */
   private ats = new Set<number>();
+  /** Per slot hit so far: whether all its occurrences are the same n-gram (else two n-grams collide there). */
+  private readonly uniform = new Map<number, boolean>();
 
   constructor(
     private readonly table: NgramTable,
@@ -52,6 +55,24 @@ export class Verifier {
     return true;
   }
 
+  /** Whether every occurrence in slot s (occ[start … start + count)) is the same token sequence. */
+  private isUniform(s: number, start: number, count: number): boolean {
+    let u = this.uniform.get(s);
+    if (u === undefined) {
+      const { n, occ } = this.table;
+      const a = this.itemTokens(occ[2 * start]);
+      const ap = occ[2 * start + 1];
+      u = true;
+      for (let k = start + 1; k < start + count && u; k++) {
+        const b = this.itemTokens(occ[2 * k]);
+        const bp = occ[2 * k + 1];
+        for (let j = 0; j < n && u; j++) u = a[ap + j] === b[bp + j];
+      }
+      this.uniform.set(s, u);
+    }
+    return u;
+  }
+
   /**
    * The items that share an n-gram with `text`, ascending, without duplicates; their matched positions
    * accumulate until `takePositions`.
@@ -70,7 +91,7 @@ export class Verifier {
       if (s < 0 || docSlots.has(s)) return;
       const start = slots[(s << 2) + 2] - 1;
       const count = slots[(s << 2) + 3];
-      if (count > 0) {
+      if (this.isUniform(s, start, count)) {
         // One n-gram in this slot: one comparison decides every occurrence.
         if (!this.same(toks, i, occ[2 * start], occ[2 * start + 1])) return;
         docSlots.add(s);
@@ -87,7 +108,7 @@ export class Verifier {
         return;
       }
       // Two n-grams share this 64-bit hash: compare each occurrence (and try the slot again at the next window).
-      for (let k = start; k < start - count; k++) {
+      for (let k = start; k < start + count; k++) {
         const item = occ[2 * k];
         const pos = occ[2 * k + 1];
         if (!this.same(toks, i, item, pos)) continue;
