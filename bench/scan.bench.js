@@ -40,6 +40,7 @@ async function child(kind) {
   const extra = {};
   if (kind === 'baseline') {
     const t = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     let docs = 0;
     for (const f of files) {
       for (const line of readFileSync(f, 'utf8').split('\n')) {
@@ -51,6 +52,8 @@ async function child(kind) {
     }
     seconds = Number(process.hrtime.bigint() - t) / 1e9;
     extra.docs = docs;
+    const cpu = process.cpuUsage(cpu0);
+    extra.cpuSeconds = (cpu.user + cpu.system) / 1e6;
   } else {
     const { scanCorpus } = await import('../dist/contamination/scan/scan.js');
     const t0 = process.hrtime.bigint();
@@ -192,9 +195,9 @@ function reportSparse({ baseline: base, scan1: s1, scan2: s2 }, rounds) {
   console.log(
     `benchmarks: gsm8k, math, mmlu, humaneval (${s1.ngrams} distinct 13-grams; load + index ${s1.prepareSeconds.toFixed(1)} s)`,
   );
-  console.log(`baseline (read, split, JSON.parse)  ${mb(base)}   peak RSS ${gb(base)}`);
-  console.log(`scan, 1 worker                      ${mb(s1)}   peak RSS ${gb(s1)}`);
-  console.log(`scan, 2 workers                     ${mb(s2)}   peak RSS ${gb(s2)}`);
+  console.log(`baseline (read, split, JSON.parse)  ${mb(base)} (${cpuRate(base)})   peak RSS ${gb(base)}`);
+  console.log(`scan, 1 worker                      ${mb(s1)} (${cpuRate(s1)})   peak RSS ${gb(s1)}`);
+  console.log(`scan, 2 workers                     ${mb(s2)} (${cpuRate(s2)})   peak RSS ${gb(s2)}`);
   console.log(`2-worker scaling      ${scaling.toFixed(2)}×  (target ≥ 1.7)  ${ok(scaling >= 1.7)}`);
   console.log(`1 worker / baseline   ${ratio.toFixed(2)}   (target ≥ 0.5)  ${ok(ratio >= 0.5)}`);
   const peak = Math.max(s1.rss, s2.rss);
