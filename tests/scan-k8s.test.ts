@@ -62,6 +62,14 @@ describe('heldout scan k8s: the manifest against the Kubernetes API schema', () 
     }
   });
 
+  it('without --bench the pods name no benchmark, so each scans the four of the offline pack in the image', () => {
+    const [scan] = documents(k8sManifest({ ...OPTS, bench: [], exam: [] }));
+    expect(() => new Job(scan as never).validate()).not.toThrow();
+    const cmd = scan.spec.template.spec.containers[0].command;
+    expect(cmd).not.toContain('--bench');
+    expect(cmd.slice(0, 2)).toEqual(['heldout', 'scan']);
+  });
+
   it('the validators do reject a broken Job (so the check above can fail)', () => {
     const [scan] = documents(k8sManifest(OPTS));
     const broken = { ...scan, spec: { ...scan.spec, completions: '3' } };

@@ -232,7 +232,11 @@ export function registerScanCommands(program: Command): void {
     .requiredOption('--image <image>', 'container image with heldout installed (entrypoint not used)')
     .requiredOption('--corpus-uri <uri>', 'pvc://<claim>/<glob>, nfs://<server>/<path>/<glob> or host:///<path>/<glob>')
     .requiredOption('--results-uri <uri>', 'pvc://<claim>/<dir> (ReadWriteMany) for the part files and result.json')
-    .option('--bench <spec...>', 'benchmarks, as paths inside the image or on a volume', [])
+    .option(
+      '--bench <spec...>',
+      'benchmarks, as paths inside the image or on a volume (default: all four, from the pack)',
+      [],
+    )
     .option('--exam <dir...>', 'exam directories inside the image', [])
     .option('--field <name>', 'JSONL text field', 'text')
     .option('--n <n>', 'n-gram length', '13')
