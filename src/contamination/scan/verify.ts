@@ -1,6 +1,6 @@
 import { janitorTokens } from '../normalize.js';
 import { forEachNgramHash, tokenHashes } from './hash.js';
-import { findSlot, type NgramTable } from './table.js';
+import { bloomTest, findSlot, type NgramTable } from './table.js';
 import { type SharedTexts, sharedText } from './texts.js';
 
 /** Token positions fit in 21 bits, so (item, position) packs into one exact double. */
@@ -87,6 +87,8 @@ export class Verifier {
     const docSlots = this.docSlots;
     docSlots.clear();
     forEachNgramHash(tokenHashes(toks), n, (i, h1, h2) => {
+      // The Bloom filter is in cache; the table is not, and most windows of a hit document miss it.
+      if (!bloomTest(this.table, h1, h2)) return;
       const s = findSlot(this.table, h1, h2);
       if (s < 0 || docSlots.has(s)) return;
       const start = slots[(s << 2) + 2] - 1;
