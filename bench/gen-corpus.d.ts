@@ -9,6 +9,7 @@ export function writeCorpus(
     seed?: number;
     shards?: number;
     plant?: (r: () => number, doc: number) => string | undefined;
+    onPlant?: (plant: { file: string; line: number; text: string }) => void;
     vocab?: string[];
   },
 ): string[];

@@ -100,9 +100,10 @@ export function asciiJson(value) {
 
 /**
  * Writes `shards` JSONL files totalling about `megabytes` MB. `plant(r, i)` may return a text to splice into
- * document i (for planted contamination). `vocab` is ordered by frequency (most common first).
+ * document i (for planted contamination); `onPlant({file, line, text})` then hears where it went (line is
+ * 1-based), so that a bench can check that every plant is found. `vocab` is ordered by frequency.
  */
-export function writeCorpus(dir, { megabytes = 200, seed = 1, shards = 4, plant, vocab = vocabulary() } = {}) {
+export function writeCorpus(dir, { megabytes = 200, seed = 1, shards = 4, plant, onPlant, vocab = vocabulary() } = {}) {
   mkdirSync(dir, { recursive: true });
   const r = rng(seed);
   const perShard = Math.ceil((megabytes * 1e6) / shards);
@@ -121,6 +122,7 @@ export function writeCorpus(dir, { megabytes = 200, seed = 1, shards = 4, plant,
       const obj = { text, meta: { source: 'synthetic', n: doc } };
       const line = r() < 0.2 ? asciiJson(obj) : JSON.stringify(obj);
       lines.push(line);
+      if (extra) onPlant?.({ file: `shard-${String(s).padStart(2, '0')}.jsonl`, line: lines.length, text: extra });
       bytes += Buffer.byteLength(line) + 1;
       doc++;
     }

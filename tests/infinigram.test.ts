@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countNgrams, itemQueries } from '../src/contamination/scan/infinigram.js';
+import { countNgrams, infiniGramRetry, itemQueries } from '../src/contamination/scan/infinigram.js';
+import { retryDelay } from '../src/models/retry.js';
 import { runCliAsync, tempDir } from './helpers/cli.js';
 
 const FARM =
@@ -87,6 +88,20 @@ describe('infini-gram client', () => {
     expect(log).toHaveLength(0);
     expect(b.requests).toBe(0);
     expect(b.items).toEqual(a.items);
+  });
+
+  it("uses the project's retry policy: backoff doubles from 0.5 s up to the cap, Retry-After is capped too", () => {
+    const top = () => 1;
+    const policy = infiniGramRetry({ retries: 5 });
+    expect(policy.maxRetries).toBe(5);
+    expect([1, 2, 3].map((r) => retryDelay(r, policy, undefined, top))).toEqual([500, 1000, 2000]);
+    expect(retryDelay(12, policy, undefined, top)).toBe(30_000);
+    // A server asking for an hour gets the cap (plus at most the jitter of one first backoff).
+    const capped = infiniGramRetry({ maxBackoffMs: 50 });
+    const wait = retryDelay(1, capped, 3_600_000, top);
+    expect(wait).toBeGreaterThanOrEqual(50);
+    expect(wait).toBeLessThanOrEqual(100);
+    expect(retryDelay(1, policy, 200, () => 0)).toBe(200);
   });
 
   it('keeps a minimum interval between requests', async () => {

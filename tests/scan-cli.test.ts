@@ -275,3 +275,33 @@ describe('real benchmarks', () => {
     expect(out.documents).toEqual(['c.jsonl:8', 'c.jsonl:508', 'c.jsonl:1008', 'c.jsonl:1508']);
   });
 });
+
+describe('heldout scan without --bench', () => {
+  it('looks for all four benchmarks of the offline pack, as check does, and finds a pack item planted at test time', async () => {
+    const dir = tempDir();
+    const emptyCache = join(dir, 'no-pulls');
+    const { loadBenchmarkSources } = await import('../src/contamination/bench/load.js');
+    const pack = await loadBenchmarkSources(['gsm8k', 'math', 'mmlu', 'humaneval'], {
+      benchDir: emptyCache,
+      itemCacheDir: false,
+    });
+    // A pack question read now, never committed, planted in a synthetic corpus.
+    const planted = pack[0].items[5];
+    const r = rng(11);
+    const vocab = vocabulary();
+    const lines = Array.from({ length: 50 }, (_, i) => {
+      const t = makeDocument(r, vocab, 300);
+      return JSON.stringify({ text: i === 20 ? `${t} ${planted.text}` : t });
+    });
+    writeFileSync(join(dir, 'c.jsonl'), `${lines.join('\n')}\n`);
+    const res = runCli(['scan', '--corpus', join(dir, 'c.jsonl'), '--workers', '0', '--json'], {
+      env: { HELDOUT_BENCH_DIR: emptyCache },
+    });
+    expect(res.code, res.stderr).toBe(2);
+    const out = JSON.parse(res.stdout);
+    expect(Object.keys(out.benchmarks)).toEqual(['gsm8k', 'math', 'mmlu', 'humaneval']);
+    expect(Object.values(out.benchmarks).map((b) => (b as { hash: string }).hash)).toEqual(pack.map((s) => s.hash));
+    expect(out.benchmarks.gsm8k.contaminated.map((m: { id: string }) => m.id)).toContain(planted.id);
+    expect(out.documents).toEqual(['c.jsonl:21']);
+  });
+});

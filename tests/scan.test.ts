@@ -5,14 +5,8 @@ import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
 import { tokenHashes } from '../src/contamination/scan/hash.js';
-import {
-  FIELD_FOUND,
-  locateJsonField,
-  scanBytes,
-  useTable,
-  valueEnd,
-  valueStart,
-} from '../src/contamination/scan/hotloop.js';
+import { scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
+import { FIELD_FOUND, locateJsonField, valueEnd, valueStart } from '../src/contamination/scan/json-field.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
 import { packTexts, sharedText } from '../src/contamination/scan/texts.js';
@@ -309,10 +303,10 @@ describe('hot loop vs reference janitor', () => {
         const buf = Buffer.from(text, 'utf8');
         if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
       }
-      // And the Verifier confirms it exactly.
-      expect(new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')])).match(text).slice(0, 2)).toEqual([
-        0, 0,
-      ]);
+      // And the Verifier confirms it exactly: item 0, at its position 0.
+      const v = new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')]));
+      expect(v.match(text)).toEqual([0]);
+      expect(v.takePositions()).toEqual([0, 1, 0]);
     }
     expect(misses).toBe(0);
   });
@@ -324,9 +318,25 @@ describe('hot loop vs reference janitor', () => {
     const other = a.map((t) => `${t}x`);
     const v = new Verifier(table, packTexts([other.join(' ')]));
     expect(v.match(ITEMS[0].text)).toEqual([]);
+    expect(v.takePositions()).toEqual([]);
     const honest = new Verifier(table, packTexts([ITEMS[0].text]));
-    expect(honest.match(ITEMS[0].text).length).toBe(2 * (a.length - N + 1));
+    expect(honest.match(ITEMS[0].text)).toEqual([0]);
+    const windows = a.length - N + 1;
+    expect(honest.takePositions()).toEqual([0, windows, ...Array.from({ length: windows }, (_, i) => i)]);
     expect(tokenHashes(['a']).length).toBe(2);
+  });
+
+  it('compares each occurrence when two different n-grams share a table slot', () => {
+    const a = janitorTokens(ITEMS[0].text);
+    // Both items hash as `a`, but item 1's text differs: a slot of two n-grams, as a 64-bit collision makes.
+    const table = buildNgramTable([a, a], N);
+    const other = a.map((t) => `${t}x`).join(' ');
+    const v = new Verifier(table, packTexts([ITEMS[0].text, other]));
+    expect(v.match(ITEMS[0].text)).toEqual([0]);
+    expect(v.match(other)).toEqual([]);
+    const swapped = new Verifier(table, packTexts([other, ITEMS[0].text]));
+    expect(swapped.match(ITEMS[0].text)).toEqual([1]);
+    expect(swapped.takePositions().slice(0, 2)).toEqual([1, a.length - N + 1]);
   });
 });
 

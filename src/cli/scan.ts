@@ -8,7 +8,8 @@ import { openProgressBar, throttle } from './progress-bar.js';
 export const scanOptionDefs = {
   bench: {
     flags: '--bench <spec...>',
-    description: 'benchmarks to look for: gsm8k, math, mmlu, humaneval, a file, a directory, or label=path',
+    description:
+      'benchmarks to look for: gsm8k, math, mmlu, humaneval (pulled, else the offline pack), a file, a directory, or label=path (default: all four)',
     schema: z.array(z.string()).default([]),
   },
   exam: {
@@ -144,10 +145,6 @@ async function writeResult(file: string, out: unknown): Promise<void> {
   writeFileAtomic(file, `${JSON.stringify(out, null, 2)}\n`, { flag: '--out', example: 'scan.json' });
 }
 
-function contaminated(out: ScanResultJson): boolean {
-  return Object.values(out.benchmarks).some((b) => b.contaminatedItems > 0);
-}
-
 export function registerScanCommands(program: Command): void {
   const scan = program
     .command('scan')
@@ -161,31 +158,10 @@ export function registerScanCommands(program: Command): void {
   run.action(async (_opts: unknown, cmd: Command) => {
     const o = resolveOptions(cmd, scanOptionDefs);
     if (o.corpus.length === 0) throw new HeldoutError('no corpus given', { hint: 'pass --corpus <file|dir|glob>' });
-    if (o.bench.length === 0 && o.exam.length === 0) {
-      throw new HeldoutError('nothing to look for', { hint: 'pass --bench gsm8k (or a path) and/or --exam <dir>' });
-    }
     const { scanCorpus } = await import('../contamination/scan/scan.js');
     const { parseShard } = await import('../contamination/scan/corpus.js');
-    const sources: import('../contamination/scan/scan.js').ScanSource[] = [];
-    if (o.bench.length > 0) {
-      const { loadBenchmarkSources } = await import('../contamination/bench/load.js');
-      for (const s of await loadBenchmarkSources(o.bench, { fieldName: o.benchField })) {
-        sources.push({ label: s.label, hash: s.hash, items: s.items });
-      }
-    }
-    for (const dir of o.exam) {
-      const { loadExam } = await import('../exam/load.js');
-      const { examUnits, examHash } = await import('../exam/model.js');
-      const { exam } = loadExam(dir);
-      if (sources.some((s) => s.label === exam.id)) {
-        throw new HeldoutError(`two sources are labelled "${exam.id}"`, { where: dir });
-      }
-      sources.push({
-        label: exam.id,
-        hash: examHash(exam),
-        items: examUnits(exam).map((u) => ({ id: u.id, text: u.text })),
-      });
-    }
+    const { scanSources, scanContaminated } = await import('../contamination/scan/sources.js');
+    const sources = await scanSources({ bench: o.bench, exam: o.exam, benchField: o.benchField });
     const progress = await progressReporter(o.progress);
     const out = await scanCorpus({
       sources,
@@ -217,7 +193,7 @@ export function registerScanCommands(program: Command): void {
         );
       }
     }
-    process.exitCode = contaminated(out) && !o.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+    process.exitCode = scanContaminated(out) && !o.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
   });
 
   scan
@@ -228,31 +204,14 @@ export function registerScanCommands(program: Command): void {
     .option('--json', 'print the merged result JSON on stdout')
     .option('--exit-zero', 'exit 0 even when contamination is found')
     .action(async (files: string[], opts: { out?: string; json?: boolean; exitZero?: boolean }) => {
-      const { readFileSync } = await import('node:fs');
-      const { mergeScans } = await import('../contamination/scan/result.js');
-      const parts = files.map((file) => {
-        let out: ScanResultJson;
-        try {
-          out = JSON.parse(readFileSync(file, 'utf8'));
-        } catch (err) {
-          throw new HeldoutError(`cannot read partial result: ${(err as Error).message}`, {
-            where: file,
-            hint: 'pass the files written by `heldout scan --shard i/N --out …`',
-          });
-        }
-        if (!out || typeof out !== 'object' || !out.benchmarks || !out.fingerprint) {
-          throw new HeldoutError('not a scan result', {
-            where: file,
-            hint: 'expected the JSON of `heldout scan --out`',
-          });
-        }
-        return { file, out };
-      });
+      const { mergeScans, readScanPart } = await import('../contamination/scan/result.js');
+      const { scanContaminated } = await import('../contamination/scan/sources.js');
+      const parts = files.map((file) => ({ file, out: readScanPart(file) }));
       const merged = mergeScans(parts);
       if (opts.out) await writeResult(opts.out, merged);
       if (opts.json) printJson(merged);
       else printSummary(merged, opts.out ? `; wrote ${opts.out}` : '');
-      process.exitCode = contaminated(merged) && !opts.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
+      process.exitCode = scanContaminated(merged) && !opts.exitZero ? ExitCode.Contaminated : ExitCode.Ok;
     });
 
   scan
@@ -262,7 +221,11 @@ export function registerScanCommands(program: Command): void {
     .requiredOption('--image <image>', 'container image with heldout installed (entrypoint not used)')
     .requiredOption('--corpus-uri <uri>', 'pvc://<claim>/<glob>, nfs://<server>/<path>/<glob> or host:///<path>/<glob>')
     .requiredOption('--results-uri <uri>', 'pvc://<claim>/<dir> (ReadWriteMany) for the part files and result.json')
-    .option('--bench <spec...>', 'benchmarks, as paths inside the image or on a volume', [])
+    .option(
+      '--bench <spec...>',
+      'benchmarks, as paths inside the image or on a volume (default: all four, from the pack)',
+      [],
+    )
     .option('--exam <dir...>', 'exam directories inside the image', [])
     .option('--field <name>', 'JSONL text field', 'text')
     .option('--n <n>', 'n-gram length', '13')
@@ -316,32 +279,14 @@ export function registerScanCommands(program: Command): void {
     .option('--json', 'print the full result as JSON')
     .option('--exit-zero', 'exit 0 even when n-grams are found')
     .action(async (examDir: string | undefined, o: Record<string, string | string[] | boolean | undefined>) => {
-      const items: { id: string; text: string }[] = [];
-      if (examDir) {
-        const { loadExam } = await import('../exam/load.js');
-        const { examUnits } = await import('../exam/model.js');
-        for (const u of examUnits(loadExam(examDir).exam)) items.push({ id: u.id, text: u.text });
-      }
-      if (typeof o.items === 'string') {
-        const { readTable, requireColumn } = await import('../io/tabular.js');
-        const t = readTable(o.items);
-        requireColumn(t, String(o.field));
-        for (const row of t.rows) {
-          const v = row.values[String(o.field)];
-          if (typeof v !== 'string' || v.trim() === '') continue;
-          const id = row.values[String(o.idField)];
-          items.push({ id: id === undefined || id === null ? `${o.items}:${row.line}` : String(id), text: v });
-        }
-      }
-      if (Array.isArray(o.bench)) {
-        const { loadBenchmarkSources } = await import('../contamination/bench/load.js');
-        for (const s of await loadBenchmarkSources(o.bench)) items.push(...s.items);
-      }
-      if (items.length === 0) {
-        throw new HeldoutError('nothing to look up', {
-          hint: 'pass an exam directory, --items <file> or --bench <spec>',
-        });
-      }
+      const { infiniGramItems } = await import('../contamination/scan/infinigram-items.js');
+      const items = await infiniGramItems({
+        examDir,
+        itemsFile: typeof o.items === 'string' ? o.items : undefined,
+        field: String(o.field),
+        idField: String(o.idField),
+        bench: Array.isArray(o.bench) ? o.bench : undefined,
+      });
       const num = (k: string, min: number) => {
         const v = Number(o[k]);
         const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

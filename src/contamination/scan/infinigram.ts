@@ -2,13 +2,15 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { HeldoutError } from '../../errors.js';
+import { DEFAULT_RETRY, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from '../../models/retry.js';
 import { permanentNetworkError } from '../net-errors.js';
 
 /**
  * A client for the infini-gram count API (https://infini-gram.io/api_doc): how often each n-gram of an item
  * occurs in corpora too big to scan here (The Pile, RedPajama, Dolma, …). POST `{index, query_type: "count",
- * query}` → `{count, approx}`. Requests are rate-limited (concurrency + a minimum interval), retried with
- * exponential backoff on network errors, 429 and 5xx, and cached on disk, so a rerun asks nothing twice.
+ * query}` → `{count, approx}`. Requests are rate-limited (concurrency + a minimum interval), retried under the
+ * project's one retry policy (models/retry.ts) on network errors, 429 and 5xx, and cached on disk, so a rerun
+ * asks nothing twice.
  */
 
 export const DEFAULT_ENDPOINT = 'https://api.infini-gram.io/';
@@ -75,7 +77,21 @@ export function itemQueries(text: string, n: number, stride: number, max: number
   return out;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The retry policy of infini-gram requests: the shared one, with a shorter first backoff (a public API that
+ * rate-limits in bursts) and the caller's cap applied to backoff and to a server's Retry-After alike.
+ */
+export function infiniGramRetry(opts: Pick<InfiniGramOptions, 'retries' | 'maxBackoffMs' | 'timeoutMs'>): RetryPolicy {
+  const cap = opts.maxBackoffMs ?? 30_000;
+  return {
+    ...DEFAULT_RETRY,
+    maxRetries: opts.retries ?? 5,
+    baseDelayMs: Math.min(500, cap),
+    maxDelayMs: cap,
+    retryAfterCapMs: cap,
+    timeoutMs: opts.timeoutMs ?? 30_000,
+  };
+}
 
 class Cache {
   private readonly map = new Map<string, { count: number; approx: boolean }>();
@@ -114,8 +130,8 @@ export async function countNgrams(
   const endpoint = opts.endpoint ?? DEFAULT_ENDPOINT;
   const n = opts.n ?? 13;
   const stride = opts.stride ?? n;
-  const retries = opts.retries ?? 5;
-  const maxBackoff = opts.maxBackoffMs ?? 30_000;
+  const policy = infiniGramRetry(opts);
+  const retries = policy.maxRetries;
   const interval = opts.minIntervalMs ?? 250;
   const limit = pLimit(opts.concurrency ?? 2);
   const cache = new Cache(opts.cacheDir);
@@ -150,19 +166,18 @@ export async function countNgrams(
     for (let attempt = 0; attempt <= retries; attempt++) {
       await turn();
       requests++;
-      let wait = Math.min(maxBackoff, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+      let retryAfterMs: number | undefined;
       try {
         const res = await fetch(endpoint, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ index: opts.index, query_type: 'count', query }),
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+          signal: AbortSignal.timeout(policy.timeoutMs),
         });
         const body = await res.text();
         if (res.status === 429 || res.status >= 500) {
           lastError = `HTTP ${res.status}`;
-          const ra = Number(res.headers.get('retry-after'));
-          if (Number.isFinite(ra) && ra > 0) wait = Math.min(maxBackoff, ra * 1000);
+          retryAfterMs = parseRetryAfter((name) => res.headers.get(name));
         } else {
           let data: { count?: unknown; approx?: unknown; error?: unknown };
           try {
@@ -197,7 +212,7 @@ export async function countNgrams(
         }
         lastError = (err as Error).message;
       }
-      if (attempt < retries) await sleep(wait);
+      if (attempt < retries) await sleep(retryDelay(attempt + 1, policy, retryAfterMs));
     }
     throw new HeldoutError(`infini-gram did not answer after ${retries + 1} attempts (${lastError})`, {
       where: endpoint,

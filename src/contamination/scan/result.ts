@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { HeldoutError } from '../../errors.js';
 import { sha256 } from '../../io/hash.js';
 
@@ -219,4 +220,24 @@ export function mergeScans(parts: { file: string; out: ScanOutput }[]): ScanOutp
       firstMissing: firstMissing.sort(compareDocIds).slice(0, FIRST_PROBLEMS),
     }),
   };
+}
+
+/** Reads a partial result written by `heldout scan --shard i/N --out`, refusing anything else. */
+export function readScanPart(file: string): ScanOutput {
+  let out: ScanOutput;
+  try {
+    out = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new HeldoutError(`cannot read partial result: ${(err as Error).message}`, {
+      where: file,
+      hint: 'pass the files written by `heldout scan --shard i/N --out …`',
+    });
+  }
+  if (!out || typeof out !== 'object' || !out.benchmarks || !out.fingerprint) {
+    throw new HeldoutError('not a scan result', {
+      where: file,
+      hint: 'expected the JSON of `heldout scan --out`',
+    });
+  }
+  return out;
 }

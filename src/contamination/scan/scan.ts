@@ -198,6 +198,14 @@ function assemble(
   const docKey = (u: ScanUnit, local: number) => u.file * 2 ** 32 + (lineBase.get(u.id) ?? 0) + local + 1;
 
   const perItem = new Map<number, { docs: number; first: number[]; ats: Set<number> }>();
+  const itemAcc = (item: number) => {
+    let acc = perItem.get(item);
+    if (!acc) {
+      acc = { docs: 0, first: [], ats: new Set() };
+      perItem.set(item, acc);
+    }
+    return acc;
+  };
   const documents = new Set<number>();
   const keyName = (key: number) => `${files[Math.floor(key / 2 ** 32)].name}:${key % 2 ** 32}`;
   for (const u of units) {
@@ -205,31 +213,27 @@ function assemble(
     const m = results[u.id].matches;
     for (let i = 0; i < m.length; ) {
       const key = docKey(u, m[i]);
-      const pairs = m[i + 1];
+      const count = m[i + 1];
       documents.add(key);
-      let prevItem = -1;
-      for (let j = 0; j < pairs; j++) {
-        const item = m[i + 2 + 2 * j];
-        const at = m[i + 3 + 2 * j];
-        let acc = perItem.get(item);
-        if (!acc) {
-          acc = { docs: 0, first: [], ats: new Set() };
-          perItem.set(item, acc);
+      for (let j = 0; j < count; j++) {
+        const item = m[i + 2 + j];
+        const acc = itemAcc(item);
+        if (opts.onMatch) {
+          const src = opts.sources[prep.owner[2 * item]];
+          opts.onMatch(src.label, src.items[prep.owner[2 * item + 1]].id, keyName(key));
         }
-        if (item !== prevItem) {
-          if (opts.onMatch) {
-            const src = opts.sources[prep.owner[2 * item]];
-            opts.onMatch(src.label, src.items[prep.owner[2 * item + 1]].id, keyName(key));
-          }
-          acc.docs++;
-          acc.first.push(key);
-          if (acc.first.length > 4 * FIRST_DOCUMENTS)
-            acc.first = acc.first.sort((a, b) => a - b).slice(0, FIRST_DOCUMENTS);
-          prevItem = item;
-        }
-        acc.ats.add(at);
+        acc.docs++;
+        acc.first.push(key);
+        if (acc.first.length > 4 * FIRST_DOCUMENTS)
+          acc.first = acc.first.sort((a, b) => a - b).slice(0, FIRST_DOCUMENTS);
       }
-      i += 2 + 2 * pairs;
+      i += 2 + count;
+    }
+    const p = results[u.id].positions;
+    for (let i = 0; i < p.length; ) {
+      const acc = itemAcc(p[i]);
+      for (let j = 0; j < p[i + 1]; j++) acc.ats.add(p[i + 2 + j]);
+      i += 2 + p[i + 1];
     }
   }
 

@@ -36,9 +36,11 @@ export interface UnitResult {
   firstBadLines: { line: number; error: string }[];
   missingField: number;
   firstMissing: number[];
-  /** Per matched document: [line, pairCount, item, pos, item, pos, …]; line is unit-local (0-based), or the
-   * file's 0-based line index for modulo units. */
+  /** Per matched document: [line, itemCount, item, item, …] (items ascending); line is unit-local (0-based), or
+   * the file's 0-based line index for modulo units. */
   matches: number[];
+  /** Matched token positions per item, over the whole unit: [item, count, position, …]…. */
+  positions: number[];
   bytes: number;
   /** For 'count' units: newlines in [start, end). */
   newlines: number;

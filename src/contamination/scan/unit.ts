@@ -1,17 +1,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import {
-  FIELD_BLANK,
-  FIELD_FOUND,
-  FIELD_MISSING,
-  locateJsonField,
-  NO_HIT,
-  scanBytes,
-  useTable,
-  valueEnd,
-  valueStart,
-} from './hotloop.js';
+import { NO_HIT, scanBytes, useTable } from './hotloop.js';
+import { FIELD_BLANK, FIELD_FOUND, FIELD_MISSING, locateJsonField, valueEnd, valueStart } from './json-field.js';
 import type { ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { Verifier } from './verify.js';
 
@@ -124,6 +115,7 @@ export class UnitScanner {
       missingField: 0,
       firstMissing: [],
       matches: [],
+      positions: [],
       bytes: 0,
       newlines: 0,
     };
@@ -174,13 +166,15 @@ export class UnitScanner {
         if (scanBytes(buf, s, e, false) === NO_HIT) return;
         text = this.decoder.decode(buf.subarray(s, e));
       }
-      const pairs = this.verifier.match(text);
-      if (pairs.length > 0) {
-        res.matches.push(line, pairs.length / 2);
-        for (const x of pairs) res.matches.push(x);
+      const items = this.verifier.match(text);
+      if (items.length > 0) {
+        res.matches.push(line, items.length);
+        for (const x of items) res.matches.push(x);
       }
     };
+    this.verifier.takePositions();
     await this.read(unit, onLine, res, progress);
+    res.positions = this.verifier.takePositions();
     return res;
   }
 

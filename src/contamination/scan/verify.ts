@@ -1,20 +1,43 @@
 import { janitorTokens } from '../text/normalize.js';
 import { forEachNgramHash, tokenHashes } from './hash.js';
-import { findSlot, type NgramTable } from './table.js';
+import { bloomTest, findSlot, type NgramTable } from './table.js';
 import { type SharedTexts, sharedText } from './texts.js';
+
+/** Token positions fit in 21 bits, so (item, position) packs into one exact double. */
+const POS = 2 ** 21;
 
 /**
  * The exact side of the scanner: tokenises a document with the REFERENCE janitor normaliser and confirms each
- * n-gram whose hash is in the table by comparing tokens with the benchmark item. Only documents the hot loop
+ * n-gram whose hash is in the table by comparing tokens with the benchmark text. Only documents the hot loop
  * flagged come here.
+ *
+ * Dense corpora hit the same benchmark n-grams again and again, and a boilerplate n-gram (MMLU's "true true b
+ * false false …" answer options) occurs in up to a thousand items. So the work per hit is kept to what the
+ * result needs: one token comparison per table slot and document (all occurrences of a slot are one n-gram,
+ * checked the first time the slot is hit, unless two n-grams collide there), the document's items deduplicated
+ * with a stamp array instead of a Set per document, and each (item, position) recorded once per unit, not once
+ * per document.
  */
 export class Verifier {
   private readonly tokens = new Map<number, string[]>();
+  /** itemStamp[item] === serial: the item is already in the current document's list. */
+  private readonly itemStamp: Int32Array;
+  private serial = 0;
+  /** Slots matched in the current document. */
+  private readonly docSlots = new Set<number>();
+  /** Slots of a single n-gram whose every (item, position) is already in `ats`. */
+  private readonly unitSlots = new Set<number>();
+  /** (item, position) pairs matched in this unit, packed as item · 2^21 + position. */
+  private ats = new Set<number>();
+  /** Per slot hit so far: whether all its occurrences are the same n-gram (else two n-grams collide there). */
+  private readonly uniform = new Map<number, boolean>();
 
   constructor(
     private readonly table: NgramTable,
     private readonly texts: SharedTexts,
-  ) {}
+  ) {
+    this.itemStamp = new Int32Array(Math.max(1, texts.offsets.length - 1));
+  }
 
   itemTokens(item: number): string[] {
     let t = this.tokens.get(item);
@@ -25,37 +48,96 @@ export class Verifier {
     return t;
   }
 
-  /** Matched (item, token position in item) pairs, flattened and sorted, without duplicates. */
+  /** Whether document tokens [i, i + n) equal the item's tokens [pos, pos + n). */
+  private same(toks: string[], i: number, item: number, pos: number): boolean {
+    const it = this.itemTokens(item);
+    for (let j = 0; j < this.table.n; j++) if (it[pos + j] !== toks[i + j]) return false;
+    return true;
+  }
+
+  /** Whether every occurrence in slot s (occ[start … start + count)) is the same token sequence. */
+  private isUniform(s: number, start: number, count: number): boolean {
+    let u = this.uniform.get(s);
+    if (u === undefined) {
+      const { n, occ } = this.table;
+      const a = this.itemTokens(occ[2 * start]);
+      const ap = occ[2 * start + 1];
+      u = true;
+      for (let k = start + 1; k < start + count && u; k++) {
+        const b = this.itemTokens(occ[2 * k]);
+        const bp = occ[2 * k + 1];
+        for (let j = 0; j < n && u; j++) u = a[ap + j] === b[bp + j];
+      }
+      this.uniform.set(s, u);
+    }
+    return u;
+  }
+
+  /**
+   * The items that share an n-gram with `text`, ascending, without duplicates; their matched positions
+   * accumulate until `takePositions`.
+   */
   match(text: string): number[] {
-    const n = this.table.n;
+    const { n, slots, occ } = this.table;
     const toks = janitorTokens(text);
     if (toks.length < n) return [];
-    const seen = new Set<number>();
-    const occ = this.table.occ;
+    const items: number[] = [];
+    const stamp = this.itemStamp;
+    const serial = ++this.serial;
+    const docSlots = this.docSlots;
+    docSlots.clear();
     forEachNgramHash(tokenHashes(toks), n, (i, h1, h2) => {
+      // The Bloom filter is in cache; the table is not, and most windows of a hit document miss it.
+      if (!bloomTest(this.table, h1, h2)) return;
       const s = findSlot(this.table, h1, h2);
-      if (s < 0) return;
-      const start = this.table.slots[(s << 2) + 2] - 1;
-      const count = this.table.slots[(s << 2) + 3];
+      if (s < 0 || docSlots.has(s)) return;
+      const start = slots[(s << 2) + 2] - 1;
+      const count = slots[(s << 2) + 3];
+      if (this.isUniform(s, start, count)) {
+        // One n-gram in this slot: one comparison decides every occurrence.
+        if (!this.same(toks, i, occ[2 * start], occ[2 * start + 1])) return;
+        docSlots.add(s);
+        const record = !this.unitSlots.has(s);
+        for (let k = start; k < start + count; k++) {
+          const item = occ[2 * k];
+          if (stamp[item] !== serial) {
+            stamp[item] = serial;
+            items.push(item);
+          }
+          if (record) this.ats.add(item * POS + occ[2 * k + 1]);
+        }
+        this.unitSlots.add(s);
+        return;
+      }
+      // Two n-grams share this 64-bit hash: compare each occurrence (and try the slot again at the next window).
       for (let k = start; k < start + count; k++) {
         const item = occ[2 * k];
         const pos = occ[2 * k + 1];
-        const key = item * 2 ** 21 + pos;
-        if (seen.has(key)) continue;
-        const it = this.itemTokens(item);
-        let same = true;
-        for (let j = 0; j < n; j++) {
-          if (it[pos + j] !== toks[i + j]) {
-            same = false;
-            break;
-          }
+        if (!this.same(toks, i, item, pos)) continue;
+        if (stamp[item] !== serial) {
+          stamp[item] = serial;
+          items.push(item);
         }
-        if (same) seen.add(key);
+        this.ats.add(item * POS + pos);
       }
     });
-    const keys = [...seen].sort((a, b) => a - b);
+    return items.sort((a, b) => a - b);
+  }
+
+  /** The (item, position) pairs matched since the last call, as [item, count, position…]…, and starts afresh. */
+  takePositions(): number[] {
+    const keys = [...this.ats].sort((a, b) => a - b);
+    this.ats = new Set();
+    this.unitSlots.clear();
     const out: number[] = [];
-    for (const key of keys) out.push(Math.floor(key / 2 ** 21), key % 2 ** 21);
+    for (let k = 0; k < keys.length; ) {
+      const item = Math.floor(keys[k] / POS);
+      let e = k;
+      while (e < keys.length && Math.floor(keys[e] / POS) === item) e++;
+      out.push(item, e - k);
+      for (let j = k; j < e; j++) out.push(keys[j] % POS);
+      k = e;
+    }
     return out;
   }
 }
