@@ -107,3 +107,11 @@ describe('wordTokens', () => {
     expect(wordTokens('Határozza meg', { tokenizer: 'word' }, 'hu')).toEqual(['határozza', 'meg']);
   });
 });
+
+describe('latexNormalize reads braces with the one LaTeX scanner (latex/brackets.ts)', () => {
+  it('an escaped brace inside a \\frac argument neither opens nor closes it', () => {
+    // The old depth counter closed the first argument at `\}` and wrote "\frac{x\}{}}{2}".
+    expect(latexNormalize('\\dfrac{x\\}}{2}')).toBe('\\frac{x\\}}{2}');
+    expect(latexNormalize('\\dfrac12')).toBe('\\frac{1}{2}');
+  });
+});

@@ -3,13 +3,7 @@ import type { Answer } from '../src/exam/schema.js';
 import { parseInterval } from '../src/grading/equivalence/structured.js';
 import { answersEqual } from '../src/grading/equivalence.js';
 import { latexToMathjs } from '../src/grading/latex.js';
-import {
-  matchBrace,
-  matchClosing,
-  scanTopLevel,
-  scanTopLevelBackward,
-  splitTopLevel,
-} from '../src/grading/latex-scan.js';
+import { matchBrace, matchClosing, scanTopLevel, scanTopLevelBackward, splitTopLevel } from '../src/latex/brackets.js';
 
 type Row = [
   kind: Answer['kind'],

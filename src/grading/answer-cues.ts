@@ -5,6 +5,7 @@
  * English and Hungarian, as real models write them.
  */
 
+import { type BoxSpan, boxSpans, scanTopLevelBackward } from '../latex/brackets.js';
 import {
   cutClause,
   isValueLike,
@@ -15,7 +16,6 @@ import {
   trimSpan,
   type ValueHint,
 } from './answer-span.js';
-import { type BoxSpan, boxSpans, scanTopLevelBackward } from './latex-scan.js';
 
 export type EvidenceSource = 'cue' | 'boxed' | 'conclusion' | 'equation' | 'whole';
 

@@ -1,4 +1,4 @@
-import { type BracketReading, scanTopLevel } from './latex-scan.js';
+import { type BracketReading, scanTopLevel } from '../latex/brackets.js';
 
 /**
  * Cutting a stated value out of prose: after a cue ("the answer is …") or a verb ("… is 43.") comes the value,

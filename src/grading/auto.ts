@@ -1,4 +1,5 @@
 import type { Answer } from '../exam/schema.js';
+import { splitTopLevel } from '../latex/brackets.js';
 import type { GradeRecord, ResponseRecord, Verdict } from '../store/records.js';
 import { answerForms, keyIsNone, statesNone } from './answer-forms.js';
 import { checkablePart } from './checkable.js';
@@ -13,7 +14,6 @@ import {
 import { answersEqual, type Comparison } from './equivalence.js';
 import { type AnswerReading, readUnitAnswers } from './extract.js';
 import { appendGrades } from './grade-writer.js';
-import { splitTopLevel } from './latex-scan.js';
 import { applyRubric } from './rubric-apply.js';
 
 export const AUTO_GRADER = { kind: 'auto', id: 'auto' } as const;

@@ -6,6 +6,7 @@
  * no answer, a truncated response, or a low-confidence read.
  */
 
+import { boxedContents } from '../latex/brackets.js';
 import {
   type Evidence,
   type EvidenceSource,
@@ -17,10 +18,9 @@ import {
 } from './answer-cues.js';
 import { laterSections, sectionsFor, splitByLabels } from './answer-sections.js';
 import type { ValueHint } from './answer-span.js';
-import { boxedContents } from './latex-scan.js';
 import { truncationReason } from './truncation.js';
 
-export { boxedContents, matchBrace } from './latex-scan.js';
+export { boxedContents, matchBrace } from '../latex/brackets.js';
 export { splitByLabels };
 
 export type ExtractSource = EvidenceSource;

@@ -1,4 +1,4 @@
-import { type BracketReading, matchBrace, matchClosing } from './latex-scan.js';
+import { type BracketReading, matchBrace, matchClosing } from '../latex/brackets.js';
 
 /**
  * LaTeX (or plain ASCII maths) → mathjs syntax: `\frac{a}{b}` → `((a)/(b))`, `\sqrt[n]{x}` → `nthRoot(x, n)`,

@@ -4,7 +4,7 @@
  * or braces left open, or the text stops in the middle of a sentence.
  */
 
-import { unclosedDelimiters } from './latex-scan.js';
+import { unclosedDelimiters } from '../latex/brackets.js';
 
 const LENGTH_REASONS = new Set(['length', 'max_tokens', 'max_output_tokens', 'model_length']);
 

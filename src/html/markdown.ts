@@ -1,3 +1,4 @@
+import { matchBrace } from '../latex/brackets.js';
 import { escapeVisible, type Html, trusted } from './escape.js';
 import { MAX_MATH_CHARS, type MathRenderer } from './math.js';
 
@@ -90,19 +91,9 @@ function renderParagraph(lines: string[], math: MathRenderer, opts: MarkdownOpti
   return out.join('');
 }
 
-/** Finds the `}` that closes the `{` at `open`; -1 when unbalanced. */
+/** Finds the `}` that closes the `{` at `open`, looking at most `limit` characters ahead; -1 when unbalanced. */
 function closingBrace(s: string, open: number, limit: number): number {
-  let depth = 0;
-  for (let i = open; i < Math.min(s.length, open + limit); i++) {
-    const c = s[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (c === '{') depth++;
-    else if (c === '}' && --depth === 0) return i;
-  }
-  return -1;
+  return matchBrace(s.length - open > limit ? s.slice(0, open + limit) : s, open);
 }
 
 /** Pandoc's rule for `$…$`: no space after the opening `$`, none before the closing one, no digit after it. */

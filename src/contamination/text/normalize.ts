@@ -1,3 +1,5 @@
+import { matchBrace } from '../../latex/brackets.js';
+
 /**
  * Character-level text normalisation for the contamination rules (word tokens are in tokens.ts). Each rule names
  * its normalisation, so that a figure reported under "gpt3-13gram" means what it means in the GPT-3 paper and
@@ -76,12 +78,8 @@ function readArg(s: string, i: number): { arg: string; end: number } | undefined
   while (i < s.length && s[i] === ' ') i++;
   if (i >= s.length) return undefined;
   if (s[i] === '{') {
-    let depth = 0;
-    for (let j = i; j < s.length; j++) {
-      if (s[j] === '{') depth++;
-      else if (s[j] === '}' && --depth === 0) return { arg: s.slice(i + 1, j), end: j + 1 };
-    }
-    return undefined;
+    const j = matchBrace(s, i);
+    return j === -1 ? undefined : { arg: s.slice(i + 1, j), end: j + 1 };
   }
   if (s[i] === '\\') {
     const m = /^\\[a-zA-Z]+/.exec(s.slice(i));

@@ -1,7 +1,7 @@
 import type { MathNode } from 'mathjs';
+import { splitTopLevel } from '../../latex/brackets.js';
 import { BudgetExceeded, checkListSize } from '../answer-budget.js';
 import { latexToMathjs, superscriptsToPowers } from '../latex.js';
-import { splitTopLevel } from '../latex-scan.js';
 import type { Comparison } from './comparison.js';
 import { exactValue, type Rational, rat, toBig } from './exact.js';
 import { type Big, CONSTANTS, freeSymbols, hasGrowth, M, parseNode } from './mathjs.js';

@@ -1,6 +1,6 @@
+import { splitTopLevel } from '../../latex/brackets.js';
 import { checkListSize } from '../answer-budget.js';
 import { superscriptsToPowers } from '../latex.js';
-import { splitTopLevel } from '../latex-scan.js';
 import type { Comparison } from './comparison.js';
 import { compareExpression } from './expressions.js';
 import { isBareName, pickSide, scalarOf, scalarsEqual } from './numbers.js';
