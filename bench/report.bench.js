@@ -14,7 +14,7 @@ const exam = join(root, 'exams/heldout-finals-2026-11');
 const dir = mkdtempSync(join(tmpdir(), 'heldout-report-bench-'));
 try {
   const runDir = await writeManyModelRun(dir, { models: 30 });
-  const { writeReport } = await import('../dist/report/report-file.js');
+  const { writeReport } = await import('../dist/pipeline/write-report.js');
   const out = join(dir, 'report.html');
   const times = [];
   for (let i = 0; i < 6; i++) {

@@ -124,16 +124,16 @@ export {
 } from './models/index.js';
 export { loadReplaySheet, matchReplay, normaliseQuestionText, stripChatTemplate } from './models/replay.js';
 export { type DemoOptions, type DemoResult, runDemo } from './pipeline/demo.js';
+export { loadReportInputs, readBenchmarkScores, readCheckFile } from './pipeline/report-inputs.js';
+export { writeReport } from './pipeline/write-report.js';
 export { analyseProbes, type MemorisationFindings } from './probe/analyse.js';
 export { type ProbeRecord, probeRecordSchema, readProbeManifest, readProbeRecords } from './probe/records.js';
 export { type ProbeOptions, type ProbeResult, runProbes } from './probe/run-probe.js';
 export { type CompareResult, compareMarkdown, compareRuns } from './report/compare.js';
 export { renderCompare } from './report/compare-render.js';
 export type { ReportInputs } from './report/inputs.js';
-export { loadReportInputs, readBenchmarkScores, readCheckFile } from './report/load.js';
 export { buildReportModel, type ReportModel, SECTION_TITLES } from './report/model.js';
 export { renderReport } from './report/render.js';
-export { writeReport } from './report/report-file.js';
 export { buildRubricPreviewModel, type RubricPreviewModel, renderRubricPreview } from './report/rubric-preview.js';
 export { leastSquares, overfitAnalysis } from './report/stats.js';
 export type { RunEvent } from './run/events.js';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeManyModelRun } from '../bench/gen-run.js';
-import { writeReport } from '../src/report/report-file.js';
+import { writeReport } from '../src/pipeline/write-report.js';
 import { type BrowserSession, chromiumPath, launchChromium, openFile } from './helpers/browser.js';
 import { ROOT, tempDir } from './helpers/cli.js';
 

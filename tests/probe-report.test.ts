@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../src/pipeline/write-report.js';
 import { readProbeManifest } from '../src/probe/records.js';
 import { runProbes } from '../src/probe/run-probe.js';
-import { writeReport } from '../src/report/report-file.js';
 import { runExam } from '../src/run/runner.js';
 import { chromiumPath, launchChromium, openFile } from './helpers/browser.js';
 import { ROOT, tempDir } from './helpers/cli.js';

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scoreRun } from '../src/grading/score-run.js';
-import { loadReportInputs } from '../src/report/load.js';
+import { loadReportInputs } from '../src/pipeline/report-inputs.js';
 import { buildReportModel } from '../src/report/model.js';
 import { gradesFile } from '../src/store/grades.js';
 import type { GradeRecord } from '../src/store/records.js';

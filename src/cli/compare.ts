@@ -39,7 +39,7 @@ Examples:
         if (!['html', 'text', 'md', 'json'].includes(format)) {
           throw new HeldoutError(`--format must be html, text, md or json (got "${format}")`);
         }
-        const { loadReportInputs } = await import('../report/load.js');
+        const { loadReportInputs } = await import('../pipeline/report-inputs.js');
         const { compareRuns, compareMarkdown, compareText } = await import('../report/compare.js');
         const { displayPath } = await import('../io/files.js');
         const runs = [];

@@ -27,7 +27,7 @@ export function registerReportCommands(program: Command): void {
         },
       ) => {
         const { join } = await import('node:path');
-        const { writeReport } = await import('../report/report-file.js');
+        const { writeReport } = await import('../pipeline/write-report.js');
         const { file } = await writeReport(runDir, opts.out ?? join(runDir, 'report.html'), {
           exam: opts.exam,
           rubric: opts.rubric,

@@ -4,10 +4,10 @@ import { HeldoutError } from '../errors.js';
 import { displayPath } from '../io/files.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { CheckInput } from '../report/inputs.js';
-import type { ReportLoadOptions } from '../report/load.js';
 import type { ReportModel } from '../report/model.js';
 import { modelLabel } from '../report/model-names.js';
 import { loadRunManifest, writeRunManifest } from '../store/run.js';
+import type { ReportLoadOptions } from './report-inputs.js';
 
 /** The package root: exams/, rubrics/ and examples/ ship next to dist/ and src/. */
 export { PACKAGE_ROOT };
@@ -210,7 +210,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     readFileSync(join(root, DEMO_BENCHMARK_SCORES_FILE), 'utf8').replace(/\n*$/, '\n') +
       (plantFrom ? MEMORISER_SCORES : ''),
   );
-  const { writeReport } = await import('../report/report-file.js');
+  const { writeReport } = await import('../pipeline/write-report.js');
   const { file, model } = await writeReport(runDir, join(runDir, 'report.html'), {
     ...ctxOpts,
     benchmarksFile: scoresFile,

@@ -1,8 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { truncateForDisplay } from '../html/escape.js';
-import { analyseProbes, fmtP, type MemorisationFindings, type RateStat } from '../probe/analyse.js';
-import { PROBE_MANIFEST_FILE, readProbeManifest, readProbeRecords } from '../probe/records.js';
+import { fmtP, type MemorisationFindings, type RateStat } from '../probe/analyse.js';
 
 /**
  * The report's "Memorisation" section: what `heldout probe` found in this run directory, as display-ready rows.
@@ -10,12 +7,6 @@ import { PROBE_MANIFEST_FILE, readProbeManifest, readProbeRecords } from '../pro
  */
 
 export const MEMORISATION_TITLE = 'Memorisation';
-
-/** The findings, when the run directory holds probe results (a torn last line is ignored, not repaired). */
-export function loadMemorisation(runDir: string): MemorisationFindings | undefined {
-  if (!existsSync(join(runDir, PROBE_MANIFEST_FILE))) return undefined;
-  return analyseProbes(readProbeManifest(runDir), readProbeRecords(runDir).records);
-}
 
 export interface MemorisationView {
   seed: number;

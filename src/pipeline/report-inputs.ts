@@ -8,13 +8,14 @@ import { scoreExam } from '../grading/score.js';
 import { gradeVersionSummary } from '../grading/score-run.js';
 import { displayPath } from '../io/files.js';
 import { readTable } from '../io/tabular.js';
+import { analyseProbes, type MemorisationFindings } from '../probe/analyse.js';
+import { PROBE_MANIFEST_FILE, readProbeManifest, readProbeRecords } from '../probe/records.js';
+import type { AlsoCheckedInput } from '../report/contamination-view.js';
+import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from '../report/inputs.js';
+import { readReferenceCsv } from '../report/reference-field.js';
+import { readFigureSources } from '../report/report-figures.js';
 import { readGrades } from '../store/grades.js';
 import { toolVersion } from '../version.js';
-import type { AlsoCheckedInput } from './contamination-view.js';
-import type { BenchItemTexts, BenchmarkRow, CheckInput, ReportInputs } from './inputs.js';
-import { loadMemorisation } from './memorisation.js';
-import { readReferenceCsv } from './reference-field.js';
-import { readFigureSources } from './report-figures.js';
 
 export interface ReportLoadOptions {
   exam?: string;
@@ -36,7 +37,7 @@ export interface ReportLoadOptions {
 /** Reads a run directory and the optional files, and computes scores and agreement with the grading cores. */
 export async function loadReportInputs(runDir: string, opts: ReportLoadOptions = {}): Promise<ReportInputs> {
   const ctx = loadRunContext(runDir, { exam: opts.exam, rubric: opts.rubric });
-  const grades = existsSync(join(ctx.runDir, 'grades.jsonl')) ? readGrades(ctx.runDir) : [];
+  const grades = readGrades(ctx.runDir);
   const units = [...ctx.units.values()];
   const exam = ctx.exam.exam;
   const score = grades.length
@@ -168,4 +169,10 @@ async function matchedBenchItems(checks: CheckInput[]): Promise<BenchItemTexts> 
     }
   }
   return out;
+}
+
+/** The findings, when the run directory holds probe results (a torn last line is ignored, not repaired). */
+function loadMemorisation(runDir: string): MemorisationFindings | undefined {
+  if (!existsSync(join(runDir, PROBE_MANIFEST_FILE))) return undefined;
+  return analyseProbes(readProbeManifest(runDir), readProbeRecords(runDir).records);
 }

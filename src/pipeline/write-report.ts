@@ -1,8 +1,8 @@
 import { displayPath } from '../io/files.js';
 import { writeFileAtomic } from '../io/write-file.js';
-import { loadReportInputs, type ReportLoadOptions } from './load.js';
-import { buildReportModel, type ReportModel } from './model.js';
-import { renderReport } from './render.js';
+import { buildReportModel, type ReportModel } from '../report/model.js';
+import { renderReport } from '../report/render.js';
+import { loadReportInputs, type ReportLoadOptions } from './report-inputs.js';
 
 /** `heldout report`: load, build the view model, render, write. Returns the path written and the model. */
 export async function writeReport(
