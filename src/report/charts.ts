@@ -1,5 +1,6 @@
 import { escapeHtml, type Html, plainVisible, trusted } from '../html/escape.js';
 import type { ScatterView } from './benchmarks-section.js';
+import { chartFrame, frameSvg } from './chart-frame.js';
 import { niceAxis } from './stats.js';
 
 /** ColorBrewer YlGnBu: sequential, colour-blind safe, and prints legibly in greyscale. */
@@ -30,47 +31,23 @@ export function heatLegendStyle(): string {
   return `background:linear-gradient(to right, ${RAMP.join(', ')})`;
 }
 
-const r1 = (v: number) => Math.round(v * 10) / 10;
-
 /**
  * Exam score against public benchmark score, with the least-squares line, each model's residual as a stick to the
  * line, and labelled points. Flagged models are drawn in red. Pure SVG: no script, no fonts, no external references.
  */
 export function scatterSvg(s: ScatterView): Html {
-  const W = 880;
-  const H = 460;
-  const m = { top: 24, right: 150, bottom: 56, left: 64 };
-  const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
   const xs = s.points.map((p) => p.x);
   const ys = s.points.map((p) => p.y);
   const xa = niceAxis(Math.min(...xs), Math.max(...xs));
   const ya = niceAxis(Math.min(...ys, ...xs.map((x) => s.slope * x + s.intercept)), Math.max(...ys));
-  const X = (v: number) => r1(m.left + ((v - xa.lo) / (xa.hi - xa.lo)) * pw);
-  const Y = (v: number) => r1(m.top + ph - ((v - ya.lo) / (ya.hi - ya.lo)) * ph);
-  const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="sc-${s.metric}-t">`,
-    `<title id="sc-${s.metric}-t">Exam score against ${s.metricLabel} score, one point per model</title>`,
-    `<defs><clipPath id="clip-${s.metric}"><rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}"/></clipPath></defs>`,
-    `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="#fbfcfd" stroke="#d9dee4"/>`,
-  );
-  for (const t of xa.ticks) {
-    out.push(
-      `<line x1="${X(t)}" x2="${X(t)}" y1="${m.top}" y2="${m.top + ph}" stroke="#e6e9ed"/>`,
-      `<text x="${X(t)}" y="${m.top + ph + 18}" text-anchor="middle" font-size="12" fill="#5b6470">${t}</text>`,
-    );
-  }
-  for (const t of ya.ticks) {
-    out.push(
-      `<line x1="${m.left}" x2="${m.left + pw}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e6e9ed"/>`,
-      `<text x="${m.left - 8}" y="${Y(t) + 4}" text-anchor="end" font-size="12" fill="#5b6470">${t}</text>`,
-    );
-  }
-  out.push(
-    `<text x="${m.left + pw / 2}" y="${H - 14}" text-anchor="middle" font-size="13" fill="#1b1f24">${escapeHtml(s.metricLabel)} accuracy (%, public)</text>`,
-    `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13" fill="#1b1f24">Held-out exam score (%)</text>`,
-  );
+  const frame = chartFrame(880, 460, { top: 24, right: 150, bottom: 56, left: 64 }, xa, ya);
+  const { X, Y } = frame;
+  const out: string[] = frameSvg(frame, {
+    id: `sc-${s.metric}-t`,
+    clipId: `clip-${s.metric}`,
+    title: `Exam score against ${s.metricLabel} score, one point per model`,
+    xTitle: `${s.metricLabel} accuracy (%, public)`,
+  });
   const line = () => {
     const y = (x: number) => s.slope * x + s.intercept;
     return `x1="${X(xa.lo)}" y1="${Y(y(xa.lo))}" x2="${X(xa.hi)}" y2="${Y(y(xa.hi))}"`;

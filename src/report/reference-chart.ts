@@ -1,8 +1,8 @@
 import { escapeHtml, type Html, plainVisible, trusted } from '../html/escape.js';
+import { chartFrame, frameSvg } from './chart-frame.js';
 import type { ReferenceFieldView } from './reference-field.js';
 import { niceAxis } from './stats.js';
 
-const r1 = (v: number) => Math.round(v * 10) / 10;
 const GREY = '#8a939e';
 const RUN = '#1f4e79';
 const FLAG = '#b42318';
@@ -13,39 +13,19 @@ const FLAG = '#b42318';
  * Pure SVG: no script, no fonts, no external references.
  */
 export function referenceFieldSvg(v: ReferenceFieldView): Html {
-  const W = 880;
-  const H = 500;
-  const m = { top: 24, right: 170, bottom: 56, left: 64 };
-  const pw = W - m.left - m.right;
-  const ph = H - m.top - m.bottom;
   const all = [...v.reference, ...v.run];
   const xa = niceAxis(Math.min(...all.map((p) => p.x)), Math.max(...all.map((p) => p.x)));
   const ya = niceAxis(Math.min(...all.map((p) => p.y)), Math.max(...all.map((p) => p.y)));
-  const X = (val: number) => r1(m.left + ((val - xa.lo) / (xa.hi - xa.lo)) * pw);
-  const Y = (val: number) => r1(m.top + ph - ((val - ya.lo) / (ya.hi - ya.lo)) * ph);
+  const frame = chartFrame(880, 500, { top: 24, right: 170, bottom: 56, left: 64 }, xa, ya);
+  const { X, Y } = frame;
   const trendX = (exam: number) => v.slope * exam + v.intercept;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-labelledby="field-t" class="field-chart">`,
-    '<title id="field-t">Held-out exam score against GSM8K: published models in grey with their trend, this run\'s models in colour</title>',
-    `<defs><clipPath id="clip-field"><rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}"/></clipPath></defs>`,
-    `<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="#fbfcfd" stroke="#d9dee4"/>`,
-  ];
-  for (const t of xa.ticks) {
-    out.push(
-      `<line x1="${X(t)}" x2="${X(t)}" y1="${m.top}" y2="${m.top + ph}" stroke="#e6e9ed"/>`,
-      `<text x="${X(t)}" y="${m.top + ph + 18}" text-anchor="middle" font-size="12" fill="#5b6470">${t}</text>`,
-    );
-  }
-  for (const t of ya.ticks) {
-    out.push(
-      `<line x1="${m.left}" x2="${m.left + pw}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e6e9ed"/>`,
-      `<text x="${m.left - 8}" y="${Y(t) + 4}" text-anchor="end" font-size="12" fill="#5b6470">${t}</text>`,
-    );
-  }
-  out.push(
-    `<text x="${m.left + pw / 2}" y="${H - 14}" text-anchor="middle" font-size="13" fill="#1b1f24">GSM8K accuracy (%, public)</text>`,
-    `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle" font-size="13" fill="#1b1f24">Held-out exam score (%)</text>`,
-  );
+  const out: string[] = frameSvg(frame, {
+    id: 'field-t',
+    clipId: 'clip-field',
+    className: 'field-chart',
+    title: "Held-out exam score against GSM8K: published models in grey with their trend, this run's models in colour",
+    xTitle: 'GSM8K accuracy (%, public)',
+  });
   // The trend: GSM8K as a function of the exam score, drawn across the exam axis.
   out.push(
     '<g clip-path="url(#clip-field)">',
