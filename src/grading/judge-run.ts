@@ -7,6 +7,7 @@ import { gradableUnits, loadRunContext, type RunContext, type RunContextOptions,
 import { GradeWriter } from './grade-writer.js';
 import { type JudgeTask, judgeGraderId, judgeTask, type Reduce, reduceJudgeGrades } from './judge.js';
 import { JudgeFailureWatch } from './judge-watch.js';
+import { openJudges } from './open-judges.js';
 
 export function parseReduce(text: string): Reduce {
   if (text === 'mean' || text === 'median' || text === 'majority') return text;
@@ -71,21 +72,7 @@ export async function gradeRunWithJudges(runDir: string, opts: JudgeRunOptions):
   if (!opts.judges.length && !opts.callers?.length) throw new HeldoutError('--judge needs a model spec');
   const ctx = loadRunContext(runDir, opts);
   let callers = opts.callers;
-  if (!callers) {
-    const { openModel, loadConfig } = await import('../models/index.js');
-    const config = loadConfig();
-    callers = opts.judges.map((spec) =>
-      openModel(spec, {
-        config,
-        flag: '--judge',
-        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
-        ...(opts.maxRetries !== undefined ? { maxRetries: opts.maxRetries } : {}),
-        noCache: opts.noCache,
-        ...opts.openOptions,
-      }),
-    );
-  }
+  if (!callers) callers = await openJudges(opts.judges, opts);
   const watches = new Map(callers.map((c) => [c.spec, new JudgeFailureWatch(c.spec)]));
   callers = callers.map((c) => watches.get(c.spec)!.wrap(c));
   const specs = callers.map((c) => c.spec);

@@ -7,6 +7,7 @@ import { loadRunContext, type RunContext, type RunContextOptions } from './conte
 import { appendGrades, GradeWriter } from './grade-writer.js';
 import { judgeTask, type Reduce, reduceJudgeGrades } from './judge.js';
 import { judgeTasks } from './judge-run.js';
+import { openJudges } from './open-judges.js';
 import { DEFAULT_PRECEDENCE, pickUnitGrade, scoreExam } from './score.js';
 import { gradeVersion, manifestUnitVersions, staleGrades } from './versions.js';
 
@@ -174,19 +175,7 @@ async function rerunJudges(
   result: RegradeResult,
 ): Promise<void> {
   let callers = opts.callers?.filter((c) => plan.specs.includes(c.spec));
-  if (!callers?.length) {
-    const { openModel, loadConfig } = await import('../models/index.js');
-    const config = loadConfig();
-    callers = plan.specs.map((spec) =>
-      openModel(spec, {
-        config,
-        flag: '--judge',
-        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-        noCache: opts.noCache,
-        ...opts.openOptions,
-      }),
-    );
-  }
+  if (!callers?.length) callers = await openJudges(plan.specs, opts);
   const tasks = judgeTasks(ctx).filter((t) => units.has(t.unit.id));
   const writer = new GradeWriter(ctx.runDir, false);
   const stamp = (g: GradeRecord): GradeRecord => {

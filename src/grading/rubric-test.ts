@@ -6,6 +6,7 @@ import type { ModelCaller, OpenModelOptions } from '../models/index.js';
 import type { GradeRecord, ResponseRecord } from '../store/records.js';
 import { gradeAuto } from './auto.js';
 import { judgeGraderId, judgeTask } from './judge.js';
+import { openJudges } from './open-judges.js';
 
 /**
  * `heldout rubric test`: does the rubric, applied by the automatic checker and by each judge, award what its author
@@ -174,19 +175,7 @@ export async function testRubric(
   }
 
   let callers = opts.callers;
-  if (!callers && opts.judges?.length) {
-    const { openModel, loadConfig } = await import('../models/index.js');
-    const config = loadConfig();
-    callers = opts.judges.map((spec) =>
-      openModel(spec, {
-        config,
-        flag: '--judge',
-        ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
-        noCache: opts.noCache,
-        ...opts.openOptions,
-      }),
-    );
-  }
+  if (!callers && opts.judges?.length) callers = await openJudges(opts.judges, opts);
   const questions = new Map(examQuestions(exam.exam).map(({ question }) => [question.id, question]));
   let done = 0;
   const total = list.length * (callers?.length ?? 0);
