@@ -15,11 +15,12 @@ import {
   isRunDir,
   latestById,
   loadRunManifest,
-  openResponseLog,
+  openResponseWriter,
   RUN_FORMAT,
   type RunCounts,
   type RunManifest,
   type RunParams,
+  repairResponses,
   writeRunManifest,
 } from '../store/run.js';
 import { acquireRunLock, type RunLock } from '../store/run-lock.js';
@@ -217,8 +218,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     }
   }
   for (const run of importPoints) run();
-  const existing = openResponseLog(runDir);
-  const writer = existing.writer;
+  const existing = repairResponses(runDir);
   if (existing.torn) {
     emit({ type: 'repaired', line: existing.torn.line, kept: existing.records.length, file: existing.file });
   }
@@ -270,6 +270,7 @@ async function runExamLocked(opts: RunExamOptions, lock: (dir: string) => void):
     ],
   };
   writeRunManifest(runDir, manifest);
+  const writer = openResponseWriter(runDir);
   emit({ type: 'start', runDir, planned, todo: todo.length, resumed: resuming });
 
   const perModel = new Map<string, { first?: number; last?: number }>();

@@ -167,18 +167,18 @@ function tornMessage(runDir: string, file: string, line: number, bytes: number):
 }
 
 /**
- * Opens responses.jsonl for appending (the runner), after repairing a torn last line left by a killed run. Returns
- * the records already there and where the cut was, if any.
+ * The records already in responses.jsonl, after repairing a torn last line left by a killed run (the runner, before
+ * it appends), and where the cut was, if any.
  */
-export function openResponseLog(runDir: string): {
-  file: string;
-  records: ResponseRecord[];
-  torn?: { line: number };
-  writer: JsonlWriter;
-} {
+export function repairResponses(runDir: string): { file: string; records: ResponseRecord[]; torn?: { line: number } } {
   const file = join(runDir, RESPONSES_FILE);
-  const existing = readJsonl(file, responseRecordSchema, { repair: true });
-  return { file, records: existing.records, torn: existing.torn, writer: new JsonlWriter(file) };
+  const { records, torn } = readJsonl(file, responseRecordSchema, { repair: true });
+  return { file, records, torn };
+}
+
+/** The runner's appender to responses.jsonl (one write per record). */
+export function openResponseWriter(runDir: string): JsonlWriter {
+  return new JsonlWriter(join(runDir, RESPONSES_FILE));
 }
 
 /** Counts over the latest records. `answered` excludes replay's empty "missing" answers. */
