@@ -5,7 +5,7 @@ import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
 import { tokenHashes } from '../src/contamination/scan/hash.js';
-import { scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
+import { HITS, hitCount, lineTokens, scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
 import { FIELD_FOUND, locateJsonField, valueEnd, valueStart } from '../src/contamination/scan/json-field.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
@@ -241,6 +241,13 @@ describe('hot loop vs reference janitor', () => {
     expect(out.corpus.files.map((f) => f.name)).toEqual(['a.txt', 'b.jsonl.gz', 'c.jsonl.zst']);
   });
 
+  /** The hot loop saw the reference's token count and lists the planted window among its table hits. */
+  function expectHitAt(tokens: number, at: number) {
+    expect(lineTokens).toBe(tokens);
+    const windows = Array.from({ length: hitCount }, (_, k) => HITS[2 * k]);
+    expect(windows).toContain(at);
+  }
+
   it('never misses an n-gram on random text full of tricky characters (fuzz, seeded)', () => {
     const r = rng(99);
     const pieces = [
@@ -298,14 +305,19 @@ describe('hot loop vs reference janitor', () => {
         const st = locateJsonField(buf, 0, buf.length, Buffer.from('text'));
         expect(st).toBe(FIELD_FOUND);
         if (scanBytes(buf, valueStart, valueEnd, true) === 0) misses++;
+        else expectHitAt(toks.length, at);
       }
       if (!/[\n\ud800-\udfff]/.test(text)) {
         const buf = Buffer.from(text, 'utf8');
         if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
+        else expectHitAt(toks.length, at);
       }
       // And the Verifier confirms it exactly: item 0, at its position 0.
       const v = new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')]));
       expect(v.match(text)).toEqual([0]);
+      expect(v.takePositions()).toEqual([0, 1, 0]);
+      // Told the wrong token count, it does not trust the hot loop's window list: it matches the long way.
+      expect(v.matchHits(text, toks.length + 1, new Int32Array(0), 0)).toEqual([0]);
       expect(v.takePositions()).toEqual([0, 1, 0]);
     }
     expect(misses).toBe(0);

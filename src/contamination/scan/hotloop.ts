@@ -95,8 +95,21 @@ export function useTable(t: NgramTable): void {
 /** Pending (lane 1, lane 2) n-gram hashes of the current line. */
 const LOOKUPS = new Int32Array(1 << 14);
 
-/** Whether any of the first `len` / 2 pending n-gram hashes is in the table. */
-function flushLookups(len: number): boolean {
+/** Most table hits of one line that `scanBytes` lists; a line with more is verified the long way. */
+const MAX_HITS = 1 << 15;
+
+/**
+ * The table hits of the line `scanBytes` last returned HIT for, as (window index, table slot) pairs in window
+ * order: window i is the n-gram starting at the line's token i. Only `hitCount` pairs are valid.
+ */
+export const HITS = new Int32Array(2 * MAX_HITS);
+/** Valid pairs in HITS, or -1 when the line had more than fit (then HITS holds nothing usable). */
+export let hitCount = 0;
+/** Janitor tokens on the line `scanBytes` last scanned to its end. */
+export let lineTokens = 0;
+
+/** Looks up the first `len` / 2 pending n-gram hashes (windows `first`, `first` + 1, …); records hits in HITS. */
+function flushLookups(len: number, first: number): void {
   const hb = LOOKUPS;
   const bloom = BLOOM;
   const bshift = 32 - BBITS;
@@ -112,17 +125,27 @@ function flushLookups(len: number): boolean {
       for (;;) {
         const o = s << 2;
         if (slots[o + 2] === 0) break;
-        if (slots[o] === r1 && slots[o + 1] === r2) return true;
+        if (slots[o] === r1 && slots[o + 1] === r2) {
+          if (hitCount >= 0) {
+            if (hitCount === MAX_HITS) hitCount = -1;
+            else {
+              HITS[2 * hitCount] = first + (i >> 1);
+              HITS[2 * hitCount + 1] = s;
+              hitCount++;
+            }
+          }
+          break;
+        }
         s = (s + 1) & tmask;
       }
     }
   }
-  return false;
 }
 
 /**
  * Scans bytes [p, end): the contents of a JSON string (without quotes) when `json`, else a plain-text line.
- * Returns NO_HIT, HIT (some n-gram hash is in the table) or SLOW.
+ * Returns NO_HIT, HIT (some n-gram hash is in the table; HITS lists where, and lineTokens counts the line's tokens)
+ * or SLOW.
  */
 export function scanBytes(buf: Uint8Array, p: number, end: number, json: boolean): number {
   // Constants as locals: TurboFan folds these, while module-level bindings cost a load each (≈1.7× slower).
@@ -156,6 +179,8 @@ export function scanBytes(buf: Uint8Array, p: number, end: number, json: boolean
   const hb = LOOKUPS;
   const hbLen = LOOKUPS.length;
   let hn = 0;
+  let flushed = 0;
+  hitCount = 0;
   for (;;) {
     let c = 0;
     let cl = K_END;
@@ -308,7 +333,8 @@ export function scanBytes(buf: Uint8Array, p: number, end: number, json: boolean
         hb[hn + 1] = r2;
         hn += 2;
         if (hn === hbLen) {
-          if (flushLookups(hn)) return HIT;
+          flushLookups(hn, flushed);
+          flushed += hn >> 1;
           hn = 0;
         }
       }
@@ -316,6 +342,10 @@ export function scanBytes(buf: Uint8Array, p: number, end: number, json: boolean
       h1 = K_SEED1;
       h2 = K_SEED2;
     }
-    if (cl === K_END) return hn > 0 && flushLookups(hn) ? HIT : NO_HIT;
+    if (cl === K_END) {
+      if (hn > 0) flushLookups(hn, flushed);
+      lineTokens = cnt;
+      return hitCount === 0 ? NO_HIT : HIT;
+    }
   }
 }

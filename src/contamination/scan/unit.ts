@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
-import { NO_HIT, scanBytes, useTable } from './hotloop.js';
+import { HIT, HITS, hitCount, lineTokens, NO_HIT, SLOW, scanBytes, useTable } from './hotloop.js';
 import { FIELD_BLANK, FIELD_FOUND, FIELD_MISSING, locateJsonField, valueEnd, valueStart } from './json-field.js';
 import type { ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { Verifier } from './verify.js';
@@ -134,6 +134,8 @@ export class UnitScanner {
       const line = mod ? index : res.lines;
       res.lines++;
       let text: string | undefined;
+      // SLOW until the hot loop has read the line: then HIT, with the windows to confirm in HITS.
+      let verdict = SLOW;
       if (json) {
         const st = locateJsonField(buf, s, e, key);
         if (st === FIELD_BLANK) return;
@@ -143,7 +145,10 @@ export class UnitScanner {
           if (res.firstMissing.length < MAX_FIRST) res.firstMissing.push(line);
           return;
         }
-        if (st === FIELD_FOUND && scanBytes(buf, valueStart, valueEnd, true) === NO_HIT) return;
+        if (st === FIELD_FOUND) {
+          verdict = scanBytes(buf, valueStart, valueEnd, true);
+          if (verdict === NO_HIT) return;
+        }
         let obj: unknown;
         try {
           obj = JSON.parse(this.decoder.decode(buf.subarray(s, e)));
@@ -163,10 +168,12 @@ export class UnitScanner {
         if (e > s && buf[e - 1] === 13) e--;
         if (e === s) return;
         res.documents++;
-        if (scanBytes(buf, s, e, false) === NO_HIT) return;
+        verdict = scanBytes(buf, s, e, false);
+        if (verdict === NO_HIT) return;
         text = this.decoder.decode(buf.subarray(s, e));
       }
-      const items = this.verifier.match(text);
+      const items =
+        verdict === HIT ? this.verifier.matchHits(text, lineTokens, HITS, hitCount) : this.verifier.match(text);
       if (items.length > 0) {
         res.matches.push(line, items.length);
         for (const x of items) res.matches.push(x);

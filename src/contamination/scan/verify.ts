@@ -78,50 +78,73 @@ export class Verifier {
    * accumulate until `takePositions`.
    */
   match(text: string): number[] {
-    const { n, slots, occ } = this.table;
     const toks = janitorTokens(text);
-    if (toks.length < n) return [];
+    if (toks.length < this.table.n) return [];
     const items: number[] = [];
-    const stamp = this.itemStamp;
-    const serial = ++this.serial;
-    const docSlots = this.docSlots;
-    docSlots.clear();
-    forEachNgramHash(tokenHashes(toks), n, (i, h1, h2) => {
+    const serial = this.startDocument();
+    forEachNgramHash(tokenHashes(toks), this.table.n, (i, h1, h2) => {
       // The Bloom filter is in cache; the table is not, and most windows of a hit document miss it.
       if (!bloomTest(this.table, h1, h2)) return;
       const s = findSlot(this.table, h1, h2);
-      if (s < 0 || docSlots.has(s)) return;
-      const start = slots[(s << 2) + 2] - 1;
-      const count = slots[(s << 2) + 3];
-      if (this.isUniform(s, start, count)) {
-        // One n-gram in this slot: one comparison decides every occurrence.
-        if (!this.same(toks, i, occ[2 * start], occ[2 * start + 1])) return;
-        docSlots.add(s);
-        const record = !this.unitSlots.has(s);
-        for (let k = start; k < start + count; k++) {
-          const item = occ[2 * k];
-          if (stamp[item] !== serial) {
-            stamp[item] = serial;
-            items.push(item);
-          }
-          if (record) this.ats.add(item * POS + occ[2 * k + 1]);
-        }
-        this.unitSlots.add(s);
-        return;
-      }
-      // Two n-grams share this 64-bit hash: compare each occurrence (and try the slot again at the next window).
+      if (s >= 0) this.visit(toks, i, s, items, serial);
+    });
+    return items.sort((a, b) => a - b);
+  }
+
+  /**
+   * `match`, told by the hot loop where the table hits are: `hits` holds `count` (window, slot) pairs and the hot
+   * loop saw `tokens` tokens. Only those windows are compared. The hot loop tokenises as the reference does
+   * (tested); should the token counts ever differ, the document is matched the long way instead.
+   */
+  matchHits(text: string, tokens: number, hits: Int32Array, count: number): number[] {
+    const toks = janitorTokens(text);
+    if (count < 0 || toks.length !== tokens) return this.match(text);
+    if (toks.length < this.table.n) return [];
+    const items: number[] = [];
+    const serial = this.startDocument();
+    for (let k = 0; k < count; k++) this.visit(toks, hits[2 * k], hits[2 * k + 1], items, serial);
+    return items.sort((a, b) => a - b);
+  }
+
+  private startDocument(): number {
+    this.docSlots.clear();
+    return ++this.serial;
+  }
+
+  /** Document window i hashed into table slot s: confirms it token by token and records its items. */
+  private visit(toks: string[], i: number, s: number, items: number[], serial: number): void {
+    const { slots, occ } = this.table;
+    if (this.docSlots.has(s)) return;
+    const stamp = this.itemStamp;
+    const start = slots[(s << 2) + 2] - 1;
+    const count = slots[(s << 2) + 3];
+    if (this.isUniform(s, start, count)) {
+      // One n-gram in this slot: one comparison decides every occurrence.
+      if (!this.same(toks, i, occ[2 * start], occ[2 * start + 1])) return;
+      this.docSlots.add(s);
+      const record = !this.unitSlots.has(s);
       for (let k = start; k < start + count; k++) {
         const item = occ[2 * k];
-        const pos = occ[2 * k + 1];
-        if (!this.same(toks, i, item, pos)) continue;
         if (stamp[item] !== serial) {
           stamp[item] = serial;
           items.push(item);
         }
-        this.ats.add(item * POS + pos);
+        if (record) this.ats.add(item * POS + occ[2 * k + 1]);
       }
-    });
-    return items.sort((a, b) => a - b);
+      this.unitSlots.add(s);
+      return;
+    }
+    // Two n-grams share this 64-bit hash: compare each occurrence (and try the slot again at the next window).
+    for (let k = start; k < start + count; k++) {
+      const item = occ[2 * k];
+      const pos = occ[2 * k + 1];
+      if (!this.same(toks, i, item, pos)) continue;
+      if (stamp[item] !== serial) {
+        stamp[item] = serial;
+        items.push(item);
+      }
+      this.ats.add(item * POS + pos);
+    }
   }
 
   /** The (item, position) pairs matched since the last call, as [item, count, position…]…, and starts afresh. */
