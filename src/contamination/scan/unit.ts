@@ -3,7 +3,7 @@ import { createGunzip } from 'node:zlib';
 import { Decompress } from 'fzstd';
 import { HIT, HITS, hitCount, lineTokens, NO_HIT, SLOW, scanBytes, useTable } from './hotloop.js';
 import { FIELD_BLANK, FIELD_FOUND, FIELD_MISSING, locateJsonField, valueEnd, valueStart } from './json-field.js';
-import type { ScanUnit, UnitResult, WorkerInit } from './types.js';
+import type { CorpusFile, ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { Verifier } from './verify.js';
 
 const READ_SIZE = 4 << 20;
@@ -94,6 +94,22 @@ class LineSplitter {
   }
 }
 
+function emptyResult(id: number): UnitResult {
+  return {
+    id,
+    lines: 0,
+    documents: 0,
+    badLines: 0,
+    firstBadLines: [],
+    missingField: 0,
+    firstMissing: [],
+    matches: [],
+    positions: [],
+    bytes: 0,
+    newlines: 0,
+  };
+}
+
 export class UnitScanner {
   private readonly verifier: Verifier;
   private readonly key: Buffer;
@@ -106,29 +122,34 @@ export class UnitScanner {
   }
 
   async run(unit: ScanUnit, progress: (bytes: number) => void): Promise<UnitResult> {
-    const res: UnitResult = {
-      id: unit.id,
-      lines: 0,
-      documents: 0,
-      badLines: 0,
-      firstBadLines: [],
-      missingField: 0,
-      firstMissing: [],
-      matches: [],
-      positions: [],
-      bytes: 0,
-      newlines: 0,
-    };
+    const res = emptyResult(unit.id);
     if (unit.kind === 'count') {
       await this.count(unit, res, progress);
       return res;
     }
-    const json = unit.format === 'jsonl';
+    const onLine = this.lineHandler(unit.format === 'jsonl', res, unit.modulo);
+    this.verifier.takePositions();
+    await this.read(unit, onLine, res, progress);
+    res.positions = this.verifier.takePositions();
+    return res;
+  }
+
+  /** Scans the lines of an in-memory buffer, as `run` scans a file (the workers' warm-up feeds it). */
+  scanBuffer(buf: Uint8Array, format: CorpusFile['format']): UnitResult {
+    const res = emptyResult(-1);
+    const sp = new LineSplitter(this.lineHandler(format === 'jsonl', res));
+    sp.push(buf);
+    sp.drain(true);
+    res.positions = this.verifier.takePositions();
+    return res;
+  }
+
+  /** The per-line work: find the field, run the hot loop, confirm its hits; counts go into `res`. */
+  private lineHandler(json: boolean, res: UnitResult, mod?: ScanUnit['modulo']): LineFn {
     const key = this.key;
     const field = this.init.field;
-    const mod = unit.modulo;
     let index = -1;
-    const onLine: LineFn = (buf, s, e) => {
+    return (buf, s, e) => {
       index++;
       if (mod && index % mod.count !== mod.residue) return;
       const line = mod ? index : res.lines;
@@ -179,10 +200,6 @@ export class UnitScanner {
         for (const x of items) res.matches.push(x);
       }
     };
-    this.verifier.takePositions();
-    await this.read(unit, onLine, res, progress);
-    res.positions = this.verifier.takePositions();
-    return res;
   }
 
   private async read(

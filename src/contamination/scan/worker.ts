@@ -1,12 +1,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { ScanUnit, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
+import { warmUpScanner } from './warm-up.js';
 
 /**
- * A scan worker. It starts while the coordinator is still building the n-gram table, then receives that table
- * (shared memory) in an `init` message, then units; it posts progress and results.
+ * A scan worker. It starts while the coordinator is still building the n-gram table and warms up on a made-up
+ * corpus meanwhile (warm-up.ts); then it receives that table (shared memory) in an `init` message, then units; it
+ * posts progress and results.
  */
 let scanner: UnitScanner | undefined;
+const warming = warmUpScanner(() => scanner !== undefined);
 parentPort!.on('message', async (msg: { type: 'init'; init: WorkerInit } | { type: 'unit'; unit: ScanUnit }) => {
   if (msg.type === 'init') {
     scanner = new UnitScanner(msg.init);
@@ -20,3 +23,5 @@ parentPort!.on('message', async (msg: { type: 'init'; init: WorkerInit } | { typ
     parentPort!.postMessage({ type: 'error', id: unit.id, message: (err as Error)?.message ?? String(err) });
   }
 });
+// A warm-up that fails costs speed, never results: the real scan does not depend on it.
+warming.catch(() => {});
