@@ -4,8 +4,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
-import { tokenHashes } from '../src/contamination/scan/hash.js';
-import { HITS, hitCount, lineTokens, scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
+import { forEachNgramHash, tokenHashes } from '../src/contamination/scan/hash.js';
+import { HITS, hitCount, lineTokens, lineWindows, scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
 import { FIELD_FOUND, locateJsonField, valueEnd, valueStart } from '../src/contamination/scan/json-field.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
@@ -304,13 +304,15 @@ describe('hot loop vs reference janitor', () => {
         const buf = Buffer.from(line, 'utf8');
         const st = locateJsonField(buf, 0, buf.length, Buffer.from('text'));
         expect(st).toBe(FIELD_FOUND);
-        if (scanBytes(buf, valueStart, valueEnd, true) === 0) misses++;
-        else expectHitAt(toks.length, at);
+        const verdict = scanBytes(buf, valueStart, valueEnd, true);
+        if (verdict === 0) misses++;
+        else if (verdict === 1) expectHitAt(toks.length, at);
       }
       if (!/[\n\ud800-\udfff]/.test(text)) {
         const buf = Buffer.from(text, 'utf8');
-        if (scanBytes(buf, 0, buf.length, false) === 0) misses++;
-        else expectHitAt(toks.length, at);
+        const verdict = scanBytes(buf, 0, buf.length, false);
+        if (verdict === 0) misses++;
+        else if (verdict === 1) expectHitAt(toks.length, at);
       }
       // And the Verifier confirms it exactly: item 0, at its position 0.
       const v = new Verifier(table, packTexts([toks.slice(at, at + N).join(' ')]));
@@ -321,6 +323,75 @@ describe('hot loop vs reference janitor', () => {
       expect(v.takePositions()).toEqual([0, 1, 0]);
     }
     expect(misses).toBe(0);
+  });
+
+  it('writes exactly the window hashes of the reference tokens, or hands the line to the string path', () => {
+    const r = rng(7);
+    const pieces = [
+      'Word',
+      'WORD',
+      'é',
+      'É',
+      '😀',
+      '東京',
+      '-',
+      '"',
+      '\\',
+      '/',
+      '.',
+      '1',
+      ' ',
+      '\n',
+      '\t',
+      '\u00a0',
+      '\u2003',
+      '\u3000',
+      '\u2028',
+      '\u200b',
+      '\u0085',
+      '\u001c',
+      '\u0008',
+      '\u0000',
+    ];
+    useTable(buildNgramTable([], 5));
+    let compared = 0;
+    let slow = 0;
+    for (let round = 0; round < 400; round++) {
+      let text = '';
+      const len = Math.floor(r() * 120);
+      for (let i = 0; i < len; i++) text += pieces[Math.floor(r() * pieces.length)] + (r() < 0.5 ? ' ' : '');
+      const expected: number[] = [];
+      forEachNgramHash(tokenHashes(janitorTokens(text)), 5, (_i, h1, h2) => expected.push(h1, h2));
+      const lines = [JSON.stringify({ text }), asciiJson({ text })].map((l) => Buffer.from(l, 'utf8'));
+      for (const buf of lines) {
+        locateJsonField(buf, 0, buf.length, Buffer.from('text'));
+        const got = lineWindows(buf, valueStart, valueEnd, true);
+        if (!got) {
+          slow++;
+          continue;
+        }
+        expect([...got]).toEqual(expected);
+        expect(lineTokens).toBe(janitorTokens(text).length);
+        compared++;
+      }
+      if (!/[\n\r\ud800-\udfff]/.test(text)) {
+        const buf = Buffer.from(text, 'utf8');
+        const got = lineWindows(buf, 0, buf.length, false);
+        expect(got && [...got]).toEqual(expected);
+        compared++;
+      }
+    }
+    // JSON.stringify escapes every control character, so nothing here needs the string path.
+    expect(compared).toBeGreaterThan(800);
+    expect(slow).toBe(0);
+    // A lone surrogate goes to the string path: with the quotes between them deleted, "\ud800" and "\udc00" are
+    // one code point to the reference (found by this test, seed 7, when the loop hashed each half on its own).
+    for (const text of ['one \ud800"\udc00 two three four five six', 'lone \udc00 low', 'lone \ud800 high']) {
+      const buf = Buffer.from(JSON.stringify({ text }), 'utf8');
+      locateJsonField(buf, 0, buf.length, Buffer.from('text'));
+      expect(lineWindows(buf, valueStart, valueEnd, true)).toBeUndefined();
+      expect(scanBytes(buf, valueStart, valueEnd, true)).toBe(2);
+    }
   });
 
   it('rejects a hash hit whose tokens differ (a collision cannot create a match)', () => {

@@ -21,7 +21,11 @@ function newestSource(dir: string): number {
 export default function setup(): void {
   const bundle = join(ROOT, 'dist/bundle/main.js');
   const built = existsSync(bundle) ? statSync(bundle).mtimeMs : 0;
-  const sources = Math.max(newestSource(join(ROOT, 'src')), statSync(join(ROOT, 'scripts/bundle.js')).mtimeMs);
+  const sources = Math.max(
+    newestSource(join(ROOT, 'src')),
+    statSync(join(ROOT, 'scripts/bundle.js')).mtimeMs,
+    statSync(join(ROOT, 'scripts/build-wasm.js')).mtimeMs,
+  );
   if (sources <= built) return;
   const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('the build failed: the CLI tests would run a stale bundle');

@@ -13,11 +13,13 @@ export const P1 = 0x01000193;
 export const P2 = 0x5bd1e995 | 0;
 export const B1 = 0x2545f491;
 export const B2 = 0x9e3779b1 | 0;
+/** The multiplier of a token's final mix. */
+export const MIX = 0x2c1b3c6d;
 
 /** A token's final mix (one multiply: enough to spread FNV's high bits into the low ones). */
 export function finishToken(h: number): number {
   h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
+  h = Math.imul(h, MIX);
   return h ^ (h >>> 12);
 }
 

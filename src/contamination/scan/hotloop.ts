@@ -1,25 +1,30 @@
-import { B1, B2, P1, P2, powers, SEED1, SEED2 } from './hash.js';
-
-// The hot loop below repeats these values as local constants; this checks they agree.
-if (P1 !== 0x01000193 || P2 !== (0x5bd1e995 | 0) || B1 !== 0x2545f491 || B2 !== (0x9e3779b1 | 0))
-  throw new Error('hash constants');
-if (SEED1 !== (0x811c9dc5 | 0) || SEED2 !== (0x9747b28c | 0)) throw new Error('hash seeds');
-
-import { hex4 } from './json-field.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../package-root.js';
+import { B1, B2, MIX, P1, P2, powers, SEED1, SEED2 } from './hash.js';
 import type { NgramTable } from './table.js';
 
 /**
  * The corpus hot loop: janitor normalisation (A–Z → a–z, drop the 32 ASCII punctuation characters), Python
  * `str.split()` tokenisation and n-gram hashing in ONE pass over UTF-8 bytes, with no string or array allocated
  * per token. JSONL lines are not `JSON.parse`d: `locateJsonField` (json-field.ts) validates the line and finds
- * the text field, and `scanBytes` decodes its escapes on the fly.
+ * the text field, and the loop decodes its escapes on the fly.
+ *
+ * The byte loop itself is WebAssembly (wasm/hot-loop.ts, compiled by scripts/build-wasm.js): it writes every
+ * window's hash pair, and this module looks them up in the benchmark table.
  *
  * The loop is a filter. A line whose hashes hit the benchmark table (or that it cannot handle: invalid UTF-8,
- * odd JSON) goes to the exact, string-based path, which re-tokenises it with the reference normaliser and
- * compares tokens; so hash collisions cannot create matches, and the loop only has to never miss one.
+ * odd JSON, a line over MAX_LINE) goes to the exact, string-based path, which re-tokenises it with the reference
+ * normaliser and compares tokens; so hash collisions cannot create matches, and the loop only has to never miss
+ * one.
  */
 
-// Byte classes (scanBytes repeats them as local constants K_*).
+export const NO_HIT = 0;
+export const HIT = 1;
+/** The loop cannot decide this line exactly; use the string path. */
+export const SLOW = 2;
+
+// Byte classes, as wasm/hot-loop.ts numbers them.
 const TOK = 0;
 const UP = 1;
 const WS = 2;
@@ -48,30 +53,78 @@ function classTable(json: boolean): Uint8Array {
   return t;
 }
 
-/** Classes for plain text and for characters that JSON escapes decode to. */
-export const CLS_TEXT = classTable(false);
-/** Classes for raw bytes inside a JSON string. */
-export const CLS_JSON = classTable(true);
+/** Lines longer than this take the string path (the loop's buffers grow to about 5× the longest line). */
+const MAX_LINE = 32 << 20;
+/** Most table hits of one line that `scanBytes` lists; a line with more is verified the long way. */
+const MAX_HITS = 1 << 15;
 
-/** Python `str.isspace()` outside ASCII. */
-export function isPyWhitespace(cp: number): boolean {
-  return (
-    cp === 0x85 ||
-    cp === 0xa0 ||
-    cp === 0x1680 ||
-    (cp >= 0x2000 && cp <= 0x200a) ||
-    cp === 0x2028 ||
-    cp === 0x2029 ||
-    cp === 0x202f ||
-    cp === 0x205f ||
-    cp === 0x3000
-  );
+/** The exports of hot-loop.wasm. */
+interface HotLoop {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  tokens: { value: number };
+  classTables(): number;
+  freeBase(): number;
+  constants(i: number): number;
+  scan(p: number, end: number, json: number, n: number, pn1: number, pn2: number, out: number): number;
 }
 
-export const NO_HIT = 0;
-export const HIT = 1;
-/** The loop cannot decide this line exactly; use the string path. */
-export const SLOW = 2;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const WASM_FILE = join(PACKAGE_ROOT, 'dist/contamination/scan/hot-loop.wasm');
+
+let wasm: HotLoop | undefined;
+let U8 = new Uint8Array(0);
+let I32 = new Int32Array(0);
+/** Input buffer at INPUT (CAPACITY bytes), window hashes at OUT (4 × CAPACITY + 8 bytes). */
+let INPUT = 0;
+let CAPACITY = 0;
+let OUT = 0;
+
+function loadHotLoop(): HotLoop {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(WASM_FILE);
+  } catch {
+    throw new Error(`the scanner's WebAssembly is missing (${WASM_FILE}): run npm run build`);
+  }
+  // The project's type libraries (ES2023, Node) do not declare the WebAssembly global; Node has it.
+  const { Module, Instance } = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  const instance = new Instance(new Module(bytes), {
+    env: {
+      abort: () => {
+        throw new Error('the scanner hot loop aborted');
+      },
+    },
+  });
+  const x = instance.exports as unknown as HotLoop;
+  const expected = [P1, P2, B1, B2, SEED1, SEED2, MIX];
+  if (expected.some((v, i) => x.constants(i) !== v)) throw new Error('hot-loop.wasm and hash.ts disagree on constants');
+  U8 = new Uint8Array(x.memory.buffer);
+  U8.set(classTable(true), x.classTables());
+  U8.set(classTable(false), x.classTables() + 256);
+  INPUT = x.freeBase();
+  return x;
+}
+
+/** Makes room for a line of `len` bytes; false when it is over MAX_LINE. */
+function reserve(len: number): boolean {
+  if (len <= CAPACITY) return true;
+  if (len > MAX_LINE) return false;
+  const cap = Math.min(MAX_LINE, Math.max(len, CAPACITY * 2, 1 << 20));
+  const out = (INPUT + cap + 7) & ~7;
+  const need = out + 4 * cap + 8;
+  const mem = wasm!.memory;
+  if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+  // Growing detaches the old views.
+  U8 = new Uint8Array(mem.buffer);
+  I32 = new Int32Array(mem.buffer);
+  CAPACITY = cap;
+  OUT = out;
+  return true;
+}
 
 let N = 13;
 let PN1 = 0;
@@ -80,23 +133,17 @@ let SLOTS: Int32Array = new Int32Array(4);
 let TBITS = 1;
 let BLOOM: Int32Array = new Int32Array(1);
 let BBITS = 1;
-let RING: Int32Array = new Int32Array(26);
 
 export function useTable(t: NgramTable): void {
+  wasm ??= loadHotLoop();
+  reserve(1 << 20);
   N = t.n;
   [PN1, PN2] = powers(t.n);
   SLOTS = t.slots;
   TBITS = t.bits;
   BLOOM = t.bloom;
   BBITS = t.bloomBits;
-  RING = new Int32Array(2 * t.n);
 }
-
-/** Pending (lane 1, lane 2) n-gram hashes of the current line. */
-const LOOKUPS = new Int32Array(1 << 14);
-
-/** Most table hits of one line that `scanBytes` lists; a line with more is verified the long way. */
-const MAX_HITS = 1 << 15;
 
 /**
  * The table hits of the line `scanBytes` last returned HIT for, as (window index, table slot) pairs in window
@@ -108,244 +155,68 @@ export let hitCount = 0;
 /** Janitor tokens on the line `scanBytes` last scanned to its end. */
 export let lineTokens = 0;
 
-/** Looks up the first `len` / 2 pending n-gram hashes (windows `first`, `first` + 1, …); records hits in HITS. */
-function flushLookups(len: number, first: number): void {
-  const hb = LOOKUPS;
+/**
+ * Looks up the `windows` hash pairs at OUT and records the hits in HITS. The lookups run in one tight loop over
+ * independent loads, which keeps many cache misses in flight (measured: about 2× faster than a lookup per token).
+ */
+function lookUp(windows: number): void {
+  const hb = I32;
+  const first = OUT >> 2;
   const bloom = BLOOM;
   const bshift = 32 - BBITS;
   const slots = SLOTS;
   const tshift = 32 - TBITS;
   const tmask = (1 << TBITS) - 1;
-  for (let i = 0; i < len; i += 2) {
-    const r1 = hb[i];
-    const r2 = hb[i + 1];
+  for (let w = 0; w < windows; w++) {
+    const r1 = hb[first + 2 * w];
+    const r2 = hb[first + 2 * w + 1];
     const m = (1 << (r1 & 31)) | (1 << ((r1 >>> 5) & 31));
-    if ((bloom[r2 >>> bshift] & m) === m) {
-      let s = r1 >>> tshift;
-      for (;;) {
-        const o = s << 2;
-        if (slots[o + 2] === 0) break;
-        if (slots[o] === r1 && slots[o + 1] === r2) {
-          if (hitCount >= 0) {
-            if (hitCount === MAX_HITS) hitCount = -1;
-            else {
-              HITS[2 * hitCount] = first + (i >> 1);
-              HITS[2 * hitCount + 1] = s;
-              hitCount++;
-            }
+    if ((bloom[r2 >>> bshift] & m) !== m) continue;
+    let s = r1 >>> tshift;
+    for (;;) {
+      const o = s << 2;
+      if (slots[o + 2] === 0) break;
+      if (slots[o] === r1 && slots[o + 1] === r2) {
+        if (hitCount >= 0) {
+          if (hitCount === MAX_HITS) hitCount = -1;
+          else {
+            HITS[2 * hitCount] = w;
+            HITS[2 * hitCount + 1] = s;
+            hitCount++;
           }
-          break;
         }
-        s = (s + 1) & tmask;
+        break;
       }
+      s = (s + 1) & tmask;
     }
   }
+}
+
+/** Runs the byte loop on [p, end) of `buf`: the number of windows written at OUT, or -1 for the string path. */
+function runLoop(buf: Uint8Array, p: number, end: number, json: boolean): number {
+  const len = end - p;
+  if (!reserve(len)) return -1;
+  U8.set(buf.subarray(p, end), INPUT);
+  const w = wasm!.scan(INPUT, INPUT + len, json ? 1 : 0, N, PN1, PN2, OUT);
+  if (w >= 0) lineTokens = wasm!.tokens.value;
+  return w;
 }
 
 /**
  * Scans bytes [p, end): the contents of a JSON string (without quotes) when `json`, else a plain-text line.
  * Returns NO_HIT, HIT (some n-gram hash is in the table; HITS lists where, and lineTokens counts the line's tokens)
- * or SLOW.
+ * or SLOW. `useTable` must have been called.
  */
 export function scanBytes(buf: Uint8Array, p: number, end: number, json: boolean): number {
-  // Constants as locals: TurboFan folds these, while module-level bindings cost a load each (≈1.7× slower).
-  const K_TOK = 0;
-  const K_UP = 1;
-  const K_WS = 2;
-  const K_PUN = 3;
-  const K_ESC = 4;
-  const K_BAIL = 5;
-  const K_MB = 6;
-  const K_END = 7;
-  const K_P1 = 0x01000193;
-  const K_P2 = 0x5bd1e995 | 0;
-  const K_B1 = 0x2545f491;
-  const K_B2 = 0x9e3779b1 | 0;
-  const K_SEED1 = 0x811c9dc5 | 0;
-  const K_SEED2 = 0x9747b28c | 0;
-  const cls = json ? CLS_JSON : CLS_TEXT;
-  const n = N;
-  const pn1 = PN1;
-  const pn2 = PN2;
-  const ring = RING;
-  ring.fill(0);
-  let k = 0;
-  let cnt = 0;
-  let r1 = 0;
-  let r2 = 0;
-  let h1 = K_SEED1;
-  let h2 = K_SEED2;
-  let inTok = false;
-  const hb = LOOKUPS;
-  const hbLen = LOOKUPS.length;
-  let hn = 0;
-  let flushed = 0;
   hitCount = 0;
-  for (;;) {
-    let c = 0;
-    let cl = K_END;
-    if (p < end) {
-      c = buf[p++];
-      cl = cls[c];
-      if (cl === K_TOK) {
-        h1 = Math.imul(h1 ^ c, K_P1);
-        h2 = Math.imul(h2 ^ c, K_P2);
-        inTok = true;
-        continue;
-      }
-      if (cl === K_PUN) continue;
-      if (cl === K_UP) {
-        c |= 0x20;
-        h1 = Math.imul(h1 ^ c, K_P1);
-        h2 = Math.imul(h2 ^ c, K_P2);
-        inTok = true;
-        continue;
-      }
-      if (cl === K_MB) {
-        // Validate the UTF-8 sequence (invalid → SLOW, where TextDecoder's replacement applies) and spot the
-        // non-ASCII whitespace Python splits on.
-        let len = 0;
-        let ws = false;
-        if (c < 0xc2) return SLOW;
-        if (c < 0xe0) {
-          if (p >= end) return SLOW;
-          const c1 = buf[p];
-          if ((c1 & 0xc0) !== 0x80) return SLOW;
-          len = 1;
-          ws = c === 0xc2 && (c1 === 0x85 || c1 === 0xa0);
-        } else if (c < 0xf0) {
-          if (p + 1 >= end) return SLOW;
-          const c1 = buf[p];
-          const c2 = buf[p + 1];
-          if ((c1 & 0xc0) !== 0x80 || (c2 & 0xc0) !== 0x80) return SLOW;
-          if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 >= 0xa0)) return SLOW;
-          len = 2;
-          if (c === 0xe2) {
-            ws =
-              (c1 === 0x80 && (c2 <= 0x8a || c2 === 0xa8 || c2 === 0xa9 || c2 === 0xaf)) ||
-              (c1 === 0x81 && c2 === 0x9f);
-          } else if (c === 0xe1) ws = c1 === 0x9a && c2 === 0x80;
-          else if (c === 0xe3) ws = c1 === 0x80 && c2 === 0x80;
-        } else if (c < 0xf5) {
-          if (p + 2 >= end) return SLOW;
-          const c1 = buf[p];
-          if ((c1 & 0xc0) !== 0x80 || (buf[p + 1] & 0xc0) !== 0x80 || (buf[p + 2] & 0xc0) !== 0x80) return SLOW;
-          if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 >= 0x90)) return SLOW;
-          len = 3;
-        } else return SLOW;
-        if (!ws) {
-          h1 = Math.imul(h1 ^ c, K_P1);
-          h2 = Math.imul(h2 ^ c, K_P2);
-          for (let j = 0; j < len; j++) {
-            const b = buf[p + j];
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-          }
-          p += len;
-          inTok = true;
-          continue;
-        }
-        p += len;
-        cl = K_WS;
-      } else if (cl === K_ESC) {
-        if (p >= end) return SLOW;
-        const e = buf[p++];
-        let cp: number;
-        if (e === 0x6e || e === 0x74 || e === 0x72 || e === 0x66) cp = 0x20;
-        else if (e === 0x22 || e === 0x5c || e === 0x2f) continue;
-        else if (e === 0x62) cp = 8;
-        else if (e === 0x75) {
-          if (p + 4 > end) return SLOW;
-          cp = hex4(buf, p);
-          if (cp < 0) return SLOW;
-          p += 4;
-          if (cp >= 0xd800 && cp <= 0xdbff && p + 6 <= end && buf[p] === 0x5c && buf[p + 1] === 0x75) {
-            const lo = hex4(buf, p + 2);
-            if (lo >= 0xdc00 && lo <= 0xdfff) {
-              cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-              p += 6;
-            }
-          }
-        } else return SLOW;
-        if (cp < 0x80) {
-          const cl2 = CLS_TEXT[cp];
-          if (cl2 === K_PUN) continue;
-          if (cl2 !== K_WS) {
-            if (cl2 === K_UP) cp |= 0x20;
-            h1 = Math.imul(h1 ^ cp, K_P1);
-            h2 = Math.imul(h2 ^ cp, K_P2);
-            inTok = true;
-            continue;
-          }
-        } else if (!isPyWhitespace(cp)) {
-          // UTF-8 (WTF-8 for a lone surrogate) bytes of the code point, as the string side hashes them.
-          let b: number;
-          if (cp < 0x800) {
-            b = 0xc0 | (cp >> 6);
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-          } else if (cp < 0x10000) {
-            b = 0xe0 | (cp >> 12);
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-            b = 0x80 | ((cp >> 6) & 0x3f);
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-          } else {
-            b = 0xf0 | (cp >> 18);
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-            b = 0x80 | ((cp >> 12) & 0x3f);
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-            b = 0x80 | ((cp >> 6) & 0x3f);
-            h1 = Math.imul(h1 ^ b, K_P1);
-            h2 = Math.imul(h2 ^ b, K_P2);
-          }
-          b = 0x80 | (cp & 0x3f);
-          h1 = Math.imul(h1 ^ b, K_P1);
-          h2 = Math.imul(h2 ^ b, K_P2);
-          inTok = true;
-          continue;
-        }
-        cl = K_WS;
-      } else if (cl === K_BAIL) return SLOW;
-    }
-    // Whitespace or end of text: close the token.
-    if (inTok) {
-      // = finishToken in hash.ts
-      let t1 = h1 ^ (h1 >>> 15);
-      t1 = Math.imul(t1, 0x2c1b3c6d);
-      t1 ^= t1 >>> 12;
-      let t2 = h2 ^ (h2 >>> 15);
-      t2 = Math.imul(t2, 0x2c1b3c6d);
-      t2 ^= t2 >>> 12;
-      const k2 = k << 1;
-      r1 = (Math.imul(r1, K_B1) + t1 - Math.imul(ring[k2], pn1)) | 0;
-      r2 = (Math.imul(r2, K_B2) + t2 - Math.imul(ring[k2 + 1], pn2)) | 0;
-      ring[k2] = t1;
-      ring[k2 + 1] = t2;
-      k = k + 1 === n ? 0 : k + 1;
-      // Lookups are batched: a tight loop over independent loads keeps many cache misses in flight, where a
-      // lookup per token stalls on each one (measured: about 2× faster on the full benchmark set).
-      if (++cnt >= n) {
-        hb[hn] = r1;
-        hb[hn + 1] = r2;
-        hn += 2;
-        if (hn === hbLen) {
-          flushLookups(hn, flushed);
-          flushed += hn >> 1;
-          hn = 0;
-        }
-      }
-      inTok = false;
-      h1 = K_SEED1;
-      h2 = K_SEED2;
-    }
-    if (cl === K_END) {
-      if (hn > 0) flushLookups(hn, flushed);
-      lineTokens = cnt;
-      return hitCount === 0 ? NO_HIT : HIT;
-    }
-  }
+  const w = runLoop(buf, p, end, json);
+  if (w < 0) return SLOW;
+  if (w > 0) lookUp(w);
+  return hitCount === 0 ? NO_HIT : HIT;
+}
+
+/** The loop's window hashes for [p, end), interleaved (lane 1, lane 2), or undefined for the string path. */
+export function lineWindows(buf: Uint8Array, p: number, end: number, json: boolean): Int32Array | undefined {
+  const w = runLoop(buf, p, end, json);
+  return w < 0 ? undefined : I32.slice(OUT >> 2, (OUT >> 2) + 2 * w);
 }
