@@ -5,6 +5,7 @@ import { HeldoutError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import { janitorTokens } from '../text/normalize.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
+import { tokenHashes } from './hash.js';
 import {
   type BenchmarkScan,
   corpusSummary,
@@ -16,7 +17,7 @@ import {
   percent,
   type ScanOutput,
 } from './result.js';
-import { buildNgramTable, type NgramTable } from './table.js';
+import { buildNgramTableFromHashes, type NgramTable } from './table.js';
 import { packTexts, type SharedTexts } from './texts.js';
 import type { CorpusFile, CorpusFormat, ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
@@ -55,26 +56,30 @@ export interface PreparedItems {
   texts: SharedTexts;
   /** Flattened item index → [source index, index in source]. */
   owner: Int32Array;
-  tokens: string[][];
+  /** Janitor tokens per item (the tokens themselves are made again only for the items a scan matches). */
+  tokenCounts: Int32Array;
 }
 
 export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
   const itemTexts: string[] = [];
-  const tokens: string[][] = [];
+  const hashes: Int32Array[] = [];
+  const counts: number[] = [];
   const owner: number[] = [];
   sources.forEach((s, si) => {
     s.items.forEach((it, ii) => {
+      const toks = janitorTokens(it.text);
       itemTexts.push(it.text);
-      tokens.push(janitorTokens(it.text));
+      hashes.push(tokenHashes(toks));
+      counts.push(toks.length);
       owner.push(si, ii);
     });
   });
   return {
-    table: buildNgramTable(tokens, n),
+    table: buildNgramTableFromHashes(hashes, n),
     itemTexts,
     texts: packTexts(itemTexts),
     owner: Int32Array.from(owner),
-    tokens,
+    tokenCounts: Int32Array.from(counts),
   };
 }
 
@@ -244,10 +249,11 @@ function assemble(
     let flat = 0;
     for (let k = 0; k < si; k++) flat += opts.sources[k].items.length;
     s.items.forEach((it, ii) => {
-      const toks = prep.tokens[flat + ii];
-      if (toks.length < cfg.n) tooShort++;
+      const count = prep.tokenCounts[flat + ii];
+      if (count < cfg.n) tooShort++;
       const acc = perItem.get(flat + ii);
       if (!acc) return;
+      const toks = janitorTokens(it.text);
       const ats = [...acc.ats].sort((a, b) => a - b);
       contaminated.push({
         index: ii,
@@ -259,7 +265,7 @@ function assemble(
           .map(keyName),
         ngrams: ats.map((at) => ({ at, text: toks.slice(at, at + cfg.n).join(' ') })),
         coverage: coverage(ats, cfg.n, toks.length),
-        tokens: toks.length,
+        tokens: count,
       });
     });
     benchmarks[s.label] = {

@@ -52,16 +52,24 @@ export function findSlot(t: NgramTable, h1: number, h2: number): number {
 
 /** Builds the table from each item's janitor tokens. Items shorter than n contribute nothing. */
 export function buildNgramTable(itemTokens: string[][], n: number): NgramTable {
+  return buildNgramTableFromHashes(itemTokens.map(tokenHashes), n);
+}
+
+/**
+ * Builds the table from each item's token hashes (`tokenHashes`: two lanes per token). The scan passes hashes,
+ * not token strings, so that millions of benchmark tokens are not kept alive on the heap while it runs.
+ */
+export function buildNgramTableFromHashes(itemHashes: Int32Array[], n: number): NgramTable {
   let windows = 0;
-  for (const toks of itemTokens) if (toks.length >= n) windows += toks.length - n + 1;
+  for (const th of itemHashes) if (th.length / 2 >= n) windows += th.length / 2 - n + 1;
   const eh = new Int32Array(windows * 2);
   const eitem = new Int32Array(windows);
   const epos = new Int32Array(windows);
   let w = 0;
-  for (let it = 0; it < itemTokens.length; it++) {
-    const toks = itemTokens[it];
-    if (toks.length < n) continue;
-    forEachNgramHash(tokenHashes(toks), n, (i, h1, h2) => {
+  for (let it = 0; it < itemHashes.length; it++) {
+    const th = itemHashes[it];
+    if (th.length / 2 < n) continue;
+    forEachNgramHash(th, n, (i, h1, h2) => {
       eh[2 * w] = h1;
       eh[2 * w + 1] = h2;
       eitem[w] = it;
