@@ -5,7 +5,15 @@ import { decompress } from 'fzstd';
 import { describe, expect, it } from 'vitest';
 import { asciiJson, makeDocument, rng, vocabulary } from '../bench/gen-corpus.js';
 import { forEachNgramHash, tokenHashes } from '../src/contamination/scan/hash.js';
-import { HITS, hitCount, lineTokens, lineWindows, scanBytes, useTable } from '../src/contamination/scan/hotloop.js';
+import {
+  HITS,
+  hitCount,
+  lineTokens,
+  lineWindows,
+  scanBytes,
+  textWindows,
+  useTable,
+} from '../src/contamination/scan/hotloop.js';
 import { FIELD_FOUND, locateJsonField, valueEnd, valueStart } from '../src/contamination/scan/json-field.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
@@ -380,6 +388,12 @@ describe('hot loop vs reference janitor', () => {
         expect(got && [...got]).toEqual(expected);
         compared++;
       }
+      // A whole benchmark item, line breaks included, as the scan hashes items.
+      const item = textWindows(`${text}\r\n${text}`, 5);
+      const both: number[] = [];
+      forEachNgramHash(tokenHashes(janitorTokens(`${text}\r\n${text}`)), 5, (_i, h1, h2) => both.push(h1, h2));
+      expect(item && [...item.windows]).toEqual(both);
+      expect(item?.tokens).toBe(2 * janitorTokens(text).length);
     }
     // JSON.stringify escapes every control character, so nothing here needs the string path.
     expect(compared).toBeGreaterThan(800);
@@ -392,6 +406,8 @@ describe('hot loop vs reference janitor', () => {
       expect(lineWindows(buf, valueStart, valueEnd, true)).toBeUndefined();
       expect(scanBytes(buf, valueStart, valueEnd, true)).toBe(2);
     }
+    // An item with a lone surrogate is hashed by the reference tokeniser instead (UTF-8 cannot carry it).
+    expect(textWindows('one \ud800 two', 1)).toBeUndefined();
   });
 
   it('rejects a hash hit whose tokens differ (a collision cannot create a match)', () => {

@@ -220,3 +220,22 @@ export function lineWindows(buf: Uint8Array, p: number, end: number, json: boole
   const w = runLoop(buf, p, end, json);
   return w < 0 ? undefined : I32.slice(OUT >> 2, (OUT >> 2) + 2 * w);
 }
+
+const encoder = new TextEncoder();
+
+/**
+ * The janitor tokens' n-gram hashes of a string (as `ngramWindows(tokenHashes(janitorTokens(text)), n)`) and its
+ * token count, computed by the byte loop without making a string per token; undefined when only the string path
+ * is exact (a lone surrogate, which UTF-8 cannot carry). The scan hashes every benchmark item this way.
+ */
+export function textWindows(text: string, n: number): { windows: Int32Array; tokens: number } | undefined {
+  wasm ??= loadHotLoop();
+  // ES2024's String.prototype.isWellFormed (Node 20 has it; the project's type library is ES2023).
+  if (!(text as unknown as { isWellFormed(): boolean }).isWellFormed()) return undefined;
+  if (!reserve(3 * text.length)) return undefined;
+  const { written } = encoder.encodeInto(text, U8.subarray(INPUT, INPUT + CAPACITY));
+  const [pn1, pn2] = powers(n);
+  const w = wasm.scan(INPUT, INPUT + written, 0, n, pn1, pn2, OUT);
+  if (w < 0) return undefined;
+  return { windows: I32.slice(OUT >> 2, (OUT >> 2) + 2 * w), tokens: wasm.tokens.value };
+}

@@ -6,6 +6,7 @@ import { PACKAGE_ROOT } from '../../package-root.js';
 import { janitorTokens } from '../text/normalize.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
 import { tokenHashes } from './hash.js';
+import { textWindows } from './hotloop.js';
 import {
   type BenchmarkScan,
   corpusSummary,
@@ -17,7 +18,7 @@ import {
   percent,
   type ScanOutput,
 } from './result.js';
-import { buildNgramTableFromHashes, type NgramTable } from './table.js';
+import { buildNgramTableFromWindows, type NgramTable, ngramWindows } from './table.js';
 import { packTexts, type SharedTexts } from './texts.js';
 import type { CorpusFile, CorpusFormat, ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
@@ -62,20 +63,25 @@ export interface PreparedItems {
 
 export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
   const itemTexts: string[] = [];
-  const hashes: Int32Array[] = [];
+  const windows: Int32Array[] = [];
   const counts: number[] = [];
   const owner: number[] = [];
   sources.forEach((s, si) => {
     s.items.forEach((it, ii) => {
-      const toks = janitorTokens(it.text);
+      // The byte loop hashes the text without a string per token; the reference tokeniser takes what it cannot.
+      let w = textWindows(it.text, n);
+      if (!w) {
+        const toks = janitorTokens(it.text);
+        w = { windows: ngramWindows(tokenHashes(toks), n), tokens: toks.length };
+      }
       itemTexts.push(it.text);
-      hashes.push(tokenHashes(toks));
-      counts.push(toks.length);
+      windows.push(w.windows);
+      counts.push(w.tokens);
       owner.push(si, ii);
     });
   });
   return {
-    table: buildNgramTableFromHashes(hashes, n),
+    table: buildNgramTableFromWindows(windows, n),
     itemTexts,
     texts: packTexts(itemTexts),
     owner: Int32Array.from(owner),

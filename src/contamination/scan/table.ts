@@ -52,30 +52,41 @@ export function findSlot(t: NgramTable, h1: number, h2: number): number {
 
 /** Builds the table from each item's janitor tokens. Items shorter than n contribute nothing. */
 export function buildNgramTable(itemTokens: string[][], n: number): NgramTable {
-  return buildNgramTableFromHashes(itemTokens.map(tokenHashes), n);
+  return buildNgramTableFromWindows(
+    itemTokens.map((t) => ngramWindows(tokenHashes(t), n)),
+    n,
+  );
+}
+
+/** The n-gram hashes (lane 1, lane 2 per window) of one text's token hashes (`tokenHashes`). */
+export function ngramWindows(tokenHashes: Int32Array, n: number): Int32Array {
+  const out = new Int32Array(2 * Math.max(0, tokenHashes.length / 2 - n + 1));
+  forEachNgramHash(tokenHashes, n, (i, h1, h2) => {
+    out[2 * i] = h1;
+    out[2 * i + 1] = h2;
+  });
+  return out;
 }
 
 /**
- * Builds the table from each item's token hashes (`tokenHashes`: two lanes per token). The scan passes hashes,
- * not token strings, so that millions of benchmark tokens are not kept alive on the heap while it runs.
+ * Builds the table from each item's n-gram hashes (window i of item k at itemWindows[k][2i], [2i + 1]). The scan
+ * passes hashes, not token strings, so that millions of benchmark tokens never live on the heap.
  */
-export function buildNgramTableFromHashes(itemHashes: Int32Array[], n: number): NgramTable {
+export function buildNgramTableFromWindows(itemWindows: Int32Array[], n: number): NgramTable {
   let windows = 0;
-  for (const th of itemHashes) if (th.length / 2 >= n) windows += th.length / 2 - n + 1;
+  for (const wh of itemWindows) windows += wh.length / 2;
   const eh = new Int32Array(windows * 2);
   const eitem = new Int32Array(windows);
   const epos = new Int32Array(windows);
   let w = 0;
-  for (let it = 0; it < itemHashes.length; it++) {
-    const th = itemHashes[it];
-    if (th.length / 2 < n) continue;
-    forEachNgramHash(th, n, (i, h1, h2) => {
-      eh[2 * w] = h1;
-      eh[2 * w + 1] = h2;
+  for (let it = 0; it < itemWindows.length; it++) {
+    const wh = itemWindows[it];
+    eh.set(wh, 2 * w);
+    for (let i = 0; i < wh.length / 2; i++) {
       eitem[w] = it;
       epos[w] = i;
       w++;
-    });
+    }
   }
   const bits = Math.max(10, log2ceil(Math.ceil(windows / 0.6)));
   const mask = (1 << bits) - 1;

@@ -18,19 +18,30 @@ const POS = 2 ** 21;
  * with a stamp array instead of a Set per document, and each (item, position) recorded once per unit, not once
  * per document.
  */
+/** What the verifier knows about a table slot it has met. */
+interface SlotInfo {
+  /** All occurrences are the same n-gram (else two n-grams collide in this slot). */
+  uniform: boolean;
+  /** The first occurrence's item tokens and position: the n-gram to compare a window with. */
+  tokens: string[];
+  pos: number;
+  /** Serial of the last document where this slot matched. */
+  doc: number;
+  /** Matched in the current unit (then it is in `unitSlots`). */
+  unit: boolean;
+}
+
 export class Verifier {
   private readonly tokens = new Map<number, string[]>();
   /** itemStamp[item] === serial: the item is already in the current document's list. */
   private readonly itemStamp: Int32Array;
   private serial = 0;
-  /** Slots matched in the current document. */
-  private readonly docSlots = new Set<number>();
-  /** Slots of a single n-gram whose every (item, position) is already in `ats`. */
-  private readonly unitSlots = new Set<number>();
-  /** (item, position) pairs matched in this unit, packed as item · 2^21 + position. */
+  /** One record per slot met: one Map lookup per hit window instead of one per question asked. */
+  private readonly slotInfo = new Map<number, SlotInfo>();
+  /** Slots of a single n-gram matched in this unit: every (item, position) of theirs is matched. */
+  private unitSlots: number[] = [];
+  /** Other (item, position) pairs matched in this unit (in slots where two n-grams collide), as item · 2^21 + position. */
   private ats = new Set<number>();
-  /** Per slot hit so far: whether all its occurrences are the same n-gram (else two n-grams collide there). */
-  private readonly uniform = new Map<number, boolean>();
 
   constructor(
     private readonly table: NgramTable,
@@ -48,29 +59,32 @@ export class Verifier {
     return t;
   }
 
-  /** Whether document tokens [i, i + n) equal the item's tokens [pos, pos + n). */
-  private same(toks: string[], i: number, item: number, pos: number): boolean {
-    const it = this.itemTokens(item);
-    for (let j = 0; j < this.table.n; j++) if (it[pos + j] !== toks[i + j]) return false;
+  /** Whether document tokens [i, i + n) equal `it` [pos, pos + n). */
+  private same(toks: string[], i: number, it: string[], pos: number): boolean {
+    const n = this.table.n;
+    for (let j = 0; j < n; j++) if (it[pos + j] !== toks[i + j]) return false;
     return true;
   }
 
-  /** Whether every occurrence in slot s (occ[start … start + count)) is the same token sequence. */
-  private isUniform(s: number, start: number, count: number): boolean {
-    let u = this.uniform.get(s);
-    if (u === undefined) {
-      const { n, occ } = this.table;
+  /** The record of slot s, made the first time: whether every occurrence is the same token sequence. */
+  private slot(s: number): SlotInfo {
+    let info = this.slotInfo.get(s);
+    if (info === undefined) {
+      const { n, occ, slots } = this.table;
+      const start = slots[(s << 2) + 2] - 1;
+      const count = slots[(s << 2) + 3];
       const a = this.itemTokens(occ[2 * start]);
       const ap = occ[2 * start + 1];
-      u = true;
+      let u = true;
       for (let k = start + 1; k < start + count && u; k++) {
         const b = this.itemTokens(occ[2 * k]);
         const bp = occ[2 * k + 1];
         for (let j = 0; j < n && u; j++) u = a[ap + j] === b[bp + j];
       }
-      this.uniform.set(s, u);
+      info = { uniform: u, tokens: a, pos: ap, doc: 0, unit: false };
+      this.slotInfo.set(s, info);
     }
-    return u;
+    return info;
   }
 
   /**
@@ -81,7 +95,7 @@ export class Verifier {
     const toks = janitorTokens(text);
     if (toks.length < this.table.n) return [];
     const items: number[] = [];
-    const serial = this.startDocument();
+    const serial = ++this.serial;
     forEachNgramHash(tokenHashes(toks), this.table.n, (i, h1, h2) => {
       // The Bloom filter is in cache; the table is not, and most windows of a hit document miss it.
       if (!bloomTest(this.table, h1, h2)) return;
@@ -101,44 +115,42 @@ export class Verifier {
     if (count < 0 || toks.length !== tokens) return this.match(text);
     if (toks.length < this.table.n) return [];
     const items: number[] = [];
-    const serial = this.startDocument();
+    const serial = ++this.serial;
     for (let k = 0; k < count; k++) this.visit(toks, hits[2 * k], hits[2 * k + 1], items, serial);
     return items.sort((a, b) => a - b);
   }
 
-  private startDocument(): number {
-    this.docSlots.clear();
-    return ++this.serial;
-  }
-
   /** Document window i hashed into table slot s: confirms it token by token and records its items. */
   private visit(toks: string[], i: number, s: number, items: number[], serial: number): void {
+    const info = this.slot(s);
+    if (info.doc === serial) return;
     const { slots, occ } = this.table;
-    if (this.docSlots.has(s)) return;
     const stamp = this.itemStamp;
     const start = slots[(s << 2) + 2] - 1;
     const count = slots[(s << 2) + 3];
-    if (this.isUniform(s, start, count)) {
+    if (info.uniform) {
       // One n-gram in this slot: one comparison decides every occurrence.
-      if (!this.same(toks, i, occ[2 * start], occ[2 * start + 1])) return;
-      this.docSlots.add(s);
-      const record = !this.unitSlots.has(s);
+      if (!this.same(toks, i, info.tokens, info.pos)) return;
+      info.doc = serial;
       for (let k = start; k < start + count; k++) {
         const item = occ[2 * k];
         if (stamp[item] !== serial) {
           stamp[item] = serial;
           items.push(item);
         }
-        if (record) this.ats.add(item * POS + occ[2 * k + 1]);
       }
-      this.unitSlots.add(s);
+      // Its (item, position) pairs are listed once per unit, by takePositions.
+      if (!info.unit) {
+        info.unit = true;
+        this.unitSlots.push(s);
+      }
       return;
     }
     // Two n-grams share this 64-bit hash: compare each occurrence (and try the slot again at the next window).
     for (let k = start; k < start + count; k++) {
       const item = occ[2 * k];
       const pos = occ[2 * k + 1];
-      if (!this.same(toks, i, item, pos)) continue;
+      if (!this.same(toks, i, this.itemTokens(item), pos)) continue;
       if (stamp[item] !== serial) {
         stamp[item] = serial;
         items.push(item);
@@ -149,9 +161,22 @@ export class Verifier {
 
   /** The (item, position) pairs matched since the last call, as [item, count, position…]…, and starts afresh. */
   takePositions(): number[] {
-    const keys = [...this.ats].sort((a, b) => a - b);
+    const { slots, occ } = this.table;
+    let size = this.ats.size;
+    for (const s of this.unitSlots) size += slots[(s << 2) + 3];
+    const keys = new Float64Array(size);
+    let at = 0;
+    for (const key of this.ats) keys[at++] = key;
+    for (const s of this.unitSlots) {
+      this.slotInfo.get(s)!.unit = false;
+      const start = slots[(s << 2) + 2] - 1;
+      const end = start + slots[(s << 2) + 3];
+      for (let k = start; k < end; k++) keys[at++] = occ[2 * k] * POS + occ[2 * k + 1];
+    }
+    // A pair belongs to one slot only, so there are no duplicates to drop.
+    keys.sort();
     this.ats = new Set();
-    this.unitSlots.clear();
+    this.unitSlots = [];
     const out: number[] = [];
     for (let k = 0; k < keys.length; ) {
       const item = Math.floor(keys[k] / POS);
