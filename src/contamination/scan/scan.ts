@@ -22,6 +22,7 @@ import { buildNgramTableFromWindows, type NgramTable, ngramWindows } from './tab
 import { packTexts, type SharedTexts } from './texts.js';
 import type { CorpusFile, CorpusFormat, ScanUnit, UnitResult, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
+import type { WarmUpFile } from './warm-up.js';
 
 // Always the tsc build of the worker: the bundled CLI lives elsewhere, and tests run from src/.
 const WORKER_FILE = join(PACKAGE_ROOT, 'dist/contamination/scan/worker.js');
@@ -90,8 +91,11 @@ export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
 }
 
 /** Starts workers early, so that their start-up overlaps building the n-gram table. */
-function startWorkers(count: number): Worker[] {
-  return Array.from({ length: count }, () => new Worker(WORKER_FILE));
+function startWorkers(count: number, files: CorpusFile[]): Worker[] {
+  // The warm-up reads the start of the first plain corpus file: real bytes through the real code path.
+  const f = files.find((x) => x.compression === 'none');
+  const warmUp: WarmUpFile | undefined = f && { path: f.path, format: f.format, size: f.size };
+  return Array.from({ length: count }, () => new Worker(WORKER_FILE, { workerData: { warmUp } }));
 }
 
 async function runUnits(
@@ -161,7 +165,7 @@ export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
   const files = listCorpus(opts.corpus, { cwd: opts.cwd, format: opts.format });
   const shares = shardShares(files, opts.shard);
   const units = planUnits(files, shares, Math.max(1, workers), opts.chunkBytes);
-  const threads = workers > 0 ? startWorkers(Math.max(1, Math.min(workers, units.length))) : [];
+  const threads = workers > 0 ? startWorkers(Math.max(1, Math.min(workers, units.length)), files) : [];
   let prepared: PreparedItems;
   try {
     prepared = prepareItems(opts.sources, n);

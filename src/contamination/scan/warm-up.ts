@@ -1,7 +1,8 @@
 import { janitorTokens } from '../text/normalize.js';
-import { buildNgramTable } from './table.js';
+import { tokenHashes } from './hash.js';
+import { buildNgramTableFromWindows, ngramWindows } from './table.js';
 import { packTexts } from './texts.js';
-import type { WorkerInit } from './types.js';
+import type { CorpusFile, ScanUnit, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
 
 /**
@@ -103,20 +104,42 @@ function warmUpCorpus(): { jsonl: Buffer; text: Buffer } {
 
 const NL = Buffer.from('\n');
 
-/** The warm-up's own scan setup, shaped as a real `init` message (structured-cloned, like the real one). */
-function warmUpInit(n: number, field: string): WorkerInit {
-  const table = buildNgramTable(
-    ITEMS.map((t) => janitorTokens(t)),
-    n,
-  );
-  return structuredClone({ n, field, texts: packTexts(ITEMS), table });
+/** Made-up items beyond ITEMS, so that the warm-up table is as full as a real one (its probes chain). */
+function fillerItems(): string[] {
+  return Array.from({ length: 14 }, (_, k) => sentence(200 + k, 40));
 }
 
 /**
- * Scans the made-up corpus in slices of a few milliseconds until `stop()` says the real work has arrived or
- * `rounds` passes are done. Returns the passes made.
+ * The warm-up's own scan setup, shaped as a real `init` message (structured-cloned, like the real one). The last
+ * filler item's first window is given the hash of ITEMS[0]'s first window: a made-up 64-bit collision, so that the
+ * verifier's path for a slot holding two different n-grams runs too.
  */
-export async function warmUpScanner(stop: () => boolean, rounds = 24): Promise<number> {
+function warmUpInit(n: number, field: string): WorkerInit {
+  const items = [...ITEMS, ...fillerItems()];
+  const windows = items.map((t) => ngramWindows(tokenHashes(janitorTokens(t)), n));
+  const last = windows[windows.length - 1];
+  last[0] = windows[0][0];
+  last[1] = windows[0][1];
+  const table = buildNgramTableFromWindows(windows, n);
+  return structuredClone({ n, field, texts: packTexts(items), table });
+}
+
+/** A corpus file the warm-up may read the start of (the first file of the scan, when it is plain JSONL or text). */
+export interface WarmUpFile {
+  path: string;
+  format: CorpusFile['format'];
+  size: number;
+}
+
+/** Bytes of the real corpus the warm-up reads, in units of this size (the second starts mid-line, as most do). */
+const REAL_UNIT = 1 << 20;
+
+/**
+ * Scans the made-up corpus in slices of a few milliseconds until `stop()` says the real work has arrived or
+ * `rounds` passes are done; then, if there is time, the first two megabytes of `file` through the same code path
+ * as real units (file reads, a unit that starts mid-line), with the warm-up table. Returns the passes made.
+ */
+export async function warmUpScanner(stop: () => boolean, rounds = 24, file?: WarmUpFile): Promise<number> {
   const scanner = new UnitScanner(warmUpInit(13, 'text'));
   const { jsonl, text } = warmUpCorpus();
   let done = 0;
@@ -125,6 +148,20 @@ export async function warmUpScanner(stop: () => boolean, rounds = 24): Promise<n
     scanner.scanBuffer(text, 'text');
     done++;
     // Let the `init` message in between passes.
+    await new Promise((r) => setImmediate(r));
+  }
+  for (let start = 0; file && start < Math.min(file.size, 2 * REAL_UNIT) && !stop(); start += REAL_UNIT) {
+    const unit: ScanUnit = {
+      id: -1,
+      kind: 'scan',
+      file: 0,
+      path: file.path,
+      format: file.format,
+      compression: 'none',
+      start,
+      end: Math.min(file.size, start + REAL_UNIT),
+    };
+    await scanner.run(unit, () => {});
     await new Promise((r) => setImmediate(r));
   }
   return done;

@@ -1,7 +1,7 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { ScanUnit, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
-import { warmUpScanner } from './warm-up.js';
+import { type WarmUpFile, warmUpScanner } from './warm-up.js';
 
 /**
  * A scan worker. It starts while the coordinator is still building the n-gram table and warms up on a made-up
@@ -9,7 +9,7 @@ import { warmUpScanner } from './warm-up.js';
  * posts progress and results.
  */
 let scanner: UnitScanner | undefined;
-const warming = warmUpScanner(() => scanner !== undefined);
+const warming = warmUpScanner(() => scanner !== undefined, 24, (workerData as { warmUp?: WarmUpFile } | null)?.warmUp);
 parentPort!.on('message', async (msg: { type: 'init'; init: WorkerInit } | { type: 'unit'; unit: ScanUnit }) => {
   if (msg.type === 'init') {
     scanner = new UnitScanner(msg.init);
