@@ -218,6 +218,12 @@ describe('hot loop vs reference janitor', () => {
     expect(out.corpus.lines).toBe(c.lines);
     expect(out.corpus.badLines).toBe(2);
     expect(out.benchmarks.mine.tooShort).toBe(1);
+    // Every matched n-gram is reported with its own text: the item's reference tokens at that position.
+    for (const m of out.benchmarks.mine.contaminated) {
+      const toks = janitorTokens(ITEMS[m.index].text);
+      expect(m.ngrams.length).toBeGreaterThan(0);
+      for (const g of m.ngrams) expect(g.text).toBe(toks.slice(g.at, g.at + N).join(' '));
+    }
     // Worker-count independence within the library (in-thread, 1 chunk vs many).
     const again = await scanCorpus({ sources: SOURCES, corpus: [c.path], workers: 0 });
     expect(again).toEqual(out);

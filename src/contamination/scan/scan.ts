@@ -253,18 +253,24 @@ function assemble(
   }
 
   const benchmarks: Record<string, BenchmarkScan> = {};
-  opts.sources.forEach((s, si) => {
+  // Only matched items need their tokens again; the others count as too short or not, from their token counts.
+  const matched = [...perItem.keys()].sort((a, b) => a - b);
+  let next = 0;
+  let flat = 0;
+  opts.sources.forEach((s) => {
     let tooShort = 0;
+    for (let k = flat; k < flat + s.items.length; k++) if (prep.tokenCounts[k] < cfg.n) tooShort++;
     const contaminated: ItemMatch[] = [];
-    let flat = 0;
-    for (let k = 0; k < si; k++) flat += opts.sources[k].items.length;
-    s.items.forEach((it, ii) => {
-      const count = prep.tokenCounts[flat + ii];
-      if (count < cfg.n) tooShort++;
-      const acc = perItem.get(flat + ii);
-      if (!acc) return;
+    for (; next < matched.length && matched[next] < flat + s.items.length; next++) {
+      const ii = matched[next] - flat;
+      const it = s.items[ii];
+      const acc = perItem.get(matched[next])!;
       const toks = janitorTokens(it.text);
       const ats = [...acc.ats].sort((a, b) => a - b);
+      // Each matched n-gram's text is a slice of the item's tokens joined once (a dense scan matches thousands).
+      const joined = toks.join(' ');
+      const starts = new Int32Array(toks.length + 1);
+      for (let k = 0; k < toks.length; k++) starts[k + 1] = starts[k] + toks[k].length + 1;
       contaminated.push({
         index: ii,
         id: it.id,
@@ -273,11 +279,12 @@ function assemble(
           .sort((a, b) => a - b)
           .slice(0, FIRST_DOCUMENTS)
           .map(keyName),
-        ngrams: ats.map((at) => ({ at, text: toks.slice(at, at + cfg.n).join(' ') })),
+        ngrams: ats.map((at) => ({ at, text: joined.slice(starts[at], starts[at + cfg.n] - 1) })),
         coverage: coverage(ats, cfg.n, toks.length),
-        tokens: count,
+        tokens: prep.tokenCounts[matched[next]],
       });
-    });
+    }
+    flat += s.items.length;
     benchmarks[s.label] = {
       hash: s.hash,
       items: s.items.length,
