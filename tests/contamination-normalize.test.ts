@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { janitorTokensFast } from '../src/contamination/text/janitor-tokens.js';
 import {
   gpt4Chars,
   JANITOR_PUNCTUATION,
@@ -113,5 +114,80 @@ describe('latexNormalize reads braces with the one LaTeX scanner (latex/brackets
     // The old depth counter closed the first argument at `\}` and wrote "\frac{x\}{}}{2}".
     expect(latexNormalize('\\dfrac{x\\}}{2}')).toBe('\\frac{x\\}}{2}');
     expect(latexNormalize('\\dfrac12')).toBe('\\frac{1}{2}');
+  });
+});
+
+describe('janitorTokensFast', () => {
+  it('splits every string exactly as the reference janitorTokens does (seeded random text)', () => {
+    const pieces = [
+      'Word',
+      'WORD',
+      'word',
+      'Ünïcode',
+      'É',
+      'ß',
+      '😀',
+      '東京',
+      '-',
+      "'",
+      '"',
+      '\\',
+      '.',
+      ',',
+      '$',
+      '_',
+      '~',
+      '1',
+      '42',
+      ' ',
+      '  ',
+      '\n',
+      '\r\n',
+      '\t',
+      '\v',
+      '\f',
+      '\u00a0',
+      '\u2003',
+      '\u3000',
+      '\u2028',
+      '\u2029',
+      '\u200b',
+      '\u0085',
+      '\u1680',
+      '\u202f',
+      '\u205f',
+      '\u001c',
+      '\u001f',
+      '\u0008',
+      '\u0000',
+      '\u007f',
+      '\ud800',
+      '\udc00',
+      'a\u0301',
+      '!!!',
+      '(A)',
+      'x.Y.z',
+    ];
+    let seed = 12345;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+      return (seed >>> 8) / (1 << 24);
+    };
+    let tokens = 0;
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      const len = Math.floor(rand() * 60);
+      for (let i = 0; i < len; i++) {
+        text +=
+          rand() < 0.9 ? pieces[Math.floor(rand() * pieces.length)] : String.fromCharCode(Math.floor(rand() * 0x10000));
+      }
+      const expected = janitorTokens(text);
+      expect(janitorTokensFast(text)).toEqual(expected);
+      tokens += expected.length;
+    }
+    expect(tokens).toBeGreaterThan(10_000);
+    // A token longer than the scratch buffer, and one that is only punctuation.
+    const long = `${'Ab,'.repeat(5000)} ?!`;
+    expect(janitorTokensFast(long)).toEqual(janitorTokens(long));
   });
 });

@@ -12,11 +12,24 @@ const MAX_FIRST = 5;
 type LineFn = (buf: Buffer, start: number, end: number) => void;
 
 /**
+ * Line buffers kept for the next unit of this thread. A fresh 8 MB buffer per unit is external memory that V8
+ * answers with a garbage collection ("external memory pressure"), in every unit of every worker.
+ */
+const spareBuffers: Buffer[] = [];
+
+function takeLineBuffer(): Buffer {
+  return spareBuffers.pop() ?? Buffer.allocUnsafe(READ_SIZE * 2);
+}
+
+function giveLineBuffer(buf: Buffer): void {
+  if (buf.length === READ_SIZE * 2 && spareBuffers.length < 2) spareBuffers.push(buf);
+}
+
+/**
  * Splits a byte stream into lines in one reusable buffer (constant memory, except that one line must fit).
  * `\n` ends a line; a final line without it still counts. A UTF-8 BOM at the start of the file is skipped.
  */
 class LineSplitter {
-  buf = Buffer.allocUnsafe(READ_SIZE * 2);
   len = 0;
   /** File offset (decompressed for compressed files) of buf[0]. */
   base = 0;
@@ -25,7 +38,9 @@ class LineSplitter {
   done = false;
   private atStart = true;
 
+  /** `buf`: the buffer to fill (taken from the spares); a line longer than it replaces it. */
   constructor(
+    public buf: Buffer,
     private readonly onLine: LineFn,
     start = 0,
     end = Number.POSITIVE_INFINITY,
@@ -137,9 +152,10 @@ export class UnitScanner {
   /** Scans the lines of an in-memory buffer, as `run` scans a file (the workers' warm-up feeds it). */
   scanBuffer(buf: Uint8Array, format: CorpusFile['format']): UnitResult {
     const res = emptyResult(-1);
-    const sp = new LineSplitter(this.lineHandler(format === 'jsonl', res));
+    const sp = new LineSplitter(takeLineBuffer(), this.lineHandler(format === 'jsonl', res));
     sp.push(buf);
     sp.drain(true);
+    giveLineBuffer(sp.buf);
     res.positions = this.verifier.takePositions();
     return res;
   }
@@ -218,9 +234,10 @@ export class UnitScanner {
       }
     };
     const fd = openSync(unit.path, 'r');
+    let sp: LineSplitter | undefined;
     try {
       if (unit.compression === 'none') {
-        const sp = new LineSplitter(onLine, unit.start, unit.end);
+        sp = new LineSplitter(takeLineBuffer(), onLine, unit.start, unit.end);
         let pos = unit.start > 0 ? unit.start - 1 : 0;
         sp.base = pos;
         while (!sp.done) {
@@ -233,8 +250,9 @@ export class UnitScanner {
           sp.drain(n === 0);
         }
       } else if (unit.compression === 'zstd') {
-        const sp = new LineSplitter(onLine);
-        const dec = new Decompress((chunk) => sp.push(chunk));
+        const zsp = new LineSplitter(takeLineBuffer(), onLine);
+        sp = zsp;
+        const dec = new Decompress((chunk) => zsp.push(chunk));
         const raw = Buffer.allocUnsafe(1 << 20);
         let pos = 0;
         for (;;) {
@@ -248,9 +266,10 @@ export class UnitScanner {
           // fzstd keeps references to pushed input; give it its own copy.
           dec.push(raw.slice(0, n));
         }
-        sp.drain(true);
+        zsp.drain(true);
       } else {
-        const sp = new LineSplitter(onLine);
+        const gsp = new LineSplitter(takeLineBuffer(), onLine);
+        sp = gsp;
         const gunzip = createGunzip({ chunkSize: 1 << 20 });
         const feed = (async () => {
           const raw = Buffer.allocUnsafe(1 << 20);
@@ -266,12 +285,13 @@ export class UnitScanner {
           }
           gunzip.end();
         })();
-        for await (const chunk of gunzip) sp.push(chunk as Buffer);
+        for await (const chunk of gunzip) gsp.push(chunk as Buffer);
         await feed;
-        sp.drain(true);
+        gsp.drain(true);
       }
     } finally {
       closeSync(fd);
+      if (sp) giveLineBuffer(sp.buf);
     }
     if (pending > 0) progress(pending);
   }
