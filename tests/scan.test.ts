@@ -15,6 +15,7 @@ import {
   useTable,
 } from '../src/contamination/scan/hotloop.js';
 import { FIELD_FOUND, locateJsonField, valueEnd, valueStart } from '../src/contamination/scan/json-field.js';
+import { mergeScans } from '../src/contamination/scan/result.js';
 import { type ScanSource, scanCorpus } from '../src/contamination/scan/scan.js';
 import { buildNgramTable } from '../src/contamination/scan/table.js';
 import { packTexts, sharedText } from '../src/contamination/scan/texts.js';
@@ -224,6 +225,8 @@ describe('hot loop vs reference janitor', () => {
       expect(m.ngrams.length).toBeGreaterThan(0);
       for (const g of m.ngrams) expect(g.text).toBe(toks.slice(g.at, g.at + N).join(' '));
     }
+    // An unsharded result is already in merged form.
+    expect(mergeScans([{ file: 'all', out }])).toEqual(out);
     // Worker-count independence within the library (in-thread, 1 chunk vs many).
     const again = await scanCorpus({ sources: SOURCES, corpus: [c.path], workers: 0 });
     expect(again).toEqual(out);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { HeldoutError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
-import { janitorTokens } from '../text/normalize.js';
+import { janitorTokensFast } from '../text/janitor-tokens.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
 import { tokenHashes } from './hash.js';
 import { textWindows } from './hotloop.js';
@@ -14,7 +14,6 @@ import {
   FIRST_DOCUMENTS,
   fingerprint,
   type ItemMatch,
-  mergeScans,
   percent,
   type ScanOutput,
 } from './result.js';
@@ -69,10 +68,10 @@ export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
   const owner: number[] = [];
   sources.forEach((s, si) => {
     s.items.forEach((it, ii) => {
-      // The byte loop hashes the text without a string per token; the reference tokeniser takes what it cannot.
+      // The byte loop hashes the text without a string per token; the string tokeniser takes what it cannot.
       let w = textWindows(it.text, n);
       if (!w) {
-        const toks = janitorTokens(it.text);
+        const toks = janitorTokensFast(it.text);
         w = { windows: ngramWindows(tokenHashes(toks), n), tokens: toks.length };
       }
       itemTexts.push(it.text);
@@ -184,7 +183,8 @@ export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
   const init: WorkerInit = { n, field, texts: prepared.texts, table: prepared.table };
   const results = await runUnits(units, init, threads, opts.onProgress);
   const out = assemble(opts, files, shares, units, results, prepared, { n, field, rule });
-  return opts.shard && opts.shard.count > 1 ? out : mergeScans([{ file: '(scan)', out }]);
+  // Unsharded, the result is already in merged form (tested: merging it alone gives it back unchanged).
+  return out;
 }
 
 function assemble(
@@ -265,8 +265,8 @@ function assemble(
       const ii = matched[next] - flat;
       const it = s.items[ii];
       const acc = perItem.get(matched[next])!;
-      const toks = janitorTokens(it.text);
-      const ats = [...acc.ats].sort((a, b) => a - b);
+      const toks = janitorTokensFast(it.text);
+      const ats = [...Int32Array.from(acc.ats).sort()];
       // Each matched n-gram's text is a slice of the item's tokens joined once (a dense scan matches thousands).
       const joined = toks.join(' ');
       const starts = new Int32Array(toks.length + 1);
