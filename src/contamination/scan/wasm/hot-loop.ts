@@ -86,10 +86,44 @@ function isPyWhitespace(cp: i32): bool {
 }
 
 /**
- * Scans bytes [p, end) and writes one (lane 1, lane 2) pair per n-gram window to `out`. Returns the number of
- * windows (and sets `tokens`), or -1 when the line needs the string path. `pn1`/`pn2` are B^n per lane.
+ * Tests the `w` windows at `out` against the Bloom filter at `bloom` (word: lane 2 >>> bshift, two bits from lane
+ * 1, as ../table.ts sets them) and writes (window index, lane 1, lane 2) of those that pass to `cand`. A separate
+ * tight loop: its loads overlap, where a test inside the hashing loop stalls it.
  */
-export function scan(p: usize, end: usize, json: bool, n: i32, pn1: i32, pn2: i32, out: usize): i32 {
+function filter(out: usize, w: i32, bloom: usize, bshift: i32, cand: usize): i32 {
+  let c: i32 = 0;
+  for (let k: i32 = 0; k < w; k++) {
+    const r1 = load<i32>(out + ((<usize>k) << 3));
+    const r2 = load<i32>(out + ((<usize>k) << 3), 4);
+    const m = (1 << (r1 & 31)) | (1 << ((r1 >>> 5) & 31));
+    if ((load<i32>(bloom + ((<usize>(<u32>r2 >>> bshift)) << 2)) & m) == m) {
+      const o = cand + <usize>c * 12;
+      store<i32>(o, k);
+      store<i32>(o, r1, 4);
+      store<i32>(o, r2, 8);
+      c++;
+    }
+  }
+  return c;
+}
+
+/**
+ * Scans bytes [p, end) and writes one (lane 1, lane 2) pair per n-gram window to `out`. With a Bloom filter
+ * (`bloom` not 0), returns the number of windows that pass it, listed at `cand` by `filter`; without, the number of
+ * windows. Sets `tokens`. Returns -1 when the line needs the string path. `pn1`/`pn2` are B^n per lane.
+ */
+export function scan(
+  p: usize,
+  end: usize,
+  json: bool,
+  n: i32,
+  pn1: i32,
+  pn2: i32,
+  out: usize,
+  bloom: usize,
+  bshift: i32,
+  cand: usize,
+): i32 {
   const cls: usize = json ? CLASSES : CLASSES + 256;
   memory.fill(RING, 0, (<usize>n) << 3);
   let k: i32 = 0;
@@ -257,7 +291,7 @@ export function scan(p: usize, end: usize, json: bool, n: i32, pn1: i32, pn2: i3
     }
     if (cl == END) {
       tokens = cnt;
-      return w;
+      return bloom == 0 ? w : filter(out, w, bloom, bshift, cand);
     }
   }
   return -1;
