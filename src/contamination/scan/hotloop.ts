@@ -63,6 +63,7 @@ interface HotLoop {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   tokens: { value: number };
   classTables(): number;
+  foldTables(): void;
   freeBase(): number;
   constants(i: number): number;
   scan(
@@ -119,6 +120,7 @@ function loadHotLoop(): HotLoop {
   U8 = new Uint8Array(x.memory.buffer);
   U8.set(classTable(true), x.classTables());
   U8.set(classTable(false), x.classTables() + 256);
+  x.foldTables();
   INPUT = x.freeBase();
   return x;
 }

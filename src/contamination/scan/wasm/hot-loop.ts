@@ -37,9 +37,23 @@ const RING: usize = memory.data(64 * 8, 16);
 /** Tokens on the line last scanned to its end. */
 export let tokens: i32 = 0;
 
+/** The class tables again as fold tables (u16 per byte, JSON then text), made by `foldTables`. */
+const FOLD: usize = memory.data(1024, 16);
+
 /** Where the host may write the class tables. */
 export function classTables(): usize {
   return CLASSES;
+}
+
+/** Derives the fold tables from the class tables (the host calls it once it has written those). */
+export function foldTables(): void {
+  for (let t: usize = 0; t < 2; t++) {
+    for (let c: i32 = 0; c < 256; c++) {
+      const k = load<u8>(CLASSES + t * 256 + c);
+      const f = k == TOK ? c : k == UP ? c | 0x20 : k == PUN ? 0x100 : 0x200 + k;
+      store<u16>(FOLD + t * 512 + ((<usize>c) << 1), <u16>f);
+    }
+  }
 }
 
 /** First byte the host may use for its input and output buffers. */
@@ -134,26 +148,27 @@ export function scan(
   let h2: i32 = SEED2;
   let inTok = false;
   let w: i32 = 0;
+  const fold: usize = json ? FOLD : FOLD + 512;
   while (true) {
+    // Token characters, the common case, in a tight loop: the fold table gives the byte as hashed (A–Z lowered),
+    // 0x100 for punctuation (dropped), 0x200 or more for anything that needs the cases below.
+    while (p < end) {
+      const f: i32 = load<u16>(fold + ((<usize>load<u8>(p)) << 1));
+      if (f >= 0x100) {
+        if (f != 0x100) break;
+        p++;
+        continue;
+      }
+      h1 = (h1 ^ f) * P1;
+      h2 = (h2 ^ f) * P2;
+      inTok = true;
+      p++;
+    }
     let c: i32 = 0;
     let cl: u8 = END;
     if (p < end) {
       c = load<u8>(p++);
       cl = load<u8>(cls + c);
-      if (cl == TOK) {
-        h1 = (h1 ^ c) * P1;
-        h2 = (h2 ^ c) * P2;
-        inTok = true;
-        continue;
-      }
-      if (cl == PUN) continue;
-      if (cl == UP) {
-        c |= 0x20;
-        h1 = (h1 ^ c) * P1;
-        h2 = (h2 ^ c) * P2;
-        inTok = true;
-        continue;
-      }
       if (cl == MB) {
         // Validate the UTF-8 sequence (invalid → the string path, where TextDecoder's replacement applies) and spot
         // the non-ASCII whitespace Python splits on.
