@@ -40,17 +40,36 @@ export function janitorTokensFast(text: string): string[] {
       continue;
     }
     const start = i;
-    // A token is "plain" when it needs no change: no punctuation, no capital.
-    let plain = true;
+    // What the token needs: dropping punctuation (inside it, or only at its ends), lowering capitals.
+    let first = -1;
+    let last = -1;
+    let sawPunct = false;
+    let inner = false;
+    let upper = false;
+    let ascii = true;
     for (; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c < 0x80) {
-        if (PUNCT[c] === 1 || (c >= 0x41 && c <= 0x5a)) plain = false;
-        else if (isPySpace(c)) break;
-      } else if (isPySpace(c)) break;
+        if (PUNCT[c] === 1) {
+          if (first >= 0) sawPunct = true;
+          continue;
+        }
+        if (isPySpace(c)) break;
+        if (c >= 0x41 && c <= 0x5a) upper = true;
+      } else {
+        if (isPySpace(c)) break;
+        ascii = false;
+      }
+      if (first < 0) first = i;
+      else if (sawPunct) inner = true;
+      last = i;
     }
-    if (plain) {
-      out.push(text.slice(start, i));
+    if (first < 0) continue;
+    // Punctuation only around the word ("(word)," or "end."), or none: a slice of the text.
+    if (!inner) {
+      const t = text.slice(first, last + 1);
+      // On ASCII, toLowerCase changes exactly A–Z, as the janitor does; elsewhere it would also lower "É".
+      out.push(!upper ? t : ascii ? t.toLowerCase() : t.replace(/[A-Z]+/g, (run) => run.toLowerCase()));
       continue;
     }
     if (units.length < i - start) units = new Uint16Array(2 * (i - start));
@@ -60,7 +79,7 @@ export function janitorTokensFast(text: string): string[] {
       if (c < 0x80 && PUNCT[c] === 1) continue;
       units[len++] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
     }
-    if (len > 0) out.push(codeUnitsToString(units, len));
+    out.push(codeUnitsToString(units, len));
   }
   return out;
 }
