@@ -111,7 +111,7 @@ export function coverage(ats: number[], n: number, tokens: number): number {
   if (tokens === 0) return 0;
   let covered = 0;
   let reach = -1;
-  for (const at of [...ats].sort((a, b) => a - b)) {
+  for (const at of Float64Array.from(ats).sort()) {
     const from = Math.max(at, reach);
     const to = at + n;
     if (to > from) covered += to - from;

@@ -102,12 +102,12 @@ async function runUnits(
   init: WorkerInit,
   threads: Worker[],
   onProgress?: (bytes: number) => void,
-): Promise<UnitResult[]> {
+): Promise<{ results: UnitResult[]; stopped: Promise<unknown> }> {
   const results: UnitResult[] = new Array(units.length);
   if (threads.length === 0) {
     const scanner = new UnitScanner(init);
     for (const u of units) results[u.id] = await scanner.run(u, (b) => onProgress?.(b));
-    return results;
+    return { results, stopped: Promise.resolve() };
   }
   try {
     await new Promise<void>((resolve, reject) => {
@@ -140,10 +140,12 @@ async function runUnits(
         give(w);
       }
     });
-  } finally {
+  } catch (err) {
     await Promise.all(threads.map((w) => w.terminate()));
+    throw err;
   }
-  return results;
+  // Stopping the threads takes about 8 ms: the caller assembles the result meanwhile, then waits for them.
+  return { results, stopped: Promise.all(threads.map((w) => w.terminate())) };
 }
 
 /**
@@ -181,8 +183,9 @@ export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
     ngrams: prepared.table.distinct,
   });
   const init: WorkerInit = { n, field, texts: prepared.texts, table: prepared.table };
-  const results = await runUnits(units, init, threads, opts.onProgress);
+  const { results, stopped } = await runUnits(units, init, threads, opts.onProgress);
   const out = assemble(opts, files, shares, units, results, prepared, { n, field, rule });
+  await stopped;
   // Unsharded, the result is already in merged form (tested: merging it alone gives it back unchanged).
   return out;
 }
@@ -240,7 +243,7 @@ function assemble(
         acc.docs++;
         acc.first.push(key);
         if (acc.first.length > 4 * FIRST_DOCUMENTS)
-          acc.first = acc.first.sort((a, b) => a - b).slice(0, FIRST_DOCUMENTS);
+          acc.first = [...Float64Array.from(acc.first).sort().subarray(0, FIRST_DOCUMENTS)];
       }
       i += 2 + count;
     }
@@ -254,7 +257,8 @@ function assemble(
 
   const benchmarks: Record<string, BenchmarkScan> = {};
   // Only matched items need their tokens again; the others count as too short or not, from their token counts.
-  const matched = [...perItem.keys()].sort((a, b) => a - b);
+  // Typed-array sorts: no comparator calls, which matter in a process that assembles once, before V8 optimises.
+  const matched = [...Int32Array.from(perItem.keys()).sort()];
   let next = 0;
   let flat = 0;
   opts.sources.forEach((s) => {
@@ -275,10 +279,7 @@ function assemble(
         index: ii,
         id: it.id,
         documents: acc.docs,
-        firstDocuments: acc.first
-          .sort((a, b) => a - b)
-          .slice(0, FIRST_DOCUMENTS)
-          .map(keyName),
+        firstDocuments: [...Float64Array.from(acc.first).sort().subarray(0, FIRST_DOCUMENTS)].map(keyName),
         ngrams: ats.map((at) => ({ at, text: joined.slice(starts[at], starts[at + cfg.n] - 1) })),
         coverage: coverage(ats, cfg.n, toks.length),
         tokens: prep.tokenCounts[matched[next]],
@@ -330,7 +331,7 @@ function assemble(
     }),
     ...(opts.shard && opts.shard.count > 1 ? { shard: { index: opts.shard.index, count: opts.shard.count } } : {}),
     benchmarks,
-    documents: [...documents].sort((a, b) => a - b).map(keyName),
+    documents: [...Float64Array.from(documents).sort()].map(keyName),
     corpus: corpusSummary(fileList, { badLines, firstBadLines, missingField, firstMissing }),
   };
 }
