@@ -337,7 +337,8 @@ describe('hot loop vs reference janitor', () => {
       expect(v.takePositions()).toEqual([0, 1, 0]);
       // Told the wrong token count, it does not trust the hot loop's window list: it matches the long way.
       expect(v.matchHits(text, toks.length + 1, new Int32Array(0), 0)).toEqual([0]);
-      expect(v.takePositions()).toEqual([0, 1, 0]);
+      // A position is reported once per verifier (per worker thread): the coordinator unites the reports.
+      expect(v.takePositions()).toEqual([]);
     }
     expect(misses).toBe(0);
   });

@@ -16,7 +16,7 @@ const POS = 2 ** 21;
  * false false …" answer options) occurs in up to a thousand items. So the work per hit is kept to what the
  * result needs: one token comparison per table slot and document (all occurrences of a slot are one n-gram,
  * checked the first time the slot is hit, unless two n-grams collide there), the document's items deduplicated
- * with a stamp array instead of a Set per document, and each (item, position) recorded once per unit, not once
+ * with a stamp array instead of a Set per document, and each (item, position) reported once per thread, not once
  * per document.
  */
 /** What the verifier knows about a table slot it has met. */
@@ -28,8 +28,8 @@ interface SlotInfo {
   pos: number;
   /** Serial of the last document where this slot matched. */
   doc: number;
-  /** Matched in the current unit (then it is in `unitSlots`). */
-  unit: boolean;
+  /** Its (item, position) pairs are reported: by an earlier unit of this thread, or in `newSlots` by this one. */
+  listed: boolean;
 }
 
 export class Verifier {
@@ -39,8 +39,12 @@ export class Verifier {
   private serial = 0;
   /** One record per slot met: one Map lookup per hit window instead of one per question asked. */
   private readonly slotInfo = new Map<number, SlotInfo>();
-  /** Slots of a single n-gram matched in this unit: every (item, position) of theirs is matched. */
-  private unitSlots: number[] = [];
+  /**
+   * Slots of a single n-gram first matched since the last `takePositions`: every (item, position) of theirs is
+   * matched. A slot is reported once per thread: the coordinator unites what the units report, and a dense corpus
+   * matches the same slots in every unit.
+   */
+  private newSlots: number[] = [];
   /** Other (item, position) pairs matched in this unit (in slots where two n-grams collide), as item · 2^21 + position. */
   private ats = new Set<number>();
 
@@ -82,7 +86,7 @@ export class Verifier {
         const bp = occ[2 * k + 1];
         for (let j = 0; j < n && u; j++) u = a[ap + j] === b[bp + j];
       }
-      info = { uniform: u, tokens: a, pos: ap, doc: 0, unit: false };
+      info = { uniform: u, tokens: a, pos: ap, doc: 0, listed: false };
       this.slotInfo.set(s, info);
     }
     return info;
@@ -140,10 +144,10 @@ export class Verifier {
           items.push(item);
         }
       }
-      // Its (item, position) pairs are listed once per unit, by takePositions.
-      if (!info.unit) {
-        info.unit = true;
-        this.unitSlots.push(s);
+      // Its (item, position) pairs are listed by takePositions, once per thread.
+      if (!info.listed) {
+        info.listed = true;
+        this.newSlots.push(s);
       }
       return;
     }
@@ -164,12 +168,11 @@ export class Verifier {
   takePositions(): number[] {
     const { slots, occ } = this.table;
     let size = this.ats.size;
-    for (const s of this.unitSlots) size += slots[(s << 2) + 3];
+    for (const s of this.newSlots) size += slots[(s << 2) + 3];
     const keys = new Float64Array(size);
     let at = 0;
     for (const key of this.ats) keys[at++] = key;
-    for (const s of this.unitSlots) {
-      this.slotInfo.get(s)!.unit = false;
+    for (const s of this.newSlots) {
       const start = slots[(s << 2) + 2] - 1;
       const end = start + slots[(s << 2) + 3];
       for (let k = start; k < end; k++) keys[at++] = occ[2 * k] * POS + occ[2 * k + 1];
@@ -177,7 +180,7 @@ export class Verifier {
     // A pair belongs to one slot only, so there are no duplicates to drop.
     keys.sort();
     this.ats = new Set();
-    this.unitSlots = [];
+    this.newSlots = [];
     const out: number[] = [];
     for (let k = 0; k < keys.length; ) {
       const item = Math.floor(keys[k] / POS);
