@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { HeldoutError } from '../../errors.js';
 import { PACKAGE_ROOT } from '../../package-root.js';
 import { janitorTokensFast } from '../text/janitor-tokens.js';
+import { janitorTokens } from '../text/normalize.js';
 import { listCorpus, planUnits, type Shard, shardShares } from './corpus.js';
 import { tokenHashes } from './hash.js';
 import { textWindows } from './hotloop.js';
@@ -269,7 +270,8 @@ function assemble(
       const ii = matched[next] - flat;
       const it = s.items[ii];
       const acc = perItem.get(matched[next])!;
-      const toks = janitorTokensFast(it.text);
+      // The reference tokeniser: its regular expressions need no warming up, in a process that assembles once.
+      const toks = janitorTokens(it.text);
       const ats = [...Int32Array.from(acc.ats).sort()];
       // Each matched n-gram's text is a slice of the item's tokens joined once (a dense scan matches thousands).
       const joined = toks.join(' ');
