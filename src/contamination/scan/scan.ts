@@ -103,11 +103,15 @@ async function runUnits(
   init: WorkerInit,
   threads: Worker[],
   onProgress?: (bytes: number) => void,
+  onResult?: (res: UnitResult) => void,
 ): Promise<{ results: UnitResult[]; stopped: Promise<unknown> }> {
   const results: UnitResult[] = new Array(units.length);
   if (threads.length === 0) {
     const scanner = new UnitScanner(init);
-    for (const u of units) results[u.id] = await scanner.run(u, (b) => onProgress?.(b));
+    for (const u of units) {
+      results[u.id] = await scanner.run(u, (b) => onProgress?.(b));
+      onResult?.(results[u.id]);
+    }
     return { results, stopped: Promise.resolve() };
   }
   try {
@@ -126,6 +130,7 @@ async function runUnits(
             done++;
             if (done === units.length) resolve();
             else give(w);
+            onResult?.(msg.res!);
           } else if (msg.type === 'error') {
             const u = units[msg.id!];
             reject(
@@ -184,11 +189,35 @@ export async function scanCorpus(opts: ScanOptions): Promise<ScanOutput> {
     ngrams: prepared.table.distinct,
   });
   const init: WorkerInit = { n, field, texts: prepared.texts, table: prepared.table };
-  const { results, stopped } = await runUnits(units, init, threads, opts.onProgress);
-  const out = assemble(opts, files, shares, units, results, prepared, { n, field, rule });
+  // The matched items' tokens are made as results come in, while the workers still scan.
+  const matchedTexts = new Map<number, ItemText>();
+  const learn = (res: UnitResult) => {
+    for (let i = 0; i < res.matches.length; i += 2 + res.matches[i + 1]) {
+      for (let j = 0; j < res.matches[i + 1]; j++) {
+        const item = res.matches[i + 2 + j];
+        if (!matchedTexts.has(item)) matchedTexts.set(item, itemText(prepared.itemTexts[item]));
+      }
+    }
+  };
+  const { results, stopped } = await runUnits(units, init, threads, opts.onProgress, learn);
+  const out = assemble(opts, files, shares, units, results, prepared, matchedTexts, { n, field, rule });
   await stopped;
   // Unsharded, the result is already in merged form (tested: merging it alone gives it back unchanged).
   return out;
+}
+
+/** An item's janitor tokens joined with spaces, and where each token starts: n-gram texts are slices of it. */
+interface ItemText {
+  joined: string;
+  starts: Int32Array;
+}
+
+function itemText(text: string): ItemText {
+  // The reference tokeniser: its regular expressions need no warming up, in a process that assembles once.
+  const toks = janitorTokens(text);
+  const starts = new Int32Array(toks.length + 1);
+  for (let k = 0; k < toks.length; k++) starts[k + 1] = starts[k] + toks[k].length + 1;
+  return { joined: toks.join(' '), starts };
 }
 
 function assemble(
@@ -198,6 +227,7 @@ function assemble(
   units: ScanUnit[],
   results: UnitResult[],
   prep: PreparedItems,
+  matchedTexts: Map<number, ItemText>,
   cfg: { n: number; field: string; rule: string },
 ): ScanOutput {
   // Unit-local line numbers → file line numbers (1-based), via the lines of earlier units of the same file.
@@ -270,20 +300,15 @@ function assemble(
       const ii = matched[next] - flat;
       const it = s.items[ii];
       const acc = perItem.get(matched[next])!;
-      // The reference tokeniser: its regular expressions need no warming up, in a process that assembles once.
-      const toks = janitorTokens(it.text);
+      const { joined, starts } = matchedTexts.get(matched[next]) ?? itemText(it.text);
       const ats = [...Int32Array.from(acc.ats).sort()];
-      // Each matched n-gram's text is a slice of the item's tokens joined once (a dense scan matches thousands).
-      const joined = toks.join(' ');
-      const starts = new Int32Array(toks.length + 1);
-      for (let k = 0; k < toks.length; k++) starts[k + 1] = starts[k] + toks[k].length + 1;
       contaminated.push({
         index: ii,
         id: it.id,
         documents: acc.docs,
         firstDocuments: [...Float64Array.from(acc.first).sort().subarray(0, FIRST_DOCUMENTS)].map(keyName),
         ngrams: ats.map((at) => ({ at, text: joined.slice(starts[at], starts[at + cfg.n] - 1) })),
-        coverage: coverage(ats, cfg.n, toks.length),
+        coverage: coverage(ats, cfg.n, starts.length - 1),
         tokens: prep.tokenCounts[matched[next]],
       });
     }
