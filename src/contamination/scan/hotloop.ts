@@ -10,13 +10,14 @@ import type { NgramTable } from './table.js';
  * per token. JSONL lines are not `JSON.parse`d: `locateJsonField` (json-field.ts) validates the line and finds
  * the text field, and the loop decodes its escapes on the fly.
  *
- * The byte loop itself is WebAssembly (wasm/hot-loop.ts, compiled by scripts/build-wasm.js): it writes every
- * window's hash pair, and this module looks them up in the benchmark table.
+ * The byte loop itself is WebAssembly (wasm/hot-loop.ts, compiled by scripts/build-wasm.js): it hashes every
+ * window and tests it against its own copy of the table's Bloom filter; this module probes the table for the
+ * windows that pass.
  *
  * The loop is a filter. A line whose hashes hit the benchmark table (or that it cannot handle: invalid UTF-8,
- * odd JSON, a line over MAX_LINE) goes to the exact, string-based path, which re-tokenises it with the reference
- * normaliser and compares tokens; so hash collisions cannot create matches, and the loop only has to never miss
- * one.
+ * odd JSON, a lone surrogate, a line over MAX_LINE) goes to the exact, string-based path, which re-tokenises it as
+ * the reference normaliser does and compares tokens; so hash collisions cannot create matches, and the loop only
+ * has to never miss one.
  */
 
 export const NO_HIT = 0;

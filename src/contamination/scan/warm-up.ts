@@ -6,15 +6,17 @@ import type { CorpusFile, ScanUnit, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
 
 /**
- * A worker's warm-up: while the coordinator still builds the n-gram table (about a second on the four
- * benchmarks), each worker scans a small made-up corpus with a table of its own, so that V8 has optimised the hot
- * loop, the field locator and the verifier before the first real unit arrives.
+ * A worker's warm-up: while the coordinator still builds the n-gram table (under a second on the four
+ * benchmarks), each worker scans a small made-up corpus, then the start of the real corpus, with a table of its
+ * own, so that V8 has compiled the field locator, the host of the byte loop, the lookups and the verifier (and
+ * tiered up the WebAssembly) before the first real unit arrives.
  *
- * Measured on the dense bench corpus: without it, each worker's first 4 MB unit took about twice as long as the
- * later ones, because the code ran unoptimised until V8 compiled it, and was thrown away again whenever a line
- * took a branch that no earlier line had taken. So the corpus below takes every branch of the hot loop and of the
- * field locator: escapes of every kind, UTF-8 of every length, Unicode whitespace, invalid bytes, control
- * characters, other fields and nested values, malformed lines, long lines, and lines that hit the table.
+ * Measured on the dense bench corpus (2 workers): without it, each worker's first units ran up to twice as long as
+ * the later ones, because the code ran unoptimised until V8 compiled it, and was thrown away again whenever a line
+ * took a branch that no earlier line had taken. So the made-up corpus takes every branch of the hot loop and of the
+ * field locator (escapes of every kind, UTF-8 of every length, Unicode whitespace, invalid bytes, control
+ * characters, other fields and nested values, malformed lines, long lines, lines that hit the table), and its table
+ * is as full as a real one, with a made-up hash collision. The real bytes then take the file-reading path.
  */
 
 const ITEMS = [
