@@ -211,7 +211,8 @@ function lookUp(count: number): void {
 function runLoop(buf: Uint8Array, p: number, end: number, json: boolean, filter: boolean): number {
   const len = end - p;
   if (!reserve(len)) return -1;
-  U8.set(buf.subarray(p, end), INPUT);
+  // Buffer.copy: no view object per line.
+  Buffer.prototype.copy.call(buf, U8, INPUT, p, end);
   const w = wasm!.scan(INPUT, INPUT + len, json ? 1 : 0, N, PN1, PN2, OUT, filter ? BLOOM_AT : 0, 32 - BBITS, CAND);
   if (w >= 0) lineTokens = wasm!.tokens.value;
   return w;

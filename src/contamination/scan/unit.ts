@@ -185,22 +185,27 @@ export class UnitScanner {
         if (st === FIELD_FOUND) {
           verdict = scanBytes(buf, valueStart, valueEnd, true);
           if (verdict === NO_HIT) return;
+          // A hit on a line the locator validated, in a value without escapes: the value's bytes are the text.
+          if (verdict === HIT && buf.indexOf(0x5c, valueStart) >= valueEnd)
+            text = this.decoder.decode(buf.subarray(valueStart, valueEnd));
         }
-        let obj: unknown;
-        try {
-          obj = JSON.parse(this.decoder.decode(buf.subarray(s, e)));
-        } catch (err) {
-          res.badLines++;
-          if (res.firstBadLines.length < MAX_FIRST) res.firstBadLines.push({ line, error: (err as Error).message });
-          return;
+        if (text === undefined) {
+          let obj: unknown;
+          try {
+            obj = JSON.parse(this.decoder.decode(buf.subarray(s, e)));
+          } catch (err) {
+            res.badLines++;
+            if (res.firstBadLines.length < MAX_FIRST) res.firstBadLines.push({ line, error: (err as Error).message });
+            return;
+          }
+          const v = obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[field] : undefined;
+          if (typeof v !== 'string' || Array.isArray(obj)) {
+            res.missingField++;
+            if (res.firstMissing.length < MAX_FIRST) res.firstMissing.push(line);
+            return;
+          }
+          text = v;
         }
-        const v = obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[field] : undefined;
-        if (typeof v !== 'string' || Array.isArray(obj)) {
-          res.missingField++;
-          if (res.firstMissing.length < MAX_FIRST) res.firstMissing.push(line);
-          return;
-        }
-        text = v;
       } else {
         if (e > s && buf[e - 1] === 13) e--;
         if (e === s) return;
