@@ -1,6 +1,6 @@
 import { stringHash2 } from '../hash.js';
 import { codeUnitsHash } from '../scan/hash.js';
-import { latexNormalize, NUM_TOKEN } from '../text/normalize.js';
+import { isPyWhitespace, latexNormalize, NUM_TOKEN } from '../text/normalize.js';
 import type { WordNormalization } from '../text/tokens.js';
 
 /**
@@ -9,22 +9,6 @@ import type { WordNormalization } from '../text/tokens.js';
  * 25-character grams. Regex replaces and splits cost ~100 ns a character on MMLU's 6 million; these loops cost a
  * few. tests/bench-tokens.test.ts holds them to the reference on every item of the shipped pack.
  */
-
-/** Python's `str.isspace()` characters (PY_WHITESPACE in normalize.ts). */
-function isPyWhitespace(c: number): boolean {
-  if (c < 128) return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
 
 /** `string.punctuation`, which the janitor deletes: 0x21–0x2F, 0x3A–0x40, 0x5B–0x60, 0x7B–0x7E. */
 const isPunct = (c: number) =>

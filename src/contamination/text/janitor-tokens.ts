@@ -1,4 +1,4 @@
-import { JANITOR_PUNCTUATION } from './normalize.js';
+import { isPyWhitespace, JANITOR_PUNCTUATION } from './normalize.js';
 
 /**
  * `janitorTokens` (normalize.ts) in one pass over the string, without the three whole-text regular expressions:
@@ -11,23 +11,6 @@ import { JANITOR_PUNCTUATION } from './normalize.js';
 const PUNCT = new Uint8Array(128);
 for (const ch of JANITOR_PUNCTUATION) PUNCT[ch.charCodeAt(0)] = 1;
 
-/** Python `str.isspace()` for one UTF-16 code unit (no whitespace character lies outside the BMP). */
-function isPySpace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c >= 0x1c;
-  if (c < 0x85) return false;
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
-
 let units = new Uint16Array(256);
 
 export function janitorTokensFast(text: string): string[] {
@@ -35,7 +18,7 @@ export function janitorTokensFast(text: string): string[] {
   const n = text.length;
   let i = 0;
   while (i < n) {
-    if (isPySpace(text.charCodeAt(i))) {
+    if (isPyWhitespace(text.charCodeAt(i))) {
       i++;
       continue;
     }
@@ -54,10 +37,10 @@ export function janitorTokensFast(text: string): string[] {
           if (first >= 0) sawPunct = true;
           continue;
         }
-        if (isPySpace(c)) break;
+        if (isPyWhitespace(c)) break;
         if (c >= 0x41 && c <= 0x5a) upper = true;
       } else {
-        if (isPySpace(c)) break;
+        if (isPyWhitespace(c)) break;
         ascii = false;
       }
       if (first < 0) first = i;

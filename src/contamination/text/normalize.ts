@@ -34,6 +34,22 @@ const ASCII_RE = /^[\x00-\x7f]*$/;
 export const PY_WHITESPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
 const PY_NON_WHITESPACE_G = new RegExp(`[^${PY_WHITESPACE.source.slice(1, -2)}]+`, 'g');
 
+/** Python `str.isspace()` for one UTF-16 code unit: the characters of PY_WHITESPACE (none lies outside the BMP). */
+export function isPyWhitespace(c: number): boolean {
+  if (c < 128) return (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x20);
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
 /** Python `str.split()` with no argument: split on runs of whitespace, drop empty strings. */
 export function pySplit(text: string): string[] {
   return text.match(PY_NON_WHITESPACE_G) ?? [];
