@@ -390,8 +390,7 @@ function runContentVersions(loaded: ReturnType<typeof loadExam>): ContentVersion
 
 /** The manifest stores the exam dir relative to where the run started; try there, then relative to the runs/ parent. */
 function manifestExamDir(manifest: RunManifest, runDir: string, cwd: string): string {
-  const dir = manifest.exam.dir;
-  const candidates = [resolve(cwd, dir), resolve(runDir, '..', '..', dir)];
+  const candidates = [resolve(cwd, manifest.exam.dir), resolve(runDir, '..', '..', manifest.exam.dir)];
   return candidates.find((c) => existsSync(c)) ?? candidates[0];
 }
 
