@@ -242,7 +242,8 @@ const encoder = new TextEncoder();
 /**
  * The janitor tokens' n-gram hashes of a string (as `ngramWindows(tokenHashes(janitorTokens(text)), n)`) and its
  * token count, computed by the byte loop without making a string per token; undefined when only the string path
- * is exact (a lone surrogate, which UTF-8 cannot carry). The scan hashes every benchmark item this way.
+ * is exact (a lone surrogate, which UTF-8 cannot carry). The scan hashes every benchmark item this way. The
+ * hashes are a view of the loop's memory, valid until the next call.
  */
 export function textWindows(text: string, n: number): { windows: Int32Array; tokens: number } | undefined {
   wasm ??= loadHotLoop();
@@ -253,5 +254,6 @@ export function textWindows(text: string, n: number): { windows: Int32Array; tok
   const [pn1, pn2] = powers(n);
   const w = wasm.scan(INPUT, INPUT + written, 0, n, pn1, pn2, OUT, 0, 0, CAND);
   if (w < 0) return undefined;
-  return { windows: I32.slice(OUT >> 2, (OUT >> 2) + 2 * w), tokens: wasm.tokens.value };
+  // A view into the loop's memory, valid until the next call: the caller copies what it keeps.
+  return { windows: I32.subarray(OUT >> 2, (OUT >> 2) + 2 * w), tokens: wasm.tokens.value };
 }

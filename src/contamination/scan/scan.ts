@@ -63,10 +63,13 @@ export interface PreparedItems {
 }
 
 export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
-  const itemTexts: string[] = [];
-  const windows: Int32Array[] = [];
-  const counts: number[] = [];
-  const owner: number[] = [];
+  const total = sources.reduce((sum, s) => sum + s.items.length, 0);
+  const itemTexts: string[] = new Array(total);
+  const counts = new Int32Array(total);
+  const owner = new Int32Array(2 * total);
+  const starts = new Int32Array(total + 1);
+  let pairs = new Int32Array(1 << 20);
+  let k = 0;
   sources.forEach((s, si) => {
     s.items.forEach((it, ii) => {
       // The byte loop hashes the text without a string per token; the string tokeniser takes what it cannot.
@@ -75,18 +78,27 @@ export function prepareItems(sources: ScanSource[], n: number): PreparedItems {
         const toks = janitorTokensFast(it.text);
         w = { windows: ngramWindows(tokenHashes(toks), n), tokens: toks.length };
       }
-      itemTexts.push(it.text);
-      windows.push(w.windows);
-      counts.push(w.tokens);
-      owner.push(si, ii);
+      const at = 2 * starts[k];
+      if (at + w.windows.length > pairs.length) {
+        const grown = new Int32Array(Math.max(2 * pairs.length, at + w.windows.length));
+        grown.set(pairs.subarray(0, at));
+        pairs = grown;
+      }
+      pairs.set(w.windows, at);
+      starts[k + 1] = starts[k] + w.windows.length / 2;
+      itemTexts[k] = it.text;
+      counts[k] = w.tokens;
+      owner[2 * k] = si;
+      owner[2 * k + 1] = ii;
+      k++;
     });
   });
   return {
-    table: buildNgramTableFromWindows(windows, n),
+    table: buildNgramTableFromWindows({ pairs: pairs.subarray(0, 2 * starts[total]), starts }, n),
     itemTexts,
     texts: packTexts(itemTexts),
-    owner: Int32Array.from(owner),
-    tokenCounts: Int32Array.from(counts),
+    owner,
+    tokenCounts: counts,
   };
 }
 

@@ -52,10 +52,25 @@ export function findSlot(t: NgramTable, h1: number, h2: number): number {
 
 /** Builds the table from each item's janitor tokens. Items shorter than n contribute nothing. */
 export function buildNgramTable(itemTokens: string[][], n: number): NgramTable {
-  return buildNgramTableFromWindows(
-    itemTokens.map((t) => ngramWindows(tokenHashes(t), n)),
-    n,
-  );
+  return buildNgramTableFromWindows(flattenWindows(itemTokens.map((t) => ngramWindows(tokenHashes(t), n))), n);
+}
+
+/** Every item's n-gram hashes in one array: item k's windows are pairs[2 · starts[k] …  2 · starts[k + 1]). */
+export interface ItemWindows {
+  pairs: Int32Array;
+  starts: Int32Array;
+}
+
+export function flattenWindows(list: Int32Array[]): ItemWindows {
+  const starts = new Int32Array(list.length + 1);
+  list.forEach((w, k) => {
+    starts[k + 1] = starts[k] + w.length / 2;
+  });
+  const pairs = new Int32Array(2 * starts[list.length]);
+  list.forEach((w, k) => {
+    pairs.set(w, 2 * starts[k]);
+  });
+  return { pairs, starts };
 }
 
 /** The n-gram hashes (lane 1, lane 2 per window) of one text's token hashes (`tokenHashes`). */
@@ -69,23 +84,18 @@ export function ngramWindows(tokenHashes: Int32Array, n: number): Int32Array {
 }
 
 /**
- * Builds the table from each item's n-gram hashes (window i of item k at itemWindows[k][2i], [2i + 1]). The scan
- * passes hashes, not token strings, so that millions of benchmark tokens never live on the heap.
+ * Builds the table from the items' n-gram hashes. The scan passes hashes in one flat array, not token strings
+ * or an array per item, so that the benchmarks leave no millions of small objects on the heap.
  */
-export function buildNgramTableFromWindows(itemWindows: Int32Array[], n: number): NgramTable {
-  let windows = 0;
-  for (const wh of itemWindows) windows += wh.length / 2;
-  const eh = new Int32Array(windows * 2);
+export function buildNgramTableFromWindows(items: ItemWindows, n: number): NgramTable {
+  const eh = items.pairs;
+  const windows = eh.length / 2;
   const eitem = new Int32Array(windows);
   const epos = new Int32Array(windows);
-  let w = 0;
-  for (let it = 0; it < itemWindows.length; it++) {
-    const wh = itemWindows[it];
-    eh.set(wh, 2 * w);
-    for (let i = 0; i < wh.length / 2; i++) {
+  for (let it = 0; it + 1 < items.starts.length; it++) {
+    for (let w = items.starts[it]; w < items.starts[it + 1]; w++) {
       eitem[w] = it;
-      epos[w] = i;
-      w++;
+      epos[w] = w - items.starts[it];
     }
   }
   const bits = Math.max(10, log2ceil(Math.ceil(windows / 0.6)));

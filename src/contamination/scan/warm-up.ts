@@ -1,6 +1,6 @@
 import { janitorTokens } from '../text/normalize.js';
 import { tokenHashes } from './hash.js';
-import { buildNgramTableFromWindows, ngramWindows } from './table.js';
+import { buildNgramTableFromWindows, flattenWindows, ngramWindows } from './table.js';
 import { packTexts } from './texts.js';
 import type { CorpusFile, ScanUnit, WorkerInit } from './types.js';
 import { UnitScanner } from './unit.js';
@@ -122,7 +122,7 @@ function warmUpInit(n: number, field: string): WorkerInit {
   const last = windows[windows.length - 1];
   last[0] = windows[0][0];
   last[1] = windows[0][1];
-  const table = buildNgramTableFromWindows(windows, n);
+  const table = buildNgramTableFromWindows(flattenWindows(windows), n);
   return structuredClone({ n, field, texts: packTexts(items), table });
 }
 
