@@ -91,7 +91,10 @@ const WASM_FILE = join(PACKAGE_ROOT, 'dist/contamination/scan/hot-loop.wasm');
 let wasm: HotLoop | undefined;
 let U8 = new Uint8Array(0);
 let I32 = new Int32Array(0);
-/** Input buffer at INPUT (CAPACITY bytes), window hashes at OUT (4 × CAPACITY + 8 bytes). */
+/**
+ * The loop's memory: its copy of the Bloom filter at BLOOM_AT, the input line at INPUT (CAPACITY bytes), every
+ * window's hash pair at OUT (4 × CAPACITY + 8 bytes), then the windows that pass the filter at CAND.
+ */
 let BLOOM_AT = 0;
 let INPUT = 0;
 let CAPACITY = 0;

@@ -186,8 +186,10 @@ export class UnitScanner {
           verdict = scanBytes(buf, valueStart, valueEnd, true);
           if (verdict === NO_HIT) return;
           // A hit on a line the locator validated, in a value without escapes: the value's bytes are the text.
-          if (verdict === HIT && buf.indexOf(0x5c, valueStart) >= valueEnd)
-            text = this.decoder.decode(buf.subarray(valueStart, valueEnd));
+          if (verdict === HIT) {
+            const value = buf.subarray(valueStart, valueEnd);
+            if (value.indexOf(0x5c) < 0) text = this.decoder.decode(value);
+          }
         }
         if (text === undefined) {
           let obj: unknown;
